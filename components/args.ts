@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Admin credentials from which the component builds its own `postgresql.Provider`.
+ * Use this or pass a provider in `opts.provider` / `opts.providers`, not both.
+ * The admin must be able to create roles and grant on the listed schemas: a superuser, or
+ * on RDS / Cloud SQL / Azure the master user with `superuser: false`.
+ */
+export interface WhalyPostgresAdminArgs {
+    /** Host of the primary server. Replicas refuse writes, so always provision on the primary. */
+    host: pulumi.Input<string>;
+    /** Port of the primary server. Default `5432`. */
+    port?: number;
+    /** Admin role used to connect. Also the default `tableCreators`. */
+    username: string;
+    /** Password of the admin role. Stored as a Pulumi secret. */
+    password?: pulumi.Input<string>;
+    /** TLS mode of the admin connection (`disable`, `require`, `verify-ca`, `verify-full`). Default: the provider's (`require`). */
+    sslMode?: string;
+    /** Whether the admin is a superuser. Set `false` on managed services (RDS, Cloud SQL, Azure). Default `true`, as the provider. */
+    superuser?: boolean;
+}
+
+/** Inputs of {@link WhalyPostgresAccess}. Every field but `database` has a default. */
+export interface WhalyPostgresAccessArgs {
+    /** Database Whaly reads. Required. The admin connection must point at it too (role drops run there). */
+    database: string;
+    /** Schemas whose tables and sequences Whaly may read. Default `["public"]`. Names are literal (see README, "Names"). */
+    schemas?: string[];
+    /**
+     * Roles that create tables in those schemas: their future tables and sequences become readable
+     * (`ALTER DEFAULT PRIVILEGES FOR ROLE ...`). Default: `admin.username` when `admin` is given; required otherwise.
+     */
+    tableCreators?: string[];
+    /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. */
+    roleName?: string;
+    /** Password of the role. Default: a generated alphanumeric password of `passwordLength` characters. Always a secret. */
+    password?: pulumi.Input<string>;
+    /** Length of the generated password, 16 to 128. Default `32`. Not allowed together with `password`. */
+    passwordLength?: number;
+    /** Bump to rotate the generated password: the role is altered in place, not replaced. Default `1`. */
+    passwordVersion?: number;
+    /** Host Whaly connects to: the primary or a read replica. Default `admin.host`; required without `admin`. */
+    host?: pulumi.Input<string>;
+    /** Port Whaly connects to. Default `5432`. */
+    port?: number;
+    /** `sslmode` of the connection string given to Whaly. Default `"require"`. */
+    sslMode?: string;
+    /** Maximum concurrent connections of the role (`-1` = unlimited). Default `10`. */
+    connectionLimit?: number;
+    /** `statement_timeout` of the role, in milliseconds (`0` = none). Default `600000` (10 minutes). */
+    statementTimeoutMs?: number;
+    /** `idle_in_transaction_session_timeout` of the role, in milliseconds (`0` = none). Default `60000` (1 minute). */
+    idleInTransactionSessionTimeoutMs?: number;
+    /** IPv4/IPv6 CIDR ranges Whaly connects from. Default {@link WHALY_IP_RANGES}. */
+    ipRanges?: string[];
+    /** Admin credentials, to let the component build its own provider. */
+    admin?: WhalyPostgresAdminArgs;
+}
+
+export const DEFAULTS = {
+    schemas: ["public"],
+    roleName: "whaly_bi",
+    passwordLength: 32,
+    passwordVersion: 1,
+    port: 5432,
+    sslMode: "require",
+    connectionLimit: 10,
+    statementTimeoutMs: 600_000,
+    idleInTransactionSessionTimeoutMs: 60_000,
+} as const;

@@ -1,0 +1,91 @@
+/**
+ * Date Whaly published {@link WHALY_IP_RANGES} ("Whitelisting Whaly IPs"). Lists like this change:
+ * check Whaly's docs and override `ipRanges` when they differ.
+ */
+export const WHALY_IP_RANGES_PUBLISHED = "2022-06-15";
+
+/** CIDR ranges Whaly's warehouse connections come from, as published on {@link WHALY_IP_RANGES_PUBLISHED}. */
+export const WHALY_IP_RANGES: readonly string[] = Object.freeze([
+    "8.34.208.0/23",
+    "8.34.211.0/24",
+    "8.34.220.0/22",
+    "23.251.128.0/20",
+    "34.22.0.0/16",
+    "34.76.0.0/14",
+    "34.140.0.0/16",
+    "35.187.0.0/17",
+    "35.187.160.0/19",
+    "35.189.192.0/18",
+    "35.190.192.0/19",
+    "35.195.0.0/16",
+    "35.205.0.0/16",
+    "35.206.128.0/18",
+    "35.210.0.0/16",
+    "35.220.96.0/19",
+    "35.233.0.0/17",
+    "35.240.0.0/17",
+    "35.241.128.0/17",
+    "35.242.64.0/19",
+    "104.155.0.0/17",
+    "104.199.0.0/18",
+    "104.199.66.0/23",
+    "104.199.68.0/22",
+    "104.199.72.0/21",
+    "104.199.80.0/20",
+    "104.199.96.0/20",
+    "130.211.48.0/20",
+    "130.211.64.0/19",
+    "130.211.96.0/20",
+    "146.148.2.0/23",
+    "146.148.4.0/22",
+    "146.148.8.0/21",
+    "146.148.16.0/20",
+    "146.148.112.0/20",
+    "192.158.28.0/22",
+]);
+
+/** Date Whaly published {@link WHALY_CONNECTOR_IPS} ("Whitelisting Whaly connectors IPs"). */
+export const WHALY_CONNECTOR_IPS_PUBLISHED = "2023-12-11";
+
+/**
+ * Single addresses of Whaly's connectors (which read sources, not the warehouse), as /32 ranges.
+ * Not part of the default allowlist; add them to `ipRanges` if Whaly also syncs from this database.
+ */
+export const WHALY_CONNECTOR_IPS: readonly string[] = Object.freeze(
+    ["34.22.141.3", "34.22.218.65", "34.76.210.24", "34.79.63.55", "34.77.135.30", "34.77.115.173", "35.190.212.29", "35.241.143.126"].map(
+        (ip) => `${ip}/32`,
+    ),
+);
+
+/** What {@link renderPgHbaLines} needs. */
+export interface PgHbaOptions {
+    /** Database the lines admit to. */
+    database: string;
+    /** Role the lines admit. */
+    user: string;
+    /** CIDR ranges to admit. Default {@link WHALY_IP_RANGES}. */
+    ipRanges?: readonly string[];
+    /** Authentication method. Default `scram-sha-256`. */
+    method?: string;
+    /** Connection type: `hostssl` (TLS only, the default) or `host`. */
+    connectionType?: string;
+}
+
+/**
+ * Renders pg_hba.conf lines that admit only `user` to `database` from each range, e.g.
+ * `hostssl "analytics" "whaly_bi" 34.76.0.0/14 scram-sha-256`. Names are double-quoted, so they
+ * match literally and never as keywords such as `all`.
+ */
+export function renderPgHbaLines(options: PgHbaOptions): string[] {
+    const { database, user, ipRanges = WHALY_IP_RANGES, method = "scram-sha-256", connectionType = "hostssl" } = options;
+    for (const [field, name] of [
+        ["database", database],
+        ["user", user],
+    ]) {
+        if (!name || /["\0\r\n]/.test(name))
+            throw new Error(
+                `renderPgHbaLines: ${field} ${JSON.stringify(name)} cannot be written to pg_hba.conf: give a name without quotes, NUL or line breaks`,
+            );
+    }
+    return ipRanges.map((range) => `${connectionType} "${database}" "${user}" ${range} ${method}`);
+}

@@ -1,0 +1,281 @@
+import * as net from "node:net";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
+import { WHALY_IP_RANGES } from "./network";
+
+/** The args with every default applied and every rule checked. */
+export interface ValidatedArgs {
+    database: string;
+    schemas: string[];
+    tableCreators: string[];
+    roleName: string;
+    password: pulumi.Input<string> | undefined;
+    passwordLength: number;
+    passwordVersion: number;
+    host: pulumi.Input<string>;
+    port: number;
+    sslMode: string;
+    connectionLimit: number;
+    statementTimeoutMs: number;
+    idleInTransactionSessionTimeoutMs: number;
+    ipRanges: string[];
+    admin: WhalyPostgresAdminArgs | undefined;
+}
+
+/** One rule broken by one arg. */
+export interface ArgProblem {
+    /** Path of the arg, e.g. `schemas[2]`. */
+    field: string;
+    /** The offending value. */
+    value: unknown;
+    /** What is wrong and how to fix it. */
+    message: string;
+}
+
+/** Thrown at construction, before any resource is registered, listing every broken rule. */
+export class WhalyPostgresArgsError extends Error {
+    constructor(
+        componentName: string,
+        readonly problems: ArgProblem[],
+    ) {
+        super(
+            `Invalid args for WhalyPostgresAccess "${componentName}":\n` +
+                problems.map((p) => `- ${p.field} ${show(p.value)}: ${p.message}`).join("\n"),
+        );
+        this.name = "WhalyPostgresArgsError";
+    }
+}
+
+const MAX_IDENTIFIER_BYTES = 63;
+const LIBPQ_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+// The provider's driver rejects "allow" and "prefer".
+const PROVIDER_SSL_MODES = ["disable", "require", "verify-ca", "verify-full"];
+const MAX_INT32 = 2_147_483_647;
+
+/** Whether a `postgresql` provider reaches the component through its options or its parent. */
+export function hasPostgresqlProvider(opts: pulumi.ComponentResourceOptions | undefined): boolean {
+    if (!opts) return false;
+    const given = [opts.provider, ...(Array.isArray(opts.providers) ? opts.providers : Object.values(opts.providers ?? {}))];
+    // getPackage() is public at run time though missing from the SDK's typings.
+    const isPostgresql = (p: pulumi.ProviderResource | undefined) =>
+        (p as { getPackage?: () => string } | undefined)?.getPackage?.() === "postgresql";
+    return given.some(isPostgresql) || opts.parent?.getProvider("postgresql::") !== undefined;
+}
+
+/**
+ * Applies defaults and checks every rule, throwing one {@link WhalyPostgresArgsError} that lists
+ * all problems. Pure: no resource is registered and nothing is sent to a server.
+ */
+export function validateArgs(componentName: string, args: WhalyPostgresAccessArgs, hasProvider: boolean): ValidatedArgs {
+    const problems: ArgProblem[] = [];
+    const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
+
+    if (args === undefined || args === null || typeof args !== "object") {
+        throw new WhalyPostgresArgsError(componentName, [
+            { field: "args", value: args, message: "must be an object with at least `database`" },
+        ]);
+    }
+    const admin = args.admin;
+    if (admin && hasProvider) {
+        problem("admin", "{...}", "conflicts with the postgresql provider passed in opts: pass admin credentials or a provider, not both");
+    }
+
+    checkIdentifier(problem, "database", args.database, "database", false);
+
+    const roleName = args.roleName ?? DEFAULTS.roleName;
+    checkIdentifier(problem, "roleName", roleName, "role", true);
+
+    const schemas = args.schemas ?? [...DEFAULTS.schemas];
+    checkNameList(problem, "schemas", schemas, "schema", 'omit schemas for ["public"], or list the schemas Whaly reads');
+
+    let tableCreators = args.tableCreators;
+    if (tableCreators === undefined) {
+        if (admin?.username !== undefined) tableCreators = [admin.username];
+        else
+            problem(
+                "tableCreators",
+                undefined,
+                "is required when the component is given a provider instead of `admin`: list the roles that create tables in these schemas (their owners, as `\\dt` shows)",
+            );
+    }
+    if (tableCreators !== undefined) {
+        checkNameList(
+            problem,
+            "tableCreators",
+            tableCreators,
+            "role",
+            "list at least one role that creates tables, so future tables stay readable",
+        );
+        tableCreators.forEach((creator, i) => {
+            if (creator === roleName)
+                problem(
+                    `tableCreators[${i}]`,
+                    creator,
+                    `is the BI role itself (roleName): ${roleName} must only read, so remove it from tableCreators`,
+                );
+        });
+    }
+
+    if (args.password !== undefined && args.passwordLength !== undefined)
+        problem(
+            "passwordLength",
+            args.passwordLength,
+            "conflicts with `password`: a length only applies to a generated password, so drop one of them",
+        );
+    if (args.password !== undefined && args.passwordVersion !== undefined)
+        problem("passwordVersion", args.passwordVersion, "conflicts with `password`: to rotate your own password, pass the new one");
+    if (typeof args.password === "string" && args.password.length === 0)
+        problem("password", "[secret]", "is empty: pass a password, or omit it to generate one");
+    const passwordLength = args.passwordLength ?? DEFAULTS.passwordLength;
+    checkInteger(problem, "passwordLength", passwordLength, 16, 128, "use a length from 16 to 128, or omit it for 32");
+    const passwordVersion = args.passwordVersion ?? DEFAULTS.passwordVersion;
+    checkInteger(problem, "passwordVersion", passwordVersion, 1, MAX_INT32, "use a whole number from 1 up, and increase it to rotate");
+
+    const host = args.host ?? admin?.host;
+    if (host === undefined)
+        problem(
+            "host",
+            undefined,
+            "is required when the component is given a provider instead of `admin`: the address Whaly connects to (the primary or a read replica)",
+        );
+    else checkHost(problem, "host", host);
+    const port = args.port ?? DEFAULTS.port;
+    checkInteger(problem, "port", port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
+    const sslMode = args.sslMode ?? DEFAULTS.sslMode;
+    checkOneOf(problem, "sslMode", sslMode, LIBPQ_SSL_MODES);
+
+    const connectionLimit = args.connectionLimit ?? DEFAULTS.connectionLimit;
+    checkInteger(problem, "connectionLimit", connectionLimit, -1, MAX_INT32, "use -1 for unlimited or a positive number of connections");
+    const statementTimeoutMs = args.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs;
+    checkInteger(problem, "statementTimeoutMs", statementTimeoutMs, 0, MAX_INT32, "use milliseconds, 0 for no timeout");
+    const idleInTransactionSessionTimeoutMs = args.idleInTransactionSessionTimeoutMs ?? DEFAULTS.idleInTransactionSessionTimeoutMs;
+    checkInteger(
+        problem,
+        "idleInTransactionSessionTimeoutMs",
+        idleInTransactionSessionTimeoutMs,
+        0,
+        MAX_INT32,
+        "use milliseconds, 0 for no timeout",
+    );
+
+    const ipRanges = args.ipRanges ?? [...WHALY_IP_RANGES];
+    checkIpRanges(problem, ipRanges);
+
+    if (admin) {
+        checkHost(problem, "admin.host", admin.host);
+        checkIdentifier(problem, "admin.username", admin.username, "role", false);
+        if (admin.port !== undefined)
+            checkInteger(problem, "admin.port", admin.port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
+        if (admin.sslMode !== undefined) checkOneOf(problem, "admin.sslMode", admin.sslMode, PROVIDER_SSL_MODES);
+        if (admin.superuser !== undefined && typeof admin.superuser !== "boolean")
+            problem("admin.superuser", admin.superuser, "must be true or false");
+    }
+
+    if (problems.length > 0) throw new WhalyPostgresArgsError(componentName, problems);
+    return {
+        database: args.database,
+        schemas,
+        tableCreators: tableCreators as string[],
+        roleName,
+        password: args.password,
+        passwordLength,
+        passwordVersion,
+        host: host as pulumi.Input<string>,
+        port,
+        sslMode,
+        connectionLimit,
+        statementTimeoutMs,
+        idleInTransactionSessionTimeoutMs,
+        ipRanges,
+        admin,
+    };
+}
+
+type Report = (field: string, value: unknown, message: string) => void;
+
+/**
+ * Names are literal: they are quoted in every statement, so `Sales` and `sales` differ.
+ * Double quotes are refused so that SQL-style quoting (`"Sales"`) is not taken for part of a name.
+ */
+function checkIdentifier(report: Report, field: string, value: unknown, kind: string, reservedPrefix: boolean): void {
+    if (typeof value !== "string") return report(field, value, `must be a string: the ${kind} name`);
+    if (value.length === 0) return report(field, value, `is empty: give the ${kind} name`);
+    if (value.includes("\0")) return report(field, value, "contains a NUL byte, which PostgreSQL names cannot hold: remove it");
+    if (value.includes('"'))
+        return report(
+            field,
+            value,
+            `contains a double quote: names are literal and quoted for you, so write ${value.replace(/"/g, "")} rather than "${value.replace(/"/g, "")}"`,
+        );
+    if (value.trim() !== value) return report(field, value, "has leading or trailing white space: names are literal, so remove it");
+    const bytes = Buffer.byteLength(value, "utf8");
+    if (bytes > MAX_IDENTIFIER_BYTES)
+        return report(field, value, `is ${bytes} bytes long: PostgreSQL names hold at most ${MAX_IDENTIFIER_BYTES} bytes, so shorten it`);
+    if (reservedPrefix && value.startsWith("pg_"))
+        return report(field, value, `is reserved: PostgreSQL refuses ${kind} names starting with pg_, so rename it`);
+}
+
+function checkNameList(report: Report, field: string, value: unknown, kind: string, emptyFix: string): void {
+    if (!Array.isArray(value)) return report(field, value, `must be a list of ${kind} names`);
+    if (value.length === 0) return report(field, value, `is empty: ${emptyFix}`);
+    const seen = new Map<unknown, number>();
+    value.forEach((item, i) => {
+        checkIdentifier(report, `${field}[${i}]`, item, kind, true);
+        const first = seen.get(item);
+        if (first !== undefined) report(`${field}[${i}]`, item, `duplicates ${field}[${first}]: list each ${kind} once`);
+        else seen.set(item, i);
+    });
+}
+
+function checkInteger(report: Report, field: string, value: unknown, min: number, max: number, fix: string): void {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+        report(field, value, `is not a whole number from ${min} to ${max}: ${fix}`);
+}
+
+function checkOneOf(report: Report, field: string, value: unknown, allowed: string[]): void {
+    if (typeof value !== "string" || !allowed.includes(value))
+        report(field, value, `is not one of ${allowed.join(", ")}: pick one of them`);
+}
+
+function checkHost(report: Report, field: string, value: unknown): void {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return; // known only at deploy time
+    if (typeof value !== "string" || value.trim() === "" || /\s/.test(value) || value.includes("\0"))
+        report(field, value, "is not a host name or IP address: give the address of the server, e.g. db.example.com");
+}
+
+function checkIpRanges(report: Report, ranges: unknown): void {
+    if (!Array.isArray(ranges)) return report("ipRanges", ranges, "must be a list of CIDR ranges such as 34.76.0.0/14");
+    if (ranges.length === 0)
+        return report("ipRanges", ranges, "is empty: omit it to use Whaly's published ranges, or list the ranges Whaly connects from");
+    const seen = new Set<unknown>();
+    ranges.forEach((range, i) => {
+        if (!isCidr(range))
+            report(
+                `ipRanges[${i}]`,
+                range,
+                "is not a CIDR range: write an address and a prefix length, e.g. 34.76.0.0/14 or 2001:db8::/32",
+            );
+        else if (seen.has(range)) report(`ipRanges[${i}]`, range, "is listed twice: list each range once");
+        seen.add(range);
+    });
+}
+
+/** Whether `value` is `address/prefix` with a valid IPv4 or IPv6 address and prefix length. */
+export function isCidr(value: unknown): value is string {
+    if (typeof value !== "string") return false;
+    const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+    if (!match) return false;
+    const family = net.isIP(match[1]);
+    const prefix = Number(match[2]);
+    return (family === 4 && prefix <= 32) || (family === 6 && prefix <= 128);
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "(missing)";
+    if (typeof value === "string") return JSON.stringify(value);
+    try {
+        return JSON.stringify(value) ?? String(value);
+    } catch {
+        return String(value);
+    }
+}

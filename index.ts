@@ -1,0 +1,13 @@
+export { WhalyPostgresAccess } from "./components/whalyPostgresAccess";
+export type { WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./components/args";
+export { DEFAULTS } from "./components/args";
+export type { ArgProblem } from "./components/validate";
+export { WhalyPostgresArgsError } from "./components/validate";
+export type { PgHbaOptions } from "./components/network";
+export {
+    WHALY_IP_RANGES,
+    WHALY_IP_RANGES_PUBLISHED,
+    WHALY_CONNECTOR_IPS,
+    WHALY_CONNECTOR_IPS_PUBLISHED,
+    renderPgHbaLines,
+} from "./components/network";

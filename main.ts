@@ -1,0 +1,51 @@
+/**
+ * The program `pulumi up` runs at the root of the repository: the component configured from
+ * stack config alone, for teams that want no code. Every key mirrors an arg of
+ * WhalyPostgresAccessArgs (see README, "Deploy from config").
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "./index";
+
+const config = new pulumi.Config();
+const adminPassword = config.getSecret("adminPassword");
+const adminHost = config.get("adminHost");
+
+const args: WhalyPostgresAccessArgs = {
+    database: config.require("database"),
+    schemas: config.getObject<string[]>("schemas"),
+    tableCreators: config.getObject<string[]>("tableCreators"),
+    roleName: config.get("roleName"),
+    password: config.getSecret("password"),
+    passwordLength: config.getNumber("passwordLength"),
+    passwordVersion: config.getNumber("passwordVersion"),
+    host: config.get("host"),
+    port: config.getNumber("port"),
+    sslMode: config.get("sslMode"),
+    connectionLimit: config.getNumber("connectionLimit"),
+    statementTimeoutMs: config.getNumber("statementTimeoutMs"),
+    idleInTransactionSessionTimeoutMs: config.getNumber("idleInTransactionSessionTimeoutMs"),
+    ipRanges: config.getObject<string[]>("ipRanges"),
+    // Without adminHost the component uses the default provider, configured by postgresql:* keys.
+    admin:
+        adminHost === undefined
+            ? undefined
+            : {
+                  host: adminHost,
+                  port: config.getNumber("adminPort"),
+                  username: config.get("adminUser") ?? "postgres",
+                  password: adminPassword,
+                  sslMode: config.get("adminSslMode"),
+                  superuser: config.getBoolean("adminSuperuser"),
+              },
+};
+
+const access = new WhalyPostgresAccess("whaly", args);
+
+export const host = access.host;
+export const port = access.port;
+export const database = access.database;
+export const user = access.user;
+export const password = access.password;
+export const connectionString = access.connectionString;
+export const ipRanges = access.ipRanges;
+export const pgHbaLines = access.pgHbaLines;

@@ -1,0 +1,117 @@
+/**
+ * Boots a PostgreSQL with a demo database (schema `shop`, table creator `shop_owner`, table
+ * `shop.orders`), runs `pulumi up` of the root project against it on a local file backend,
+ * prints Whaly's form fields and reads the demo table as the BI role. `down` tears it all down.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { Client } from "pg";
+import { NEWEST_MAJOR, PostgresMajor, startPostgres, stopDetached } from "../test/harness/postgresServer";
+
+const DEMO_DIR = path.join(os.tmpdir(), "whaly-postgres-demo");
+const STATE_FILE = path.join(DEMO_DIR, "demo.json");
+const PASSPHRASE = "whaly-demo"; // the demo's state holds only a throwaway local server's secrets
+
+interface DemoState {
+    major: PostgresMajor;
+    port: number;
+}
+
+function say(message: string): void {
+    console.log(`[demo] ${message}`);
+}
+
+async function demoStack(): Promise<Stack> {
+    process.env.PULUMI_CONFIG_PASSPHRASE = PASSPHRASE;
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: "demo", workDir: path.resolve(__dirname, "..") },
+        { envVars: { PULUMI_BACKEND_URL: `file://${path.join(DEMO_DIR, "state")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
+    );
+}
+
+async function up(showPassword: boolean): Promise<void> {
+    if (fs.existsSync(STATE_FILE)) throw new Error("a demo is already running: `npm run demo:down` first");
+    fs.mkdirSync(path.join(DEMO_DIR, "state"), { recursive: true });
+    let t = Date.now();
+    say(`starting PostgreSQL ${NEWEST_MAJOR}...`);
+    const server = await startPostgres(NEWEST_MAJOR, { dataRoot: path.join(DEMO_DIR, "pg"), detached: true });
+    fs.writeFileSync(STATE_FILE, JSON.stringify({ major: NEWEST_MAJOR, port: server.port } satisfies DemoState));
+    await server.query("CREATE ROLE shop_owner LOGIN PASSWORD 'shop-owner'; CREATE DATABASE demo OWNER shop_owner;");
+    await server.query(
+        `CREATE SCHEMA shop AUTHORIZATION shop_owner;
+         SET ROLE shop_owner;
+         CREATE TABLE shop.orders (id serial PRIMARY KEY, customer text, amount numeric);
+         INSERT INTO shop.orders (customer, amount) VALUES ('ada', 42), ('grace', 17);`,
+        { database: "demo" },
+    );
+    say(`PostgreSQL ${NEWEST_MAJOR} on 127.0.0.1:${server.port} with database demo (${Date.now() - t} ms)`);
+
+    t = Date.now();
+    say("pulumi up of the root project (stack demo)...");
+    const stack = await demoStack();
+    await stack.setAllConfig({
+        database: { value: "demo" },
+        schemas: { value: JSON.stringify(["shop"]) },
+        tableCreators: { value: JSON.stringify(["shop_owner"]) },
+        sslMode: { value: "disable" },
+        adminHost: { value: server.host },
+        adminPort: { value: String(server.port) },
+        adminUser: { value: server.adminUser },
+        adminPassword: { value: server.adminPassword, secret: true },
+        adminSslMode: { value: "disable" },
+    });
+    const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
+    say(`pulumi up done (${Math.round((Date.now() - t) / 1000)} s)`);
+
+    const out = result.outputs;
+    const field = (name: string) => String(out[name].value);
+    console.log("\nWhaly's form:");
+    console.log(`  Host      ${field("host")}`);
+    console.log(`  Port      ${field("port")}`);
+    console.log(`  Database  ${field("database")}`);
+    console.log(`  User      ${field("user")}`);
+    console.log(
+        `  Password  ${showPassword ? field("password") : "[secret] (npm start -- --show-password, or pulumi stack output password --show-secrets)"}`,
+    );
+
+    const client = new Client({
+        host: field("host"),
+        port: Number(field("port")),
+        database: "demo",
+        user: field("user"),
+        password: field("password"),
+    });
+    await client.connect();
+    const orders = await client.query("SELECT id, customer, amount FROM shop.orders ORDER BY id");
+    await client.end();
+    console.log(`\nLogged in as ${field("user")} and read shop.orders: ${orders.rows.length} rows`);
+    console.table(orders.rows);
+    console.log("Tear it all down with: npm run demo:down");
+}
+
+async function down(): Promise<void> {
+    if (!fs.existsSync(STATE_FILE)) {
+        say("no demo is running");
+        return;
+    }
+    const state: DemoState = JSON.parse(fs.readFileSync(STATE_FILE, "utf8"));
+    say("pulumi destroy...");
+    try {
+        const stack = await demoStack();
+        await stack.destroy({ onOutput: (line) => process.stdout.write(line) });
+    } catch (e) {
+        say(`destroy failed (${(e as Error).message.split("\n")[0]}); removing the server anyway`);
+    }
+    say(`stopping PostgreSQL on port ${state.port}...`);
+    stopDetached(state.major, path.join(DEMO_DIR, "pg"));
+    fs.rmSync(DEMO_DIR, { recursive: true, force: true });
+    say("done");
+}
+
+const command = process.argv[2] === "down" ? down() : up(process.argv.includes("--show-password"));
+command.catch((e: Error) => {
+    console.error(`[demo] failed: ${e.message}`);
+    process.exit(1);
+});

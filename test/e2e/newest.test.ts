@@ -1,0 +1,231 @@
+/**
+ * The real Pulumi CLI and provider against a real PostgreSQL of the newest major: after each
+ * step, log in as the BI role and try things, and read the catalog.
+ */
+import { Stack } from "@pulumi/pulumi/automation";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../harness/postgresServer";
+import { privilegesOf, traces } from "./support/catalog";
+import { as } from "./support/sessions";
+import { newTestStack, TestStack } from "./support/stack";
+import { accessProgram, CREATOR_PASSWORD, DATABASE, EXISTING, seedWarehouse } from "./support/warehouse";
+
+jest.setTimeout(300_000);
+
+async function outputs(stack: Stack): Promise<Record<string, unknown>> {
+    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+}
+
+/** The privilege set the guide implies for `schemas` and `creators`, written out by hand. */
+function expectedPrivileges(schemas: Array<keyof typeof EXISTING>, creators: string[]): string[] {
+    const entries = [`database ${DATABASE} CONNECT`];
+    for (const schema of schemas) {
+        const existing = EXISTING[schema];
+        entries.push(`schema ${schema} USAGE`);
+        entries.push(...existing.tables.map((t) => `table ${t} SELECT`));
+        entries.push(...existing.views.map((v) => `view ${v} SELECT`));
+        entries.push(...existing.matviews.map((m) => `materialized view ${m} SELECT`));
+        entries.push(...existing.sequences.map((s) => `sequence ${s} SELECT`));
+        for (const creator of creators)
+            entries.push(`default ${creator} ${schema} table SELECT`, `default ${creator} ${schema} sequence SELECT`);
+    }
+    return entries.sort();
+}
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
+    let server: PostgresServer;
+    let t: TestStack;
+    let password: string;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        t = await newTestStack("newest", accessProgram(server, { schemas: ["public", "sales"], tableCreators: ["etl", "dbt"] }));
+    });
+    afterAll(() => {
+        t?.dispose();
+        server?.stop();
+    });
+
+    it("1. up: the BI role logs in with the output password, and only with it", async () => {
+        await t.stack.up();
+        const out = await outputs(t.stack);
+        password = out.password as string;
+        expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+        expect(await as(server, DATABASE, "whaly_bi", password, (s) => s.query("SELECT current_user AS u"))).toEqual([{ u: "whaly_bi" }]);
+        await expect(as(server, DATABASE, "whaly_bi", `${password}x`, async () => undefined)).rejects.toThrow(
+            /password authentication failed/,
+        );
+    });
+
+    it("1. it reads every existing table, view, materialized view and sequence of the listed schemas, and changes nothing", async () => {
+        await as(server, DATABASE, "whaly_bi", password, async (s) => {
+            for (const schema of Object.values(EXISTING))
+                for (const relation of [...schema.tables, ...schema.views, ...schema.matviews, ...schema.sequences])
+                    expect([relation, await s.canSelect(relation)]).toEqual([relation, true]);
+            for (const table of ["public.customers", "sales.orders"]) {
+                expect(await s.canInsert(table)).toBe(false);
+                expect(await s.canUpdate(table)).toBe(false);
+                expect(await s.canDelete(table)).toBe(false);
+                expect(await s.canTruncate(table)).toBe(false);
+            }
+            expect(await s.canCreateTable("public")).toBe(false);
+            expect(await s.canCreateTable("sales")).toBe(false);
+            expect(await s.canCreateSchema()).toBe(false);
+            expect(await s.canNextval("sales.invoice_no")).toBe(false);
+        });
+    });
+
+    it("1. the catalog holds exactly the expected privileges", async () => {
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+    });
+
+    it("3. schemas not listed stay unreadable", async () => {
+        await as(server, DATABASE, "whaly_bi", password, async (s) => {
+            expect(await s.canSelect("secret.salaries")).toBe(false);
+        });
+    });
+
+    it("4. a second up changes nothing, also after a refresh", async () => {
+        await t.stack.preview({ expectNoChanges: true });
+        await t.stack.refresh();
+        await t.stack.preview({ expectNoChanges: true });
+        expect(await t.plannedOps({ refresh: true })).toEqual(new Map());
+    });
+
+    it("2. tables and sequences created later by a listed creator are readable; an unlisted creator's are not", async () => {
+        for (const creator of ["etl", "dbt", "intruder"])
+            await server.query(`CREATE TABLE sales.${creator}_later (id serial PRIMARY KEY); CREATE SEQUENCE public.${creator}_seq;`, {
+                database: DATABASE,
+                user: creator,
+                password: CREATOR_PASSWORD,
+            });
+        await as(server, DATABASE, "whaly_bi", password, async (s) => {
+            for (const creator of ["etl", "dbt"]) {
+                expect(await s.canSelect(`sales.${creator}_later`)).toBe(true);
+                expect(await s.canSelect(`sales.${creator}_later_id_seq`)).toBe(true);
+                expect(await s.canSelect(`public.${creator}_seq`)).toBe(true);
+            }
+            expect(await s.canSelect("sales.intruder_later")).toBe(false);
+            expect(await s.canSelect("public.intruder_seq")).toBe(false);
+        });
+    });
+
+    it("2. refresh then shows the unlisted creator's objects as drift of the ALL-tables grants, and up grants them", async () => {
+        const ops = await t.plannedOps({ refresh: true });
+        expect(ops).toEqual(
+            new Map([
+                ["whaly/select-tables/sales", "update"],
+                ["whaly/select-sequences/sales", "update"],
+                ["whaly/select-sequences/public", "update"],
+            ]),
+        );
+        await t.stack.up({ refresh: true });
+        await as(server, DATABASE, "whaly_bi", password, async (s) => {
+            expect(await s.canSelect("sales.intruder_later")).toBe(true);
+            expect(await s.canSelect("public.intruder_seq")).toBe(true);
+        });
+        await t.stack.preview({ expectNoChanges: true, refresh: true });
+    });
+
+    it("5. adding a schema and a creator only creates; removing them deletes exactly their privileges", async () => {
+        await server.query("CREATE SCHEMA extra; CREATE TABLE extra.facts (id int); GRANT USAGE, CREATE ON SCHEMA extra TO intruder;", {
+            database: DATABASE,
+        });
+        t.setProgram(accessProgram(server, { schemas: ["public", "sales", "extra"], tableCreators: ["etl", "dbt", "intruder"] }));
+        const added = await t.plannedOps();
+        expect([...added.values()].every((op) => op === "create")).toBe(true);
+        expect([...added.keys()].sort()).toEqual(
+            [
+                "whaly/usage/extra",
+                "whaly/select-tables/extra",
+                "whaly/select-sequences/extra",
+                ...["public", "sales", "extra"].flatMap((s) => [
+                    `whaly/default-tables/intruder/${s}`,
+                    `whaly/default-sequences/intruder/${s}`,
+                ]),
+                "whaly/default-tables/etl/extra",
+                "whaly/default-sequences/etl/extra",
+                "whaly/default-tables/dbt/extra",
+                "whaly/default-sequences/dbt/extra",
+            ].sort(),
+        );
+        await t.stack.up();
+        await as(server, DATABASE, "whaly_bi", password, async (s) => expect(await s.canSelect("extra.facts")).toBe(true));
+        const withExtra = await privilegesOf(server, DATABASE, "whaly_bi");
+
+        t.setProgram(accessProgram(server, { schemas: ["public", "sales"], tableCreators: ["etl", "dbt"] }));
+        const removed = await t.plannedOps();
+        expect([...removed.values()].every((op) => op === "delete")).toBe(true);
+        expect([...removed.keys()].sort()).toEqual([...added.keys()].sort());
+        await t.stack.up();
+        const after = await privilegesOf(server, DATABASE, "whaly_bi");
+        const gone = withExtra.filter((p) => !after.includes(p));
+        expect(gone.sort()).toEqual(
+            [
+                "schema extra USAGE",
+                "table extra.facts SELECT",
+                ...["public", "sales", "extra"].flatMap((s) => [
+                    `default intruder ${s} table SELECT`,
+                    `default intruder ${s} sequence SELECT`,
+                ]),
+                "default etl extra table SELECT",
+                "default etl extra sequence SELECT",
+                "default dbt extra table SELECT",
+                "default dbt extra sequence SELECT",
+            ].sort(),
+        );
+        expect(after.filter((p) => !withExtra.includes(p))).toEqual([]);
+        await as(server, DATABASE, "whaly_bi", password, async (s) => expect(await s.canSelect("extra.facts")).toBe(false));
+    });
+
+    it("6. rotating the password alters the role in place: the old one stops working, the new one works", async () => {
+        t.setProgram(accessProgram(server, { schemas: ["public", "sales"], tableCreators: ["etl", "dbt"], passwordVersion: 2 }));
+        const ops = await t.plannedOps();
+        expect(ops).toEqual(
+            new Map([
+                ["whaly/password", "replace"],
+                ["whaly/role", "update"],
+            ]),
+        );
+        await t.stack.up();
+        const rotated = (await outputs(t.stack)).password as string;
+        expect(rotated).not.toBe(password);
+        await expect(as(server, DATABASE, "whaly_bi", password, async () => undefined)).rejects.toThrow(/password authentication failed/);
+        expect(await as(server, DATABASE, "whaly_bi", rotated, (s) => s.canSelect("sales.orders"))).toBe(true);
+        password = rotated;
+    });
+
+    it("10. the replica host and the allowlist outputs are what the args said", async () => {
+        t.setProgram(
+            accessProgram(server, {
+                schemas: ["public", "sales"],
+                tableCreators: ["etl", "dbt"],
+                passwordVersion: 2,
+                host: "replica.example.internal",
+                port: 6543,
+                ipRanges: ["203.0.113.0/24", "2001:db8::/48"],
+            }),
+        );
+        expect(await t.plannedOps()).toEqual(new Map());
+        await t.stack.up();
+        const out = await outputs(t.stack);
+        expect(out).toMatchObject({
+            host: "replica.example.internal",
+            port: 6543,
+            database: DATABASE,
+            user: "whaly_bi",
+            ipRanges: ["203.0.113.0/24", "2001:db8::/48"],
+            pgHbaLines: [
+                `hostssl "${DATABASE}" "whaly_bi" 203.0.113.0/24 scram-sha-256`,
+                `hostssl "${DATABASE}" "whaly_bi" 2001:db8::/48 scram-sha-256`,
+            ],
+        });
+        expect(out.connectionString).toBe(`postgresql://whaly_bi:${password}@replica.example.internal:6543/${DATABASE}?sslmode=require`);
+    });
+
+    it("8. destroy leaves no role, no privilege and no default ACL mentioning it", async () => {
+        await t.stack.destroy();
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        expect(await traces(server, "postgres", "whaly_bi")).toEqual([]);
+    });
+});

@@ -1,0 +1,68 @@
+/**
+ * Real `pulumi up` / `preview` / `refresh` / `destroy` through the Automation API: a file backend
+ * in a temporary directory, the passphrase secrets provider, and an inline program that runs
+ * the component in this process.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EngineEvent, LocalWorkspace, OpType, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+
+export const PASSPHRASE = "whaly-e2e-passphrase";
+
+export interface TestStack {
+    stack: Stack;
+    /** Backend directory: the state files live here. */
+    backendDir: string;
+    /** Replaces the program the next operation runs. */
+    setProgram(program: PulumiFn): void;
+    /** What the next `up` would do to each resource, by resource name (omits unchanged ones). */
+    plannedOps(options?: { refresh?: boolean }): Promise<Map<string, OpType>>;
+    /** Removes the backend directory (after `destroy`). */
+    dispose(): void;
+}
+
+/** Errors when the toolchain was not built: the tests never skip. */
+export function requirePulumiCli(): void {
+    const bin = path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "bin", "pulumi");
+    if (!fs.existsSync(bin)) throw new Error(`no Pulumi CLI at ${bin}: run \`npm run toolchain\` first (npm test does)`);
+}
+
+export async function newTestStack(name: string, program: PulumiFn): Promise<TestStack> {
+    requirePulumiCli();
+    const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), `whaly-e2e-${name}-`));
+    let current = program;
+    const stack = await LocalWorkspace.createOrSelectStack(
+        // The inline program is looked up on every operation, so tests can change it between steps.
+        { projectName: "whaly-e2e", stackName: name, program: () => current() },
+        {
+            projectSettings: { name: "whaly-e2e", runtime: "nodejs", backend: { url: `file://${backendDir}` } },
+            envVars: {
+                PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            },
+        },
+    );
+    return {
+        stack,
+        backendDir,
+        setProgram(next) {
+            current = next;
+        },
+        async plannedOps(options = {}) {
+            const ops = new Map<string, OpType>();
+            await stack.preview({
+                refresh: options.refresh,
+                onEvent: (event: EngineEvent) => {
+                    const step = event.resourcePreEvent?.metadata;
+                    if (step && step.op !== "same") ops.set(step.urn.split("::").pop()!, step.op);
+                },
+            });
+            return ops;
+        },
+        dispose() {
+            fs.rmSync(backendDir, { recursive: true, force: true });
+        },
+    };
+}

