@@ -1,6 +1,7 @@
 /**
  * Boots a PostgreSQL with a demo database (schema `shop`, table creator `shop_owner`, table
- * `shop.orders`), runs `pulumi up` of the root project against it on a local file backend,
+ * `shop.orders`), runs `pulumi up` of the root project against it on a local file backend
+ * (as an Automation API inline program, so no Node.js language host is needed),
  * prints Whaly's form fields and reads the demo table as the BI role. `down` tears it all down.
  */
 import * as fs from "node:fs";
@@ -23,11 +24,20 @@ function say(message: string): void {
     console.log(`[demo] ${message}`);
 }
 
+/**
+ * The root project (name and config keys of Pulumi.yaml), its program main.ts run in this
+ * process, with its state and stack config kept beside the demo server.
+ */
 async function demoStack(): Promise<Stack> {
-    process.env.PULUMI_CONFIG_PASSPHRASE = PASSPHRASE;
+    const workDir = path.join(DEMO_DIR, "project");
+    fs.mkdirSync(workDir, { recursive: true });
     return LocalWorkspace.createOrSelectStack(
-        { stackName: "demo", workDir: path.resolve(__dirname, "..") },
-        { envVars: { PULUMI_BACKEND_URL: `file://${path.join(DEMO_DIR, "state")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
+        { projectName: "whaly-postgres", stackName: "demo", program: async () => ({ ...(await import("../main")) }) },
+        {
+            workDir,
+            projectSettings: { name: "whaly-postgres", runtime: "nodejs", backend: { url: `file://${path.join(DEMO_DIR, "state")}` } },
+            envVars: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+        },
     );
 }
 
@@ -38,7 +48,8 @@ async function up(showPassword: boolean): Promise<void> {
     say(`starting PostgreSQL ${NEWEST_MAJOR}...`);
     const server = await startPostgres(NEWEST_MAJOR, { dataRoot: path.join(DEMO_DIR, "pg"), detached: true });
     fs.writeFileSync(STATE_FILE, JSON.stringify({ major: NEWEST_MAJOR, port: server.port } satisfies DemoState));
-    await server.query("CREATE ROLE shop_owner LOGIN PASSWORD 'shop-owner'; CREATE DATABASE demo OWNER shop_owner;");
+    await server.query("CREATE ROLE shop_owner LOGIN PASSWORD 'shop-owner'");
+    await server.query("CREATE DATABASE demo OWNER shop_owner");
     await server.query(
         `CREATE SCHEMA shop AUTHORIZATION shop_owner;
          SET ROLE shop_owner;

@@ -4,31 +4,25 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../harness/postgresServer";
-import { privilegesOf, traces } from "./support/catalog";
-import { as } from "./support/sessions";
+import { privilegesOf, traces } from "../harness/catalog";
+import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "./support/stack";
-import { accessProgram, CREATOR_PASSWORD, DATABASE, EXISTING, seedWarehouse } from "./support/warehouse";
+import {
+    accessReport,
+    createLaterObjects,
+    DATABASE,
+    expectedPrivileges,
+    LATER_OBJECTS_ACCESS,
+    laterObjectsReadable,
+    READ_ONLY_ACCESS,
+    seedWarehouse,
+} from "../harness/warehouse";
+import { accessProgram } from "./support/program";
 
 jest.setTimeout(300_000);
 
 async function outputs(stack: Stack): Promise<Record<string, unknown>> {
     return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
-}
-
-/** The privilege set the guide implies for `schemas` and `creators`, written out by hand. */
-function expectedPrivileges(schemas: Array<keyof typeof EXISTING>, creators: string[]): string[] {
-    const entries = [`database ${DATABASE} CONNECT`];
-    for (const schema of schemas) {
-        const existing = EXISTING[schema];
-        entries.push(`schema ${schema} USAGE`);
-        entries.push(...existing.tables.map((t) => `table ${t} SELECT`));
-        entries.push(...existing.views.map((v) => `view ${v} SELECT`));
-        entries.push(...existing.matviews.map((m) => `materialized view ${m} SELECT`));
-        entries.push(...existing.sequences.map((s) => `sequence ${s} SELECT`));
-        for (const creator of creators)
-            entries.push(`default ${creator} ${schema} table SELECT`, `default ${creator} ${schema} sequence SELECT`);
-    }
-    return entries.sort();
 }
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
@@ -57,32 +51,12 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         );
     });
 
-    it("1. it reads every existing table, view, materialized view and sequence of the listed schemas, and changes nothing", async () => {
-        await as(server, DATABASE, "whaly_bi", password, async (s) => {
-            for (const schema of Object.values(EXISTING))
-                for (const relation of [...schema.tables, ...schema.views, ...schema.matviews, ...schema.sequences])
-                    expect([relation, await s.canSelect(relation)]).toEqual([relation, true]);
-            for (const table of ["public.customers", "sales.orders"]) {
-                expect(await s.canInsert(table)).toBe(false);
-                expect(await s.canUpdate(table)).toBe(false);
-                expect(await s.canDelete(table)).toBe(false);
-                expect(await s.canTruncate(table)).toBe(false);
-            }
-            expect(await s.canCreateTable("public")).toBe(false);
-            expect(await s.canCreateTable("sales")).toBe(false);
-            expect(await s.canCreateSchema()).toBe(false);
-            expect(await s.canNextval("sales.invoice_no")).toBe(false);
-        });
+    it("1, 3. it reads every existing table, view, materialized view and sequence of the listed schemas, nothing of unlisted schemas, and writes nothing", async () => {
+        expect(await as(server, DATABASE, "whaly_bi", password, accessReport)).toEqual(READ_ONLY_ACCESS);
     });
 
     it("1. the catalog holds exactly the expected privileges", async () => {
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
-    });
-
-    it("3. schemas not listed stay unreadable", async () => {
-        await as(server, DATABASE, "whaly_bi", password, async (s) => {
-            expect(await s.canSelect("secret.salaries")).toBe(false);
-        });
     });
 
     it("4. a second up changes nothing, also after a refresh", async () => {
@@ -93,21 +67,10 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
     });
 
     it("2. tables and sequences created later by a listed creator are readable; an unlisted creator's are not", async () => {
-        for (const creator of ["etl", "dbt", "intruder"])
-            await server.query(`CREATE TABLE sales.${creator}_later (id serial PRIMARY KEY); CREATE SEQUENCE public.${creator}_seq;`, {
-                database: DATABASE,
-                user: creator,
-                password: CREATOR_PASSWORD,
-            });
-        await as(server, DATABASE, "whaly_bi", password, async (s) => {
-            for (const creator of ["etl", "dbt"]) {
-                expect(await s.canSelect(`sales.${creator}_later`)).toBe(true);
-                expect(await s.canSelect(`sales.${creator}_later_id_seq`)).toBe(true);
-                expect(await s.canSelect(`public.${creator}_seq`)).toBe(true);
-            }
-            expect(await s.canSelect("sales.intruder_later")).toBe(false);
-            expect(await s.canSelect("public.intruder_seq")).toBe(false);
-        });
+        await createLaterObjects(server, ["etl", "dbt", "intruder"]);
+        expect(await as(server, DATABASE, "whaly_bi", password, (s) => laterObjectsReadable(s, ["etl", "dbt", "intruder"]))).toEqual(
+            LATER_OBJECTS_ACCESS,
+        );
     });
 
     it("2. refresh then shows the unlisted creator's objects as drift of the ALL-tables grants, and up grants them", async () => {

@@ -3,7 +3,7 @@
  * pg_namespace and pg_class, and pg_default_acl. Entries read like
  * `table sales.orders SELECT` or `default etl sales table SELECT`.
  */
-import { PostgresServer } from "../../harness/postgresServer";
+import { PostgresServer } from "./postgresServer";
 
 const KIND: Record<string, string> = { r: "table", p: "table", v: "view", m: "materialized view", S: "sequence", f: "foreign table" };
 const DEFAULT_KIND: Record<string, string> = { r: "table", S: "sequence", f: "function", T: "type", n: "schema" };
@@ -33,7 +33,7 @@ function aclRows(server: PostgresServer, database: string): Promise<AclRow[]> {
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a
            LEFT JOIN pg_roles r ON r.oid = a.grantee
         UNION ALL
-         SELECT 'default ' || d.defaclobjtype, pg_get_userbyid(d.defaclrole), coalesce(n.nspname, '*'), a.privilege_type,
+         SELECT 'default ' || d.defaclobjtype::text, pg_get_userbyid(d.defaclrole), coalesce(n.nspname, '*'), a.privilege_type,
                 coalesce(r.rolname, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE 'dangling ' || a.grantee END)
            FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
            CROSS JOIN aclexplode(d.defaclacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee`,

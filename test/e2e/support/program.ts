@@ -1,0 +1,25 @@
+import { PulumiFn } from "@pulumi/pulumi/automation";
+import { PostgresServer } from "../../harness/postgresServer";
+import { DATABASE } from "../../harness/warehouse";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../../index";
+
+/** An inline program declaring the component with the server's admin, plus `args`. */
+export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgresAccessArgs> = {}): PulumiFn {
+    return async () => {
+        const access = new WhalyPostgresAccess("whaly", {
+            database: DATABASE,
+            admin: { host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" },
+            ...args,
+        });
+        return {
+            host: access.host,
+            port: access.port,
+            database: access.database,
+            user: access.user,
+            password: access.password,
+            connectionString: access.connectionString,
+            ipRanges: access.ipRanges,
+            pgHbaLines: access.pgHbaLines,
+        };
+    };
+}

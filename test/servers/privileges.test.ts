@@ -1,0 +1,67 @@
+/**
+ * The plan's privilege model on every supported major, without Pulumi: the SQL each planned
+ * resource corresponds to, applied by the admin in one transaction, then checked by logging in
+ * as the BI role and by reading the catalog. The end-to-end suite (test/e2e) checks the same
+ * through the real CLI and provider.
+ */
+import { planAccess } from "../../components/plan";
+import { privilegesOf, traces } from "../harness/catalog";
+import { dropRoleSql, planSql } from "../harness/planSql";
+import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../harness/postgresServer";
+import { as } from "../harness/sessions";
+import {
+    accessReport,
+    createLaterObjects,
+    DATABASE,
+    expectedPrivileges,
+    LATER_OBJECTS_ACCESS,
+    laterObjectsReadable,
+    READ_ONLY_ACCESS,
+    seedWarehouse,
+} from "../harness/warehouse";
+
+const PASSWORD = "bi-Password-0123456789";
+
+describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
+    let server: PostgresServer;
+
+    beforeAll(async () => {
+        server = await startPostgres(major);
+        await seedWarehouse(server);
+        const sql = planSql(planAccess(["public", "sales"], ["etl", "dbt"]), "whaly_bi", DATABASE, PASSWORD);
+        await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+    });
+    afterAll(() => server?.stop());
+
+    it("let the BI role log in with its password only", async () => {
+        expect(await as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.query("SELECT current_user AS u"))).toEqual([{ u: "whaly_bi" }]);
+        await expect(as(server, DATABASE, "whaly_bi", "wrong-password", async () => undefined)).rejects.toThrow(
+            /password authentication failed/,
+        );
+    });
+
+    it("let it read tables, views, materialized views and sequences of the listed schemas, and nothing more", async () => {
+        expect(await as(server, DATABASE, "whaly_bi", PASSWORD, accessReport)).toEqual({
+            ...READ_ONLY_ACCESS,
+            // Before 15, PUBLIC (so every role) may create in schema public: see README, "Limits".
+            "create table in public": major < 15,
+        });
+    });
+
+    it("are exactly the expected privileges in the catalog", async () => {
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+    });
+
+    it("cover tables and sequences that listed creators make later, and not an unlisted creator's", async () => {
+        await createLaterObjects(server, ["etl", "dbt", "intruder"]);
+        expect(await as(server, DATABASE, "whaly_bi", PASSWORD, (s) => laterObjectsReadable(s, ["etl", "dbt", "intruder"]))).toEqual(
+            LATER_OBJECTS_ACCESS,
+        );
+    });
+
+    it("leave nothing behind once the role is dropped", async () => {
+        await server.query(dropRoleSql("whaly_bi").join(";\n"), { database: DATABASE });
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        expect(await traces(server, "postgres", "whaly_bi")).toEqual([]);
+    });
+});
