@@ -73,3 +73,13 @@ export async function roleAttributes(server: PostgresServer, role: string): Prom
     );
     return row;
 }
+
+/** Every role with its attributes and every ACL entry of `database`, to prove that nothing changed. */
+export async function catalogSnapshot(server: PostgresServer, database: string): Promise<string[]> {
+    const roles = await server.query<{ role: string }>(
+        `SELECT row(r.rolname, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin, r.rolconnlimit, a.rolpassword, r.rolconfig)::text AS role
+           FROM pg_roles r JOIN pg_authid a ON a.oid = r.oid`,
+    );
+    const acls = (await aclRows(server, database)).map((row) => `${describe(row)} to ${row.grantee}`);
+    return [...roles.map((r) => r.role), ...acls].sort();
+}

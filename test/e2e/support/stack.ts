@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { EngineEvent, LocalWorkspace, OpType, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 
 export const PASSPHRASE = "whaly-e2e-passphrase";
@@ -28,13 +29,26 @@ export function requirePulumiCli(): void {
     if (!fs.existsSync(bin)) throw new Error(`no Pulumi CLI at ${bin}: run \`npm run toolchain\` first (npm test does)`);
 }
 
+/**
+ * Runs `program`, reporting what it throws through the engine's log, which fails the update and
+ * prints the message as an uncaught error would. (A throwing inline program leaves a rejected
+ * promise in the SDK that jest would blame on the test suite.)
+ */
+async function reportingErrors(program: PulumiFn): Promise<Record<string, unknown> | void> {
+    try {
+        return await program();
+    } catch (e) {
+        pulumi.log.error(e instanceof Error ? e.message : String(e));
+    }
+}
+
 export async function newTestStack(name: string, program: PulumiFn): Promise<TestStack> {
     requirePulumiCli();
     const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), `whaly-e2e-${name}-`));
     let current = program;
     const stack = await LocalWorkspace.createOrSelectStack(
         // The inline program is looked up on every operation, so tests can change it between steps.
-        { projectName: "whaly-e2e", stackName: name, program: () => current() },
+        { projectName: "whaly-e2e", stackName: name, program: () => reportingErrors(current) },
         {
             projectSettings: { name: "whaly-e2e", runtime: "nodejs", backend: { url: `file://${backendDir}` } },
             envVars: {

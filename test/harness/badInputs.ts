@@ -1,0 +1,114 @@
+import { WhalyPostgresAccessArgs } from "../../index";
+
+/** One bad configuration and what its error must say. */
+export interface BadInput {
+    what: string;
+    args: Partial<WhalyPostgresAccessArgs> & Record<string, unknown>;
+    withProvider?: boolean;
+    /** Fragments the error must contain: the field, the value as shown, and the fix. */
+    says: string[];
+}
+
+/**
+ * Bad configurations, each applied over a valid base (`database` and `admin` given). Every
+ * one must fail at construction with an error naming the field, the value and the fix.
+ */
+export const BAD_INPUTS: BadInput[] = [
+    { what: "database missing", args: { database: undefined }, says: ["database (missing)", "must be a string"] },
+    { what: "database empty", args: { database: "" }, says: ['database ""', "is empty: give the database name"] },
+    {
+        what: "role name over 63 bytes",
+        args: { roleName: "r".repeat(64) },
+        says: [`roleName "${"r".repeat(64)}"`, "64 bytes", "shorten it"],
+    },
+    {
+        what: "schema of 32 characters but 64 bytes",
+        args: { schemas: ["é".repeat(32)] },
+        says: [`schemas[0] "${"é".repeat(32)}"`, "64 bytes", "at most 63 bytes"],
+    },
+    {
+        what: "role name starting with pg_",
+        args: { roleName: "pg_reader" },
+        says: ['roleName "pg_reader"', "reserved", "starting with pg_", "rename it"],
+    },
+    { what: "schema starting with pg_", args: { schemas: ["public", "pg_temp"] }, says: ['schemas[1] "pg_temp"', "reserved"] },
+    {
+        what: "creator starting with pg_",
+        args: { tableCreators: ["pg_write_all_data"] },
+        says: ['tableCreators[0] "pg_write_all_data"', "reserved"],
+    },
+    { what: "NUL byte in a schema", args: { schemas: ["sa\0les"] }, says: ['schemas[0] "sa\\u0000les"', "NUL byte", "remove it"] },
+    {
+        what: "SQL-quoted schema",
+        args: { schemas: ['"Sales"'] },
+        says: ['schemas[0] "\\"Sales\\""', "double quote", 'write Sales rather than "Sales"'],
+    },
+    { what: "white space around a name", args: { tableCreators: ["etl "] }, says: ['tableCreators[0] "etl "', "white space", "remove it"] },
+    {
+        what: "duplicate schemas",
+        args: { schemas: ["sales", "hr", "sales"] },
+        says: ['schemas[2] "sales"', "duplicates schemas[0]", "list each schema once"],
+    },
+    {
+        what: "duplicate creators",
+        args: { tableCreators: ["etl", "etl"] },
+        says: ['tableCreators[1] "etl"', "duplicates tableCreators[0]"],
+    },
+    {
+        what: "BI role among the creators",
+        args: { tableCreators: ["etl", "whaly_bi"] },
+        says: ['tableCreators[1] "whaly_bi"', "is the BI role itself", "remove it"],
+    },
+    { what: "empty schema list", args: { schemas: [] }, says: ["schemas []", "is empty", 'omit schemas for ["public"]'] },
+    { what: "empty creator list", args: { tableCreators: [] }, says: ["tableCreators []", "is empty", "at least one role"] },
+    {
+        what: "no creators and no admin to infer one from",
+        args: { admin: undefined, host: "db.internal" },
+        withProvider: true,
+        says: ["tableCreators (missing)", "is required", "list the roles that create tables"],
+    },
+    { what: "port 0", args: { port: 0 }, says: ["port 0", "from 1 to 65535"] },
+    { what: "port 70000", args: { port: 70000 }, says: ["port 70000", "from 1 to 65535"] },
+    { what: "fractional port", args: { port: 5432.5 }, says: ["port 5432.5", "whole number"] },
+    { what: "password too short", args: { passwordLength: 8 }, says: ["passwordLength 8", "from 16 to 128"] },
+    { what: "password too long", args: { passwordLength: 500 }, says: ["passwordLength 500", "from 16 to 128"] },
+    {
+        what: "password and length together",
+        args: { password: "a-given-password-1234", passwordLength: 40 },
+        says: ["passwordLength 40", "conflicts with `password`"],
+    },
+    {
+        what: "password and version together",
+        args: { password: "a-given-password-1234", passwordVersion: 2 },
+        says: ["passwordVersion 2", "conflicts with `password`"],
+    },
+    { what: "empty password", args: { password: "" }, says: ['password "[secret]"', "is empty"] },
+    { what: "password version 0", args: { passwordVersion: 0 }, says: ["passwordVersion 0", "from 1"] },
+    {
+        what: "no host and no admin",
+        args: { admin: undefined, tableCreators: ["etl"] },
+        says: ["host (missing)", "is required", "read replica"],
+    },
+    { what: "host with spaces", args: { host: "db internal" }, says: ['host "db internal"', "not a host name"] },
+    { what: "unknown sslMode", args: { sslMode: "on" }, says: ['sslMode "on"', "is not one of disable, allow, prefer, require"] },
+    { what: "connection limit below -1", args: { connectionLimit: -2 }, says: ["connectionLimit -2", "-1 for unlimited"] },
+    { what: "negative statement timeout", args: { statementTimeoutMs: -1 }, says: ["statementTimeoutMs -1", "milliseconds"] },
+    {
+        what: "malformed IP range",
+        args: { ipRanges: ["34.76.0.0"] },
+        says: ['ipRanges[0] "34.76.0.0"', "not a CIDR range", "34.76.0.0/14"],
+    },
+    { what: "IP prefix out of range", args: { ipRanges: ["10.0.0.0/33"] }, says: ['ipRanges[0] "10.0.0.0/33"', "not a CIDR range"] },
+    { what: "empty IP range list", args: { ipRanges: [] }, says: ["ipRanges []", "omit it to use Whaly's published ranges"] },
+    {
+        what: "admin sslMode the provider refuses",
+        args: { admin: { host: "db.internal", username: "postgres", sslMode: "prefer" } },
+        says: ['admin.sslMode "prefer"', "is not one of disable, require"],
+    },
+    {
+        what: "admin and a provider together",
+        args: {},
+        withProvider: true,
+        says: ["admin", "conflicts with the postgresql provider", "not both"],
+    },
+];
