@@ -175,15 +175,54 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
         expect(resources).toHaveLength(24);
     });
 
-    it("grants on the literal names and uses no random password when one is given", () => {
+    it("grants on the literal names, with exactly these args, and uses no random password when one is given", () => {
         const r = byName(resources);
-        expect(r["bi/usage/Finance%20Data"].inputs).toMatchObject({ schema: "Finance Data", role: "Whaly-BI", database: "warehouse" });
-        expect(r["bi/default-tables/dbt/Finance%20Data"].inputs).toMatchObject({
-            owner: "dbt",
-            schema: "Finance Data",
-            objectType: "table",
-        });
-        expect(r["bi/role"].inputs).toMatchObject({ name: "Whaly-BI", password: secret("user-given-password-1234") });
+        const on = { database: "warehouse", role: "Whaly-BI" };
+        expect(r["bi/connect"].inputs).toEqual({ ...on, objectType: "database", privileges: ["CONNECT"] });
+        for (const [schema, key] of [
+            ["sales", "sales"],
+            ["marketing", "marketing"],
+            ["Finance Data", "Finance%20Data"],
+        ]) {
+            expect(r[`bi/usage/${key}`].inputs).toEqual({ ...on, objectType: "schema", schema, privileges: ["USAGE"] });
+            expect(r[`bi/select-tables/${key}`].inputs).toEqual({
+                ...on,
+                objectType: "table",
+                schema,
+                objects: [],
+                privileges: ["SELECT"],
+            });
+            expect(r[`bi/select-sequences/${key}`].inputs).toEqual({
+                ...on,
+                objectType: "sequence",
+                schema,
+                objects: [],
+                privileges: ["SELECT"],
+            });
+            for (const owner of ["etl", "dbt"]) {
+                expect(r[`bi/default-tables/${owner}/${key}`].inputs).toEqual({
+                    ...on,
+                    owner,
+                    schema,
+                    objectType: "table",
+                    privileges: ["SELECT"],
+                });
+                expect(r[`bi/default-sequences/${owner}/${key}`].inputs).toEqual({
+                    ...on,
+                    owner,
+                    schema,
+                    objectType: "sequence",
+                    privileges: ["SELECT"],
+                });
+            }
+        }
+        expect(r["bi/role"].inputs).toMatchObject({ name: "Whaly-BI", login: true, password: secret("user-given-password-1234") });
+    });
+
+    it("replaces default privileges delete-first, so a replacement never revokes what it just granted", () => {
+        const defaults = resources.filter((x) => x.type === DEFAULTS);
+        expect(defaults).toHaveLength(12);
+        for (const d of defaults) expect([d.name, d.deleteBeforeReplace]).toEqual([d.name, true]);
     });
 
     it("sends every child to the stack's provider, parented on the component", () => {

@@ -10,6 +10,8 @@ export interface RegisteredResource {
     provider?: string;
     /** Name of the parent resource, from the SDK's view of the resource options. */
     parent?: string;
+    /** The `deleteBeforeReplace` resource option. */
+    deleteBeforeReplace?: boolean;
     resource: pulumi.Resource;
 }
 
@@ -47,10 +49,12 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
  * a transformation, and waits until the mocked engine registered them all.
  */
 export async function recordResources(build: (transformations: pulumi.ResourceTransformation[]) => void): Promise<RegisteredResource[]> {
-    const seen: Array<{ resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource }> = [];
+    const seen: Array<{ resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; deleteBeforeReplace?: boolean }> =
+        [];
     build([
         (args) => {
-            seen.push({ resource: args.resource, type: args.type, name: args.name, parent: args.opts.parent });
+            const { parent, deleteBeforeReplace } = args.opts as pulumi.CustomResourceOptions;
+            seen.push({ resource: args.resource, type: args.type, name: args.name, parent, deleteBeforeReplace });
             return undefined;
         },
     ]);
@@ -59,6 +63,6 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
         const engineView = registered.find((r) => r.type === s.type && r.name === s.name);
         if (!engineView) throw new Error(`the engine never saw ${s.type} ${s.name}`);
         const parentName = s.parent && seen.find((p) => p.resource === s.parent)?.name;
-        return { ...engineView, parent: parentName, resource: s.resource };
+        return { ...engineView, parent: parentName, deleteBeforeReplace: s.deleteBeforeReplace, resource: s.resource };
     });
 }
