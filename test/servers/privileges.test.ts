@@ -5,7 +5,7 @@
  * through the real CLI and provider.
  */
 import { planAccess } from "../../components/plan";
-import { privilegesOf, traces } from "../harness/catalog";
+import { privilegesOf, roleAttributes, traces } from "../harness/catalog";
 import { dropRoleSql, planSql } from "../harness/planSql";
 import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../harness/postgresServer";
 import { as } from "../harness/sessions";
@@ -50,6 +50,34 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
 
     it("are exactly the expected privileges in the catalog", async () => {
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+    });
+
+    it("give the role no attribute beyond LOGIN, no membership, and the documented limits", async () => {
+        expect(await roleAttributes(server, "whaly_bi")).toEqual({
+            rolsuper: false,
+            rolcreatedb: false,
+            rolcreaterole: false,
+            rolreplication: false,
+            rolbypassrls: false,
+            rolcanlogin: true,
+            rolconnlimit: 10,
+            rolconfig: ["statement_timeout=600000", "idle_in_transaction_session_timeout=60000"],
+            member_of: [],
+        });
+    });
+
+    it("leave row-level security in force for the role", async () => {
+        await server.query(
+            `CREATE TABLE sales.regions (id int, region text);
+             INSERT INTO sales.regions VALUES (1, 'emea'), (2, 'apac');
+             ALTER TABLE sales.regions ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY emea_only ON sales.regions FOR SELECT USING (region = 'emea');
+             GRANT SELECT ON sales.regions TO whaly_bi;`,
+            { database: DATABASE },
+        );
+        expect(
+            await as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.query("SELECT id, region FROM sales.regions ORDER BY id")),
+        ).toEqual([{ id: 1, region: "emea" }]);
     });
 
     it("cover tables and sequences that listed creators make later, and not an unlisted creator's", async () => {
