@@ -15,7 +15,7 @@ export interface WhalyPostgresAdminArgs {
     username: string;
     /** Password of the admin role. Stored as a Pulumi secret. */
     password?: pulumi.Input<string>;
-    /** TLS mode of the admin connection (`disable`, `require`, `verify-ca`, `verify-full`). Default: the provider's (`require`). */
+    /** TLS mode of the admin connection (`disable`, `require`, `verify-ca`, `verify-full`). Default: the provider's (env `PGSSLMODE`). */
     sslMode?: string;
     /** Whether the admin is a superuser. Set `false` on managed services (RDS, Cloud SQL, Azure). Default `true`, as the provider. */
     superuser?: boolean;

@@ -11,7 +11,7 @@ import { catalogSnapshot } from "../harness/catalog";
 import { planSql } from "../harness/planSql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../harness/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
-import { newTestStack, TestStack } from "../e2e/support/stack";
+import { newTestStack, TestStack } from "../harness/stack";
 
 jest.setTimeout(120_000);
 

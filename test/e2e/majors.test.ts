@@ -6,7 +6,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresServer, startPostgres } from "../harness/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
 import { as } from "../harness/sessions";
-import { newTestStack, TestStack } from "./support/stack";
+import { newTestStack, TestStack } from "../harness/stack";
 import { accessReport, DATABASE, expectedPrivileges, READ_ONLY_ACCESS, seedWarehouse } from "../harness/warehouse";
 import { accessProgram } from "./support/program";
 

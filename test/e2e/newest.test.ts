@@ -6,7 +6,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../harness/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
 import { as } from "../harness/sessions";
-import { newTestStack, TestStack } from "./support/stack";
+import { newTestStack, TestStack } from "../harness/stack";
 import {
     accessReport,
     createLaterObjects,
