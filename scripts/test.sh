@@ -11,4 +11,7 @@ phase "lint" bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 phase "typecheck" npx tsc --noEmit
 phase "toolchain: pulumi CLI" bash scripts/toolchain.sh cli
 source scripts/pulumi-env.sh
-phase "jest: unit, property, servers, cli" npx jest --runInBand test/unit test/servers test/cli "$@"
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+phase "jest: unit, property, servers, cli" npx jest --runInBand --json --outputFile="$results" test/unit test/servers test/cli "$@"
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results"

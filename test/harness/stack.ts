@@ -17,7 +17,7 @@ export interface TestStack {
     backendDir: string;
     /** Replaces the program the next operation runs. */
     setProgram(program: PulumiFn): void;
-    /** What the next `up` would do to each resource, by resource name (omits unchanged ones). */
+    /** What the next `up` would do to each resource, by resource name (omits unchanged ones; replacements as "replace"). */
     plannedOps(options?: { refresh?: boolean }): Promise<Map<string, OpType>>;
     /** Removes the backend directory (after `destroy`). */
     dispose(): void;
@@ -70,7 +70,10 @@ export async function newTestStack(name: string, program: PulumiFn): Promise<Tes
                 refresh: options.refresh,
                 onEvent: (event: EngineEvent) => {
                     const step = event.resourcePreEvent?.metadata;
-                    if (step && step.op !== "same") ops.set(step.urn.split("::").pop()!, step.op);
+                    if (!step || step.op === "same") return;
+                    // A replacement shows as several steps; keep it as one "replace".
+                    const op = step.op === "create-replacement" || step.op === "delete-replaced" ? "replace" : step.op;
+                    ops.set(step.urn.split("::").pop()!, op);
                 },
             });
             return ops;
