@@ -146,7 +146,7 @@ step_cli() {
     log "pulumi CLI v$PULUMI_V: already installed"
     return 0
   fi
-  log "pulumi CLI v$PULUMI_V: building (installed: ${have:-none}); a cold build takes ~10-20 min"
+  log "pulumi CLI v$PULUMI_V: building (installed: ${have:-none}); a cold build takes about 8 min on 2 cores"
   mod_field "$PKG_MOD@v$PULUMI_V" GoMod && gomod="$MF"
   if [[ -z "$gomod" ]]; then
     missing "pulumi CLI v$PULUMI_V: Go module $PKG_MOD@v$PULUMI_V not served: $DL_ERROR"
