@@ -3,7 +3,6 @@
 # `npm run demo:down` (tear down). Builds the toolchain first when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/toolchain.sh cli postgresql random
-# shellcheck disable=SC1091
-source scripts/pulumi-env.sh
+# Tearing down never needs a build: without the CLI it still stops the server.
+[[ "${1:-}" == down ]] || bash scripts/toolchain.sh cli postgresql random
 exec npx ts-node --transpile-only scripts/demo.ts "$@"

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { NEWEST_MAJOR, PostgresMajor, startPostgres, stopDetached } from "../test/harness/postgresServer";
+import { installedPulumi } from "../test/harness/pulumiCli";
 
 const DEMO_DIR = path.join(os.tmpdir(), "whaly-postgres-demo");
 const STATE_FILE = path.join(DEMO_DIR, "demo.json");
@@ -18,6 +19,18 @@ const PASSPHRASE = "whaly-demo"; // the demo's state holds only a throwaway loca
 interface DemoState {
     major: PostgresMajor;
     port: number;
+}
+
+class DemoRunning extends Error {
+    constructor() {
+        super("a demo is already running: `npm run demo:down` first");
+    }
+}
+
+/** The engine's first `error:` line of a failed CLI run (the whole output is printed above it), or the first line. */
+function firstError(message: string): string {
+    const line = message.split("\n").find((l) => /\berror: /.test(l)) ?? message.split("\n")[0];
+    return line.trim();
 }
 
 function say(message: string): void {
@@ -36,13 +49,13 @@ async function demoStack(): Promise<Stack> {
         {
             workDir,
             projectSettings: { name: "whaly-postgres", runtime: "nodejs", backend: { url: `file://${path.join(DEMO_DIR, "state")}` } },
-            envVars: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+            ...(await installedPulumi({ PULUMI_CONFIG_PASSPHRASE: PASSPHRASE })),
         },
     );
 }
 
 async function up(showPassword: boolean): Promise<void> {
-    if (fs.existsSync(STATE_FILE)) throw new Error("a demo is already running: `npm run demo:down` first");
+    if (fs.existsSync(STATE_FILE)) throw new DemoRunning();
     fs.mkdirSync(path.join(DEMO_DIR, "state"), { recursive: true });
     let t = Date.now();
     say(`starting PostgreSQL ${NEWEST_MAJOR}...`);
@@ -113,7 +126,7 @@ async function down(): Promise<void> {
         const stack = await demoStack();
         await stack.destroy({ onOutput: (line) => process.stdout.write(line) });
     } catch (e) {
-        say(`destroy failed (${(e as Error).message.split("\n")[0]}); removing the server anyway`);
+        say(`destroy failed (${firstError((e as Error).message)}); removing the server anyway`);
     }
     say(`stopping PostgreSQL on port ${state.port}...`);
     stopDetached(state.major, path.join(DEMO_DIR, "pg"));
@@ -121,8 +134,19 @@ async function down(): Promise<void> {
     say("done");
 }
 
-const command = process.argv[2] === "down" ? down() : up(process.argv.includes("--show-password"));
-command.catch((e: Error) => {
+async function main(): Promise<void> {
+    if (process.argv[2] === "down") return down();
+    try {
+        await up(process.argv.includes("--show-password"));
+    } catch (e) {
+        console.error(`[demo] failed: ${firstError((e as Error).message)}`);
+        // Leave nothing running behind a failed demo (unless one was already running).
+        if (!(e instanceof DemoRunning)) await down();
+        process.exitCode = 1;
+    }
+}
+
+main().catch((e: Error) => {
     console.error(`[demo] failed: ${e.message}`);
-    process.exit(1);
+    process.exitCode = 1;
 });

@@ -7,5 +7,4 @@ cd "$(dirname "$0")/.."
 source scripts/phase.sh
 
 phase "toolchain" bash scripts/toolchain.sh cli postgresql random
-source scripts/pulumi-env.sh
 phase "jest: end-to-end" npx jest --runInBand test/e2e "$@"

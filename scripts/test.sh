@@ -10,7 +10,6 @@ source scripts/phase.sh
 phase "lint" bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 phase "typecheck" npx tsc --noEmit
 phase "toolchain: pulumi CLI" bash scripts/toolchain.sh cli
-source scripts/pulumi-env.sh
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 phase "jest: unit, property, servers, cli" npx jest --runInBand --json --outputFile="$results" test/unit test/servers test/cli "$@"

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { installedPulumi } from "./pulumiCli";
 import { EngineEvent, LocalWorkspace, OpType, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 
 export const PASSPHRASE = "whaly-e2e-passphrase";
@@ -23,12 +24,6 @@ export interface TestStack {
     dispose(): void;
 }
 
-/** Errors when the toolchain was not built: the tests never skip. */
-export function requirePulumiCli(): void {
-    const bin = path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "bin", "pulumi");
-    if (!fs.existsSync(bin)) throw new Error(`no Pulumi CLI at ${bin}: run \`npm run toolchain\` first (npm test does)`);
-}
-
 /**
  * Runs `program`, reporting what it throws through the engine's log, which fails the update and
  * prints the message as an uncaught error would. (A throwing inline program leaves a rejected
@@ -43,7 +38,7 @@ async function reportingErrors(program: PulumiFn): Promise<Record<string, unknow
 }
 
 export async function newTestStack(name: string, program: PulumiFn): Promise<TestStack> {
-    requirePulumiCli();
+    const cli = await installedPulumi({ PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
     const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), `whaly-e2e-${name}-`));
     let current = program;
     const stack = await LocalWorkspace.createOrSelectStack(
@@ -51,11 +46,7 @@ export async function newTestStack(name: string, program: PulumiFn): Promise<Tes
         { projectName: "whaly-e2e", stackName: name, program: () => reportingErrors(current) },
         {
             projectSettings: { name: "whaly-e2e", runtime: "nodejs", backend: { url: `file://${backendDir}` } },
-            envVars: {
-                PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            },
+            ...cli,
         },
     );
     return {
