@@ -42,7 +42,7 @@ export interface WhalyPostgresAccessArgs {
     passwordVersion?: number;
     /** Host Whaly connects to: the primary or a read replica. Default `admin.host`; required without `admin`. */
     host?: pulumi.Input<string>;
-    /** Port Whaly connects to. Default `5432`. */
+    /** Port Whaly connects to. Default `admin.port` when `host` is left to default to `admin.host`, else `5432`. */
     port?: number;
     /** `sslmode` of the connection string given to Whaly. Default `"require"`. */
     sslMode?: string;

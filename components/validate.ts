@@ -38,10 +38,7 @@ export class WhalyPostgresArgsError extends Error {
         componentName: string,
         readonly problems: ArgProblem[],
     ) {
-        super(
-            `Invalid args for WhalyPostgresAccess "${componentName}":\n` +
-                problems.map((p) => `- ${p.field} ${show(p.value)}: ${p.message}`).join("\n"),
-        );
+        super(`Invalid args for WhalyPostgresAccess "${componentName}":\n` + formatProblems(problems));
         this.name = "WhalyPostgresArgsError";
     }
 }
@@ -139,7 +136,8 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
             "is required when the component is given a provider instead of `admin`: the address Whaly connects to (the primary or a read replica)",
         );
     else checkHost(problem, "host", host);
-    const port = args.port ?? DEFAULTS.port;
+    // Whaly reaches the admin's server when `host` is left to default: then it shares its port too.
+    const port = args.port ?? (args.host === undefined ? admin?.port : undefined) ?? DEFAULTS.port;
     checkInteger(problem, "port", port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
     const sslMode = args.sslMode ?? DEFAULTS.sslMode;
     checkOneOf(problem, "sslMode", sslMode, LIBPQ_SSL_MODES);
@@ -268,6 +266,11 @@ export function isCidr(value: unknown): value is string {
     const family = net.isIP(match[1]);
     const prefix = Number(match[2]);
     return (family === 4 && prefix <= 32) || (family === 6 && prefix <= 128);
+}
+
+/** One line per problem: `- field value: what is wrong and the fix`. */
+export function formatProblems(problems: ArgProblem[]): string {
+    return problems.map((p) => `- ${p.field} ${show(p.value)}: ${p.message}`).join("\n");
 }
 
 function show(value: unknown): string {

@@ -4,8 +4,11 @@ import * as random from "@pulumi/random";
 import { WhalyPostgresAccessArgs } from "./args";
 import { connectionString } from "./connection";
 import { renderPgHbaLines } from "./network";
-import { planAccess } from "./plan";
-import { hasPostgresqlProvider, validateArgs } from "./validate";
+import { AccessPlan, planAccess } from "./plan";
+import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
+import { preflightProblems, ServerFacts } from "./preflight";
+import { clientConfig, readServerFacts } from "./serverFacts";
+import { ArgProblem, formatProblems, hasPostgresqlProvider, ValidatedArgs, validateArgs } from "./validate";
 
 /**
  * Gives Whaly read-only access to one PostgreSQL database: a LOGIN role, CONNECT, USAGE and
@@ -55,28 +58,91 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-        const pgOpts: pulumi.CustomResourceOptions = { parent: this, provider };
 
-        const password = pulumi.secret(
-            v.password ??
-                new random.RandomPassword(
-                    `${name}/password`,
-                    {
-                        length: v.passwordLength,
-                        special: false,
-                        // A new version replaces only the password; the role is altered in place.
-                        keepers: { version: String(v.passwordVersion) },
-                    },
-                    { parent: this },
-                ).result,
+        // Nothing is declared before the server passed the preflight: a failed check registers
+        // nothing and fails the deployment, at preview as at up, with one error.
+        const declared = this.serverFacts(v).apply(
+            async (facts): Promise<pulumi.Output<{ user: string; password: string }> | undefined> => {
+                if (!this.passes(facts, v)) return undefined;
+                const { password, salt } = this.declareSecrets(name, v);
+                // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
+                const roleManagedByStack = pulumi.runtime.isDryRun() ? await isKnown(salt.base64) : undefined;
+                if (!this.passes(facts, v, roleManagedByStack)) return undefined;
+                const role = this.declareAccess(name, v, plan, password, salt, { parent: this, provider });
+                return pulumi.all([role.name, password]).apply(([user, pw]) => ({ user, password: pw }));
+            },
         );
 
+        this.host = pulumi.output(v.host);
+        this.port = pulumi.output(v.port);
+        this.database = pulumi.output(v.database);
+        // apply flattens the Output the callback returns, which its typings do not say. Undefined
+        // only when the preflight failed, which fails the deployment: the outputs stay empty then.
+        const access = declared as unknown as pulumi.Output<{ user: string; password: string } | undefined>;
+        this.user = access.apply((d) => d?.user as string);
+        this.password = pulumi.secret(access.apply((d) => d?.password as string));
+        this.connectionString = pulumi.secret(
+            pulumi.all([this.host, access]).apply(([host, d]) =>
+                d
+                    ? connectionString({
+                          host,
+                          port: v.port,
+                          database: v.database,
+                          user: d.user,
+                          password: d.password,
+                          sslMode: v.sslMode,
+                      })
+                    : "",
+            ),
+        );
+        this.ipRanges = pulumi.output(v.ipRanges);
+        this.pgHbaLines = access.apply((d) => (d ? renderPgHbaLines({ database: v.database, user: d.user, ipRanges: v.ipRanges }) : []));
+
+        this.registerOutputs({
+            host: this.host,
+            port: this.port,
+            database: this.database,
+            user: this.user,
+            password: this.password,
+            connectionString: this.connectionString,
+            ipRanges: this.ipRanges,
+            pgHbaLines: this.pgHbaLines,
+        });
+    }
+
+    /** The password (generated unless given) and the salt of its SCRAM verifier: stack state only, nothing on the server. */
+    private declareSecrets(name: string, v: ValidatedArgs): { password: pulumi.Output<string>; salt: random.RandomBytes } {
+        // A new version replaces only the password; the role is altered in place.
+        const keepers = { version: String(v.passwordVersion) };
+        const password = pulumi.secret(
+            v.password ??
+                new random.RandomPassword(`${name}/password`, { length: v.passwordLength, special: false, keepers }, { parent: this })
+                    .result,
+        );
+        const salt = new random.RandomBytes(`${name}/salt`, { length: SCRAM_SALT_BYTES }, { parent: this });
+        return { password, salt };
+    }
+
+    /** The role and its grants (plan.ts); returns the role. */
+    private declareAccess(
+        name: string,
+        v: ValidatedArgs,
+        plan: AccessPlan,
+        password: pulumi.Output<string>,
+        salt: random.RandomBytes,
+        pgOpts: pulumi.CustomResourceOptions,
+    ): postgresql.Role {
         const role = new postgresql.Role(
             `${name}/role`,
             {
                 name: v.roleName,
                 login: true,
-                password,
+                // The SCRAM verifier, never the password: see scram.ts.
+                password: pulumi.secret(
+                    pulumi
+                        .all([password, salt.base64])
+                        .apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
+                ),
                 connectionLimit: v.connectionLimit,
                 statementTimeout: v.statementTimeoutMs,
                 idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
@@ -88,7 +154,6 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             },
             pgOpts,
         );
-
         for (const grant of plan.grants) {
             new postgresql.Grant(
                 `${name}/${grant.name}`,
@@ -119,31 +184,60 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 { ...pgOpts, deleteBeforeReplace: true },
             );
         }
+        return role;
+    }
 
-        this.host = pulumi.output(v.host);
-        this.port = pulumi.output(v.port);
-        this.database = pulumi.output(v.database);
-        this.user = role.name;
-        this.password = password;
-        this.connectionString = pulumi.secret(
-            pulumi
-                .all([this.host, this.user, password])
-                .apply(([host, user, pw]) =>
-                    connectionString({ host, port: v.port, database: v.database, user, password: pw, sslMode: v.sslMode }),
-                ),
-        );
-        this.ipRanges = pulumi.output(v.ipRanges);
-        this.pgHbaLines = role.name.apply((user) => renderPgHbaLines({ database: v.database, user, ipRanges: v.ipRanges }));
-
-        this.registerOutputs({
-            host: this.host,
-            port: this.port,
-            database: this.database,
-            user: this.user,
-            password: this.password,
-            connectionString: this.connectionString,
-            ipRanges: this.ipRanges,
-            pgHbaLines: this.pgHbaLines,
+    /**
+     * What the preflight needs to know of the server. With `admin`, everything, through a
+     * connection of its own; with a provider from `opts`, only which schemas exist, through the
+     * provider's getSchemas.
+     */
+    private serverFacts(v: ValidatedArgs): pulumi.Output<ServerCheck> {
+        const { admin } = v;
+        if (!admin)
+            return postgresql.getSchemasOutput({ database: v.database }, { parent: this }).apply((found) => ({
+                where: `database ${v.database} through the provider`,
+                existingSchemas: found.schemas,
+            }));
+        return pulumi.all([admin.host, admin.password]).apply(async ([host, password]) => {
+            const connection = { host, port: admin.port, username: admin.username, password, database: v.database, sslMode: admin.sslMode };
+            const where = `${host}:${clientConfig(connection).port}/${v.database} as ${admin.username}`;
+            try {
+                return { where, ...(await readServerFacts(connection, v.schemas, [...v.tableCreators, v.roleName])) };
+            } catch (e) {
+                const fix = "check admin.host, admin.port, admin.password and admin.sslMode";
+                return {
+                    where,
+                    existingSchemas: [],
+                    unreachable: { field: "admin", value: where, message: `cannot be reached: ${(e as Error).message}: ${fix}` },
+                };
+            }
         });
     }
+
+    /** Whether the preflight (preflight.ts) passes; if not, reports its one error through the engine. */
+    private passes(check: ServerCheck, v: ValidatedArgs, roleManagedByStack?: boolean): boolean {
+        const problems = check.unreachable ? [check.unreachable] : preflightProblems({ ...v, ...check, roleManagedByStack });
+        if (problems.length === 0) return true;
+        pulumi.log.error(
+            `Preflight of WhalyPostgresAccess on ${check.where} failed; nothing was changed:\n${formatProblems(problems)}`,
+            this,
+        );
+        return false;
+    }
+}
+
+/** What the server told the preflight. */
+interface ServerCheck {
+    /** The server, database and user, for the error; never a secret. */
+    where: string;
+    existingSchemas: string[];
+    server?: ServerFacts;
+    /** Set when the admin connection failed. */
+    unreachable?: ArgProblem;
+}
+
+/** Whether `output` has a value yet; at preview, what is still to be created has none. (`isKnown` is internal to the SDK, and long stable.) */
+function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
+    return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
 }

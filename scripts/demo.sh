@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Tearing down never needs a build: without the CLI it still stops the server.
-[[ "${1:-}" == down ]] || bash scripts/toolchain.sh cli postgresql random
+[[ "${1:-}" == down ]] || bash scripts/toolchain.sh cli plugins
 exec npx ts-node --transpile-only scripts/demo.ts "$@"

@@ -3,23 +3,21 @@
  * `shop.orders`), runs `pulumi up` of the root project against it on a local file backend
  * (as an Automation API inline program, so no Node.js language host is needed),
  * prints Whaly's form fields and reads the demo table as the BI role. `down` tears it all down.
+ * Everything lives in a directory keyed to this checkout, so two checkouts run two demos.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
-import { NEWEST_MAJOR, PostgresMajor, startPostgres, stopDetached } from "../test/harness/postgresServer";
-import { installedPulumi } from "../test/harness/pulumiCli";
+import { NEWEST_MAJOR, startPostgres, stopPostgresAt } from "./lib/postgresServer";
+import { installedPulumi } from "./lib/pulumiCli";
 
-const DEMO_DIR = path.join(os.tmpdir(), "whaly-postgres-demo");
-const STATE_FILE = path.join(DEMO_DIR, "demo.json");
+const CHECKOUT = path.resolve(__dirname, "..");
+const DEMO_DIR = path.join(os.tmpdir(), `whaly-postgres-demo-${createHash("sha256").update(CHECKOUT).digest("hex").slice(0, 12)}`);
+const SERVER_DIR = path.join(DEMO_DIR, "pg");
 const PASSPHRASE = "whaly-demo"; // the demo's state holds only a throwaway local server's secrets
-
-interface DemoState {
-    major: PostgresMajor;
-    port: number;
-}
 
 class DemoRunning extends Error {
     constructor() {
@@ -55,12 +53,11 @@ async function demoStack(): Promise<Stack> {
 }
 
 async function up(showPassword: boolean): Promise<void> {
-    if (fs.existsSync(STATE_FILE)) throw new DemoRunning();
+    if (fs.existsSync(DEMO_DIR)) throw new DemoRunning();
     fs.mkdirSync(path.join(DEMO_DIR, "state"), { recursive: true });
     let t = Date.now();
     say(`starting PostgreSQL ${NEWEST_MAJOR}...`);
-    const server = await startPostgres(NEWEST_MAJOR, { dataRoot: path.join(DEMO_DIR, "pg"), detached: true });
-    fs.writeFileSync(STATE_FILE, JSON.stringify({ major: NEWEST_MAJOR, port: server.port } satisfies DemoState));
+    const server = await startPostgres(NEWEST_MAJOR, { dataRoot: SERVER_DIR, keepRunning: true });
     await server.query("CREATE ROLE shop_owner LOGIN PASSWORD 'shop-owner'");
     await server.query("CREATE DATABASE demo OWNER shop_owner");
     await server.query(
@@ -86,8 +83,10 @@ async function up(showPassword: boolean): Promise<void> {
         adminPassword: { value: server.adminPassword, secret: true },
         adminSslMode: { value: "disable" },
     });
-    const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
-    say(`pulumi up done (${Math.round((Date.now() - t) / 1000)} s)`);
+    // The engine's output only when it fails (in the error): the form below is what matters.
+    const result = await stack.up();
+    const created = result.summary.resourceChanges?.create ?? 0;
+    say(`pulumi up: ${created} resources created (${Math.round((Date.now() - t) / 1000)} s)`);
 
     const out = result.outputs;
     const field = (name: string) => String(out[name].value);
@@ -97,7 +96,7 @@ async function up(showPassword: boolean): Promise<void> {
     console.log(`  Database  ${field("database")}`);
     console.log(`  User      ${field("user")}`);
     console.log(
-        `  Password  ${showPassword ? field("password") : "[secret] (npm start -- --show-password, or pulumi stack output password --show-secrets)"}`,
+        `  Password  ${showPassword ? field("password") : "[secret] (shown by: npm run demo:down && npm start -- --show-password)"}`,
     );
 
     const client = new Client({
@@ -116,20 +115,20 @@ async function up(showPassword: boolean): Promise<void> {
 }
 
 async function down(): Promise<void> {
-    if (!fs.existsSync(STATE_FILE)) {
-        say("no demo is running");
+    if (!fs.existsSync(DEMO_DIR)) {
+        say("no demo is running for this checkout");
         return;
     }
-    const state: DemoState = JSON.parse(fs.readFileSync(STATE_FILE, "utf8"));
     say("pulumi destroy...");
     try {
         const stack = await demoStack();
-        await stack.destroy({ onOutput: (line) => process.stdout.write(line) });
+        const result = await stack.destroy();
+        say(`pulumi destroy: ${result.summary.resourceChanges?.delete ?? 0} resources deleted`);
     } catch (e) {
         say(`destroy failed (${firstError((e as Error).message)}); removing the server anyway`);
     }
-    say(`stopping PostgreSQL on port ${state.port}...`);
-    stopDetached(state.major, path.join(DEMO_DIR, "pg"));
+    say("stopping PostgreSQL...");
+    stopPostgresAt(SERVER_DIR);
     fs.rmSync(DEMO_DIR, { recursive: true, force: true });
     say("done");
 }

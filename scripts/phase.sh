@@ -1,9 +1,9 @@
-# Sourced by the scripts: `phase NAME CMD...` runs CMD and prints how long it took.
+# Sourced by the scripts: `phase NAME CMD...` runs CMD, prints how long it took, and returns its status.
 phase() {
-    local name=$1
+    local name=$1 start=$SECONDS status=0
     shift
-    local start=$SECONDS
     echo "== $name"
-    "$@"
+    "$@" || status=$?
     echo "== $name: $((SECONDS - start)) s"
+    return "$status"
 }

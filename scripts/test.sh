@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test suite CI runs: lint, type-check (examples included), the Pulumi CLI (built when
-# missing), then unit and property tests, the privilege model on real PostgreSQL 12-18, and bad
-# input through the real CLI. Prints each phase's duration. Extra arguments go to jest
-# (e.g. `npm test -- -t "PostgreSQL 16"`).
+# missing), jest over the unit, property, server, CLI and package suites, then the end-to-end
+# suite wherever the postgresql and random plugins are installed at the pinned versions (it says
+# so when they are not). Prints each phase's duration and, last, one line counting every test
+# that ran. Extra arguments go to every jest run (e.g. `npm test -- -t "PostgreSQL 16"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/phase.sh
@@ -10,7 +11,39 @@ source scripts/phase.sh
 phase "lint" bash -c 'npx eslint . && npx prettier --check . >/dev/null'
 phase "typecheck" npx tsc --noEmit
 phase "toolchain: pulumi CLI" bash scripts/toolchain.sh cli
-results=$(mktemp)
-trap 'rm -f "$results"' EXIT
-phase "jest: unit, property, servers, cli" npx jest --runInBand --json --outputFile="$results" test/unit test/servers test/cli "$@"
-node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results"
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+failed_phases=0
+jest_phase() { # name results-file jest-args...
+  local name=$1 file=$2
+  shift 2
+  phase "$name" npx jest --runInBand --json --outputFile="$results/$file" "$@" || failed_phases=$((failed_phases + 1))
+}
+
+jest_phase "jest: unit, property, servers, cli, package" main.json test/unit test/servers test/cli test/package "$@"
+
+missing_plugin=$(bash scripts/toolchain.sh plugins 2>&1 | sed -n 's/^toolchain: MISSING resource plugin \([a-z]*\) v\([0-9.]*\):.*/\1 \2/p' | head -n 1)
+if [[ -n "$missing_plugin" ]]; then
+  echo "e2e: not run: plugin $missing_plugin not installed (see README, Toolchain)"
+else
+  e2e=(test/e2e)
+  if [[ ! -x "${PULUMI_HOME:-$HOME/.pulumi}/bin/pulumi-language-nodejs" ]] && ! command -v pulumi-language-nodejs >/dev/null; then
+    echo "e2e: not run: test/e2e/project.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see README, Toolchain)"
+    e2e=(test/e2e --testPathIgnorePatterns project.test.ts)
+  fi
+  jest_phase "jest: end-to-end" e2e.json "${e2e[@]}" "$@"
+fi
+
+# One line for every jest run: tests that passed, and tests or whole suites that failed.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const file of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  }
+  console.log(`jest: ${passed} passed, ${failed} failed`);
+' "$results"
+exit $((failed_phases > 0))

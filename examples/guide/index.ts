@@ -9,6 +9,7 @@ const whaly = new WhalyPostgresAccess("whaly", {
     database: "analytics",
     admin: {
         host: config.require("adminHost"),
+        port: config.getNumber("adminPort"), // default 5432
         username: "postgres",
         password: config.requireSecret("adminPassword"),
     },

@@ -9,7 +9,7 @@ import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { BAD_INPUTS } from "../harness/badInputs";
 import { catalogSnapshot } from "../harness/catalog";
 import { planSql } from "../harness/planSql";
-import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../harness/postgresServer";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
 import { newTestStack, TestStack } from "../harness/stack";
 

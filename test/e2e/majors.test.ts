@@ -2,19 +2,14 @@
  * Every other supported major: the guide's case (login, reads, refused writes, exact catalog),
  * a no-change second up (also after refresh), and a destroy that leaves nothing.
  */
-import { Stack } from "@pulumi/pulumi/automation";
-import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresServer, startPostgres } from "../harness/postgresServer";
+import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { accessReport, DATABASE, expectedPrivileges, READ_ONLY_ACCESS, seedWarehouse } from "../harness/warehouse";
-import { accessProgram } from "./support/program";
+import { accessProgram, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
-
-async function passwordOf(stack: Stack): Promise<string> {
-    return (await stack.outputs()).password.value as string;
-}
 
 describe.each(POSTGRES_MAJORS.filter((m) => m !== NEWEST_MAJOR))("PostgreSQL %i", (major) => {
     let server: PostgresServer;
@@ -30,9 +25,9 @@ describe.each(POSTGRES_MAJORS.filter((m) => m !== NEWEST_MAJOR))("PostgreSQL %i"
         server?.stop();
     });
 
-    it("1. up: the BI role logs in, reads, writes nothing, and holds exactly the expected privileges", async () => {
+    it("up: the BI role logs in, reads, writes nothing, and holds exactly the expected privileges", async () => {
         await t.stack.up();
-        const password = await passwordOf(t.stack);
+        const password = (await outputValues(t.stack)).password as string;
         await expect(as(server, DATABASE, "whaly_bi", "wrong-password", async () => undefined)).rejects.toThrow(
             /password authentication failed/,
         );
@@ -44,13 +39,13 @@ describe.each(POSTGRES_MAJORS.filter((m) => m !== NEWEST_MAJOR))("PostgreSQL %i"
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl"]));
     });
 
-    it("4. a second up changes nothing, also after a refresh", async () => {
+    it("a second up changes nothing, also after a refresh", async () => {
         await t.stack.preview({ expectNoChanges: true });
         await t.stack.refresh();
         await t.stack.preview({ expectNoChanges: true });
     });
 
-    it("8. destroy leaves nothing that mentions the role", async () => {
+    it("destroy leaves nothing that mentions the role", async () => {
         await t.stack.destroy();
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
     });

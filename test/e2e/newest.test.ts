@@ -2,8 +2,7 @@
  * The real Pulumi CLI and provider against a real PostgreSQL of the newest major: after each
  * step, log in as the BI role and try things, and read the catalog.
  */
-import { Stack } from "@pulumi/pulumi/automation";
-import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../harness/postgresServer";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
@@ -17,13 +16,9 @@ import {
     READ_ONLY_ACCESS,
     seedWarehouse,
 } from "../harness/warehouse";
-import { accessProgram } from "./support/program";
+import { accessProgram, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
-
-async function outputs(stack: Stack): Promise<Record<string, unknown>> {
-    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
-}
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
     let server: PostgresServer;
@@ -40,9 +35,9 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         server?.stop();
     });
 
-    it("1. up: the BI role logs in with the output password, and only with it", async () => {
+    it("up: the BI role logs in with the output password, and only with it", async () => {
         await t.stack.up();
-        const out = await outputs(t.stack);
+        const out = await outputValues(t.stack);
         password = out.password as string;
         expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
         expect(await as(server, DATABASE, "whaly_bi", password, (s) => s.query("SELECT current_user AS u"))).toEqual([{ u: "whaly_bi" }]);
@@ -51,29 +46,29 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         );
     });
 
-    it("1, 3. it reads every existing table, view, materialized view and sequence of the listed schemas, nothing of unlisted schemas, and writes nothing", async () => {
+    it("reads every existing table, view, materialized view and sequence of the listed schemas, nothing of unlisted schemas, and writes nothing", async () => {
         expect(await as(server, DATABASE, "whaly_bi", password, accessReport)).toEqual(READ_ONLY_ACCESS);
     });
 
-    it("1. the catalog holds exactly the expected privileges", async () => {
+    it("the catalog holds exactly the expected privileges", async () => {
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
     });
 
-    it("4. a second up changes nothing, also after a refresh", async () => {
+    it("a second up changes nothing, also after a refresh", async () => {
         await t.stack.preview({ expectNoChanges: true });
         await t.stack.refresh();
         await t.stack.preview({ expectNoChanges: true });
         expect(await t.plannedOps({ refresh: true })).toEqual(new Map());
     });
 
-    it("2. tables and sequences created later by a listed creator are readable; an unlisted creator's are not", async () => {
+    it("tables and sequences created later by a listed creator are readable; an unlisted creator's are not", async () => {
         await createLaterObjects(server, ["etl", "dbt", "intruder"]);
         expect(await as(server, DATABASE, "whaly_bi", password, (s) => laterObjectsReadable(s, ["etl", "dbt", "intruder"]))).toEqual(
             LATER_OBJECTS_ACCESS,
         );
     });
 
-    it("2. refresh then shows the unlisted creator's objects as drift of the ALL-tables grants, and up grants them", async () => {
+    it("refresh then shows the unlisted creator's objects as drift of the ALL-tables grants, and up grants them", async () => {
         const ops = await t.plannedOps({ refresh: true });
         expect(ops).toEqual(
             new Map([
@@ -90,7 +85,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         await t.stack.preview({ expectNoChanges: true, refresh: true });
     });
 
-    it("5. adding a schema and a creator only creates; removing them deletes exactly their privileges", async () => {
+    it("adding a schema and a creator only creates; removing them deletes exactly their privileges", async () => {
         await server.query("CREATE SCHEMA extra; CREATE TABLE extra.facts (id int); GRANT USAGE, CREATE ON SCHEMA extra TO intruder;", {
             database: DATABASE,
         });
@@ -141,7 +136,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         await as(server, DATABASE, "whaly_bi", password, async (s) => expect(await s.canSelect("extra.facts")).toBe(false));
     });
 
-    it("6. rotating the password alters the role in place: the old one stops working, the new one works", async () => {
+    it("rotating the password alters the role in place: the old one stops working, the new one works", async () => {
         t.setProgram(accessProgram(server, { schemas: ["public", "sales"], tableCreators: ["etl", "dbt"], passwordVersion: 2 }));
         const ops = await t.plannedOps();
         expect(ops).toEqual(
@@ -151,19 +146,45 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
             ]),
         );
         await t.stack.up();
-        const rotated = (await outputs(t.stack)).password as string;
+        const rotated = (await outputValues(t.stack)).password as string;
         expect(rotated).not.toBe(password);
         await expect(as(server, DATABASE, "whaly_bi", password, async () => undefined)).rejects.toThrow(/password authentication failed/);
         expect(await as(server, DATABASE, "whaly_bi", rotated, (s) => s.canSelect("sales.orders"))).toBe(true);
         password = rotated;
     });
 
-    it("10. the replica host and the allowlist outputs are what the args said", async () => {
+    it("a password changed by hand is drift at preview --refresh, and up restores the stack's password (5 rounds)", async () => {
+        for (let round = 1; round <= 5; round++) {
+            await server.query(`ALTER ROLE whaly_bi PASSWORD 'changed-by-hand-${round}'`);
+            await expect(as(server, DATABASE, "whaly_bi", password, async () => undefined)).rejects.toThrow(
+                /password authentication failed/,
+            );
+            expect(await t.plannedOps({ refresh: true })).toEqual(new Map([["whaly/role", "update"]]));
+            await t.stack.up({ refresh: true });
+            expect(await as(server, DATABASE, "whaly_bi", password, (s) => s.canSelect("sales.orders"))).toBe(true);
+            await expect(as(server, DATABASE, "whaly_bi", `changed-by-hand-${round}`, async () => undefined)).rejects.toThrow(
+                /password authentication failed/,
+            );
+            await t.stack.preview({ expectNoChanges: true, refresh: true });
+        }
+    });
+
+    it("after a password changed by hand, bumping passwordVersion also restores access, with a new password", async () => {
+        await server.query("ALTER ROLE whaly_bi PASSWORD 'changed-by-hand'");
+        t.setProgram(accessProgram(server, { schemas: ["public", "sales"], tableCreators: ["etl", "dbt"], passwordVersion: 3 }));
+        await t.stack.up();
+        const rotated = (await outputValues(t.stack)).password as string;
+        expect(rotated).not.toBe(password);
+        expect(await as(server, DATABASE, "whaly_bi", rotated, (s) => s.canSelect("sales.orders"))).toBe(true);
+        password = rotated;
+    });
+
+    it("the replica host and the allowlist outputs are what the args said", async () => {
         t.setProgram(
             accessProgram(server, {
                 schemas: ["public", "sales"],
                 tableCreators: ["etl", "dbt"],
-                passwordVersion: 2,
+                passwordVersion: 3,
                 host: "replica.example.internal",
                 port: 6543,
                 ipRanges: ["203.0.113.0/24", "2001:db8::/48"],
@@ -171,7 +192,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         );
         expect(await t.plannedOps()).toEqual(new Map());
         await t.stack.up();
-        const out = await outputs(t.stack);
+        const out = await outputValues(t.stack);
         expect(out).toMatchObject({
             host: "replica.example.internal",
             port: 6543,
@@ -186,7 +207,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         expect(out.connectionString).toBe(`postgresql://whaly_bi:${password}@replica.example.internal:6543/${DATABASE}?sslmode=require`);
     });
 
-    it("8. destroy leaves no role, no privilege and no default ACL mentioning it", async () => {
+    it("destroy leaves no role, no privilege and no default ACL mentioning it", async () => {
         await t.stack.destroy();
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
         expect(await traces(server, "postgres", "whaly_bi")).toEqual([]);

@@ -3,7 +3,7 @@
  * pg_namespace and pg_class, and pg_default_acl. Entries read like
  * `table sales.orders SELECT` or `default etl sales table SELECT`.
  */
-import { PostgresServer } from "./postgresServer";
+import { PostgresServer } from "../../scripts/lib/postgresServer";
 
 const KIND: Record<string, string> = { r: "table", p: "table", v: "view", m: "materialized view", S: "sequence", f: "foreign table" };
 const DEFAULT_KIND: Record<string, string> = { r: "table", S: "sequence", f: "function", T: "type", n: "schema" };

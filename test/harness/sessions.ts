@@ -3,7 +3,7 @@
  * for lack of privilege; any other failure (server down, wrong password) is thrown.
  */
 import { Client, DatabaseError } from "pg";
-import { PostgresServer } from "./postgresServer";
+import { PostgresServer } from "../../scripts/lib/postgresServer";
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 

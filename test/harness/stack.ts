@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { installedPulumi } from "./pulumiCli";
+import { installedPulumi } from "../../scripts/lib/pulumiCli";
 import { EngineEvent, LocalWorkspace, OpType, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 
 export const PASSPHRASE = "whaly-e2e-passphrase";
@@ -18,7 +18,7 @@ export interface TestStack {
     backendDir: string;
     /** Replaces the program the next operation runs. */
     setProgram(program: PulumiFn): void;
-    /** What the next `up` would do to each resource, by resource name (omits unchanged ones; replacements as "replace"). */
+    /** What the next `up` would change, by resource name (omits unchanged and refreshed ones; replacements as "replace"). */
     plannedOps(options?: { refresh?: boolean }): Promise<Map<string, OpType>>;
     /** Removes the backend directory (after `destroy`). */
     dispose(): void;
@@ -61,7 +61,8 @@ export async function newTestStack(name: string, program: PulumiFn): Promise<Tes
                 refresh: options.refresh,
                 onEvent: (event: EngineEvent) => {
                     const step = event.resourcePreEvent?.metadata;
-                    if (!step || step.op === "same") return;
+                    // `same`, and the `refresh` step the engine reports for every resource under --refresh, change nothing.
+                    if (!step || step.op === "same" || step.op === "refresh") return;
                     // A replacement shows as several steps; keep it as one "replace".
                     const op = step.op === "create-replacement" || step.op === "delete-replaced" ? "replace" : step.op;
                     ops.set(step.urn.split("::").pop()!, op);

@@ -3,7 +3,7 @@
  * `intruder` that may create tables but is never listed, and existing tables, views,
  * materialized views and sequences in `public` and `sales`, plus an unlisted schema `secret`.
  */
-import { PostgresServer } from "./postgresServer";
+import { PostgresServer } from "../../scripts/lib/postgresServer";
 import { Session } from "./sessions";
 
 export const DATABASE = "analytics";

@@ -1,4 +1,4 @@
-import { POSTGRES_MAJORS, startPostgres, PostgresServer } from "../harness/postgresServer";
+import { POSTGRES_MAJORS, startPostgres, PostgresServer } from "../../scripts/lib/postgresServer";
 
 describe.each(POSTGRES_MAJORS)("test server PostgreSQL %i", (major) => {
     let server: PostgresServer;

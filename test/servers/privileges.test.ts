@@ -4,10 +4,12 @@
  * as the BI role and by reading the catalog. The end-to-end suite (test/e2e) checks the same
  * through the real CLI and provider.
  */
+import { randomBytes } from "node:crypto";
 import { planAccess } from "../../components/plan";
+import { scramVerifier } from "../../components/scram";
 import { privilegesOf, roleAttributes, traces } from "../harness/catalog";
 import { dropRoleSql, planSql } from "../harness/planSql";
-import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../harness/postgresServer";
+import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { as } from "../harness/sessions";
 import {
     accessReport,
@@ -21,6 +23,8 @@ import {
 } from "../harness/warehouse";
 
 const PASSWORD = "bi-Password-0123456789";
+// As the component does: the role gets the SCRAM verifier, never the password.
+const VERIFIER = scramVerifier(PASSWORD, randomBytes(16));
 
 describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
     let server: PostgresServer;
@@ -28,16 +32,17 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
     beforeAll(async () => {
         server = await startPostgres(major);
         await seedWarehouse(server);
-        const sql = planSql(planAccess(["public", "sales"], ["etl", "dbt"]), "whaly_bi", DATABASE, PASSWORD);
+        const sql = planSql(planAccess(["public", "sales"], ["etl", "dbt"]), "whaly_bi", DATABASE, VERIFIER);
         await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
     });
     afterAll(() => server?.stop());
 
-    it("let the BI role log in with its password only", async () => {
+    it("let the BI role log in with its password only, its SCRAM verifier stored as given", async () => {
         expect(await as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.query("SELECT current_user AS u"))).toEqual([{ u: "whaly_bi" }]);
         await expect(as(server, DATABASE, "whaly_bi", "wrong-password", async () => undefined)).rejects.toThrow(
             /password authentication failed/,
         );
+        expect(await server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'whaly_bi'")).toEqual([{ rolpassword: VERIFIER }]);
     });
 
     it("let it read tables, views, materialized views and sequences of the listed schemas, and nothing more", async () => {

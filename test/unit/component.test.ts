@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
-import { WhalyPostgresAccess } from "../../index";
+import { MOCK_SALT_BASE64, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
+import { scramVerifier } from "../../components/scram";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+
+jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
 
 const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
 const GRANT = "postgresql:index/grant:Grant";
@@ -36,6 +39,7 @@ describe("the guide's case: admin credentials, public schema, the admin creates 
                 `${COMPONENT} guide`,
                 "pulumi:providers:postgresql guide/admin",
                 "random:index/randomPassword:RandomPassword guide/password",
+                "random:index/randomBytes:RandomBytes guide/salt",
                 "postgresql:index/role:Role guide/role",
                 `${GRANT} guide/connect`,
                 `${GRANT} guide/usage/public`,
@@ -52,10 +56,12 @@ describe("the guide's case: admin credentials, public schema, the admin creates 
             database: "analytics",
         });
         expect(r["guide/password"].inputs).toEqual({ length: 32, special: false, keepers: { version: "1" } });
+        expect(r["guide/salt"].inputs).toEqual({ length: 16 });
         expect(r["guide/role"].inputs).toEqual({
             name: "whaly_bi",
             login: true,
-            password: secret("generated-Secret-0123456789abcdef"),
+            // The SCRAM verifier of the generated password with the generated salt, never the password itself.
+            password: secret(scramVerifier("generated-Secret-0123456789abcdef", Buffer.from(MOCK_SALT_BASE64, "base64"))),
             connectionLimit: 10,
             statementTimeout: 600000,
             idleInTransactionSessionTimeout: 60000,
@@ -165,14 +171,19 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
     it("declares the component, one role, CONNECT, 3 grants per schema and 2 default privileges per (creator, schema)", () => {
         const names = resources.map((x) => `${x.type} ${x.name}`).sort();
         const schemas = ["sales", "marketing", "Finance%20Data"];
-        const expected = [`${COMPONENT} bi`, "postgresql:index/role:Role bi/role", `${GRANT} bi/connect`];
+        const expected = [
+            `${COMPONENT} bi`,
+            "random:index/randomBytes:RandomBytes bi/salt",
+            "postgresql:index/role:Role bi/role",
+            `${GRANT} bi/connect`,
+        ];
         for (const s of schemas) {
             expected.push(`${GRANT} bi/usage/${s}`, `${GRANT} bi/select-tables/${s}`, `${GRANT} bi/select-sequences/${s}`);
             for (const c of ["etl", "dbt"])
                 expected.push(`${DEFAULTS} bi/default-tables/${c}/${s}`, `${DEFAULTS} bi/default-sequences/${c}/${s}`);
         }
         expect(names).toEqual(expected.sort());
-        expect(resources).toHaveLength(24);
+        expect(resources).toHaveLength(25);
     });
 
     it("grants on the literal names, with exactly these args, and uses no random password when one is given", () => {
@@ -216,7 +227,11 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
                 });
             }
         }
-        expect(r["bi/role"].inputs).toMatchObject({ name: "Whaly-BI", login: true, password: secret("user-given-password-1234") });
+        expect(r["bi/role"].inputs).toMatchObject({
+            name: "Whaly-BI",
+            login: true,
+            password: secret(scramVerifier("user-given-password-1234", Buffer.from(MOCK_SALT_BASE64, "base64"))),
+        });
     });
 
     it("replaces default privileges delete-first, so a replacement never revokes what it just granted", () => {
@@ -226,10 +241,9 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
     });
 
     it("sends every child to the stack's provider, parented on the component", () => {
-        for (const r of resources.filter((x) => x.type !== COMPONENT)) {
-            expect(r.parent).toBe("bi");
-            expect(r.provider).toMatch(/::stack-pg::/);
-        }
+        for (const r of resources.filter((x) => x.type !== COMPONENT)) expect([r.name, r.parent]).toEqual([r.name, "bi"]);
+        for (const r of resources.filter((x) => x.type.startsWith("postgresql:")))
+            expect([r.name, r.provider]).toEqual([r.name, expect.stringMatching(/::stack-pg::/)]);
     });
 
     it("outputs the replica host, the port and the given ranges; the password stays secret", async () => {
@@ -254,5 +268,54 @@ describe("password rotation", () => {
             );
         });
         expect(byName(resources)["rotated/password"].inputs).toEqual({ length: 32, special: false, keepers: { version: "2" } });
+        expect(byName(resources)["rotated/salt"].inputs).toEqual({ length: 16 });
+    });
+});
+
+describe("Whaly's port", () => {
+    async function portOf(args: Partial<WhalyPostgresAccessArgs>): Promise<number> {
+        let component: WhalyPostgresAccess | undefined;
+        await recordResources((transformations) => {
+            component = new WhalyPostgresAccess("port", { database: "db", ...args }, { transformations });
+        });
+        return valueOf(component!.port);
+    }
+
+    it("is the admin's port when Whaly connects to the admin's host", async () => {
+        expect(await portOf({ admin: { host: "db.internal", port: 6543, username: "postgres" } })).toBe(6543);
+    });
+
+    it("is 5432 when Whaly connects to another host and no port is given", async () => {
+        expect(await portOf({ host: "replica.internal", admin: { host: "db.internal", port: 6543, username: "postgres" } })).toBe(5432);
+    });
+
+    it("is the given port whatever the admin's", async () => {
+        expect(await portOf({ port: 7000, admin: { host: "db.internal", port: 6543, username: "postgres" } })).toBe(7000);
+    });
+});
+
+describe("the preflight, through a provider passed in opts", () => {
+    it("declares no password, no role and no grant when a listed schema does not exist", async () => {
+        const provider = new postgresql.Provider("preflight-pg", { host: "primary.internal", username: "admin" });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "ghostly",
+                { database: "db", schemas: ["sales", "ghost"], tableCreators: ["etl"], host: "primary.internal" },
+                { provider, transformations },
+            );
+        });
+        expect(resources.map((r) => `${r.type} ${r.name}`)).toEqual([`${COMPONENT} ghostly`]);
+    });
+
+    it("declares everything when every listed schema exists", async () => {
+        const provider = new postgresql.Provider("preflight-pg-ok", { host: "primary.internal", username: "admin" });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "fine",
+                { database: "db", schemas: ["sales"], tableCreators: ["etl"], host: "primary.internal" },
+                { provider, transformations },
+            );
+        });
+        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
     });
 });

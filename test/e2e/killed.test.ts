@@ -1,0 +1,132 @@
+/**
+ * The `pulumi` process killed (SIGKILL) in the middle of an `up`, while grants are being
+ * created: the README's recovery (`pulumi cancel` to remove the lock, `pulumi refresh
+ * --clear-pending-creates`, `pulumi up`) converges to exactly the planned privileges, and nothing
+ * stays granted that the state does not know about.
+ */
+import * as fs from "node:fs";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { planAccess } from "../../components/plan";
+import { privilegesOf, traces } from "../harness/catalog";
+import { as } from "../harness/sessions";
+import { newTestStack, TestStack } from "../harness/stack";
+import { DATABASE, seedWarehouse } from "../harness/warehouse";
+import { accessProgram, outputValues } from "./support/program";
+
+jest.setTimeout(600_000);
+
+const SCHEMAS = Array.from({ length: 20 }, (_, i) => `s${i}`);
+const CREATORS = ["etl", "dbt", "intruder"];
+
+/** Pids of this process's children running `command` (the Automation API's CLI). */
+function childrenRunning(command: string): number[] {
+    return fs
+        .readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry))
+        .flatMap((pid) => {
+            try {
+                // /proc/PID/stat: "pid (comm) state ppid ..."
+                const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").trim();
+                const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(stat)!;
+                return comm === command && Number(rest.split(" ")[1]) === process.pid ? [Number(pid)] : [];
+            } catch {
+                return []; // gone meanwhile
+            }
+        });
+}
+
+/** What the plan grants on the seeded warehouse, one table per schema, written out. */
+function expected(): string[] {
+    return [
+        `database ${DATABASE} CONNECT`,
+        ...SCHEMAS.flatMap((s) => [
+            `schema ${s} USAGE`,
+            `table ${s}.facts SELECT`,
+            ...CREATORS.flatMap((c) => [`default ${c} ${s} table SELECT`, `default ${c} ${s} sequence SELECT`]),
+        ]),
+    ].sort();
+}
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid-up`, () => {
+    let server: PostgresServer;
+    let t: TestStack;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        await server.query(SCHEMAS.map((s) => `CREATE SCHEMA ${s}; CREATE TABLE ${s}.facts (id int);`).join("\n"), { database: DATABASE });
+        t = await newTestStack("killed", accessProgram(server, { schemas: SCHEMAS, tableCreators: CREATORS }));
+    });
+    afterAll(() => {
+        t?.dispose();
+        server?.stop();
+    });
+
+    it("SIGKILL after 40 PostgreSQL resources were created leaves the stack locked, with pending creates", async () => {
+        const total = 2 + planAccess(SCHEMAS, CREATORS).grants.length + planAccess(SCHEMAS, CREATORS).defaultPrivileges.length;
+        let created = 0;
+        let killed = 0;
+        const failure = await t.stack
+            .up({
+                onEvent: (event) => {
+                    const type = event.resOutputsEvent?.metadata.type ?? "";
+                    if (!type.startsWith("postgresql:index/") || ++created !== 40) return;
+                    for (const pid of childrenRunning("pulumi")) {
+                        process.kill(pid, "SIGKILL");
+                        killed++;
+                    }
+                },
+            })
+            .then(
+                () => "up completed",
+                (e: Error) => e.message,
+            );
+        expect(killed).toBe(1);
+        expect(failure).not.toBe("up completed");
+        const state = (await t.stack.exportStack()).deployment;
+        const inState = (state.resources ?? []).filter((r: { type: string }) => r.type.startsWith("postgresql:index/")).length;
+        expect(inState).toBeGreaterThan(0);
+        expect(inState).toBeLessThan(total);
+        expect((state.pending_operations ?? []).length).toBeGreaterThan(0);
+        await expect(t.stack.up()).rejects.toThrow("the stack is currently locked");
+    });
+
+    it("cancel, refresh --clear-pending-creates, up: exactly the planned privileges, login works, no change left", async () => {
+        await t.stack.cancel();
+        await t.stack.refresh({ clearPendingCreates: true });
+        expect((await t.stack.exportStack()).deployment.pending_operations ?? []).toEqual([]);
+        await t.stack.up();
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expected());
+        const password = (await outputValues(t.stack)).password as string;
+        expect(await as(server, DATABASE, "whaly_bi", password, (s) => s.canSelect("s19.facts"))).toBe(true);
+        await t.stack.preview({ expectNoChanges: true, refresh: true });
+    });
+
+    it("destroy then leaves nothing that mentions the role", async () => {
+        await t.stack.destroy();
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+
+    it("PostgreSQL stopped after 40 PostgreSQL resources were created: up fails, and the next up completes exactly", async () => {
+        let created = 0;
+        const failure = await t.stack
+            .up({
+                onEvent: (event) => {
+                    const type = event.resOutputsEvent?.metadata.type ?? "";
+                    if (type.startsWith("postgresql:index/") && ++created === 40) server.halt();
+                },
+            })
+            .then(
+                () => "up completed",
+                (e: Error) => e.message,
+            );
+        expect(failure).not.toBe("up completed");
+        server.start();
+        expect((await t.stack.exportStack()).deployment.pending_operations ?? []).toEqual([]);
+        await t.stack.up();
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expected());
+        await t.stack.preview({ expectNoChanges: true, refresh: true });
+        await t.stack.destroy();
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});

@@ -1,0 +1,84 @@
+/**
+ * The user's own path: a project directory holding examples/guide with the packed package
+ * installed, deployed by the `pulumi` CLI itself (through the Node.js language host, not an
+ * inline program): `pulumi up`, `preview --expect-no-changes`, `destroy`.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { pulumiEnv } from "../../scripts/lib/pulumiCli";
+import { privilegesOf, traces } from "../harness/catalog";
+import { PackedProject, packedProject } from "../harness/packedProject";
+import { as } from "../harness/sessions";
+import { DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
+
+jest.setTimeout(600_000);
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/guide in a project directory`, () => {
+    let server: PostgresServer;
+    let project: PackedProject;
+    let backendDir: string;
+    let pulumi: (...args: string[]) => Promise<string>;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        project = packedProject("guide");
+        backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "whaly-project-state-"));
+        const { command, env } = pulumiEnv({
+            PULUMI_BACKEND_URL: `file://${backendDir}`,
+            PULUMI_CONFIG_PASSPHRASE: "whaly-project-test",
+            PGSSLMODE: "disable", // the test server speaks no TLS; the provider reads PGSSLMODE
+        });
+        pulumi = async (...args) => {
+            try {
+                return (await promisify(execFile)(command, [...args, "--non-interactive"], { cwd: project.dir, env, maxBuffer: 64 << 20 }))
+                    .stdout;
+            } catch (e) {
+                const { stdout, stderr } = e as { stdout: string; stderr: string };
+                throw new Error(`pulumi ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
+            }
+        };
+        await pulumi("stack", "init", "dev");
+        await pulumi("config", "set", "adminHost", server.host);
+        await pulumi("config", "set", "adminPort", String(server.port));
+        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+    });
+    afterAll(() => {
+        project?.dispose();
+        if (backendDir) fs.rmSync(backendDir, { recursive: true, force: true });
+        server?.stop();
+    });
+
+    it("pulumi up creates the guide's access, and the output password logs in and reads public only", async () => {
+        await pulumi("up", "--yes", "--skip-preview");
+        const out = JSON.parse(await pulumi("stack", "output", "--json", "--show-secrets"));
+        expect(out).toMatchObject({ host: server.host, port: server.port, database: DATABASE, user: "whaly_bi" });
+        await as(server, DATABASE, "whaly_bi", out.password, async (s) => {
+            expect(await s.canSelect("public.customers")).toBe(true);
+            expect(await s.canSelect("sales.orders")).toBe(false);
+            expect(await s.canInsert("public.customers")).toBe(false);
+        });
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public"], ["postgres"]));
+    });
+
+    it("the state and the CLI's output never hold the password in plain text", async () => {
+        const out = JSON.parse(await pulumi("stack", "output", "--json", "--show-secrets"));
+        const state = await pulumi("stack", "export");
+        expect(state).not.toContain(out.password);
+        expect(state).not.toContain(server.adminPassword);
+        expect(await pulumi("stack", "output", "--json")).not.toContain(out.password);
+    });
+
+    it("pulumi preview --expect-no-changes passes", async () => {
+        await pulumi("preview", "--expect-no-changes");
+    });
+
+    it("pulumi destroy leaves nothing that mentions the role", async () => {
+        await pulumi("destroy", "--yes", "--skip-preview");
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});

@@ -1,0 +1,77 @@
+/**
+ * Two components over the same schemas in one stack (production and staging BI roles): their
+ * grants touch the same tables' ACLs at the same time. Created, updated and destroyed together,
+ * five rounds, each role ending with exactly its own privileges.
+ */
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+import { privilegesOf, traces } from "../harness/catalog";
+import { as } from "../harness/sessions";
+import { newTestStack, TestStack } from "../harness/stack";
+import { DATABASE, EXISTING, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
+
+jest.setTimeout(600_000);
+
+const ROLES = { whaly: "whaly_bi", staging: "whaly_bi_staging" };
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: two BI roles over the same schemas in one stack`, () => {
+    let server: PostgresServer;
+    let t: TestStack;
+
+    function program(schemas: Array<keyof typeof EXISTING>) {
+        return async () => {
+            const outputs: Record<string, unknown> = {};
+            for (const [name, roleName] of Object.entries(ROLES)) {
+                const args: WhalyPostgresAccessArgs = {
+                    database: DATABASE,
+                    roleName,
+                    schemas,
+                    tableCreators: ["etl", "dbt"],
+                    admin: {
+                        host: server.host,
+                        port: server.port,
+                        username: server.adminUser,
+                        password: server.adminPassword,
+                        sslMode: "disable",
+                    },
+                };
+                outputs[name] = new WhalyPostgresAccess(name, args).password;
+            }
+            return outputs;
+        };
+    }
+
+    async function expectExactly(schemas: Array<keyof typeof EXISTING>): Promise<void> {
+        const outputs = await t.stack.outputs();
+        for (const [name, roleName] of Object.entries(ROLES)) {
+            expect(await privilegesOf(server, DATABASE, roleName)).toEqual(expectedPrivileges(schemas, ["etl", "dbt"]));
+            const readable = await as(server, DATABASE, roleName, outputs[name].value as string, (s) => s.canSelect("sales.orders"));
+            expect(readable).toBe(schemas.includes("sales"));
+        }
+    }
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        t = await newTestStack("two-roles", program(["public"]));
+    });
+    afterAll(() => {
+        t?.dispose();
+        server?.stop();
+    });
+
+    it.each([1, 2, 3, 4, 5])("round %i: create, add a schema, remove it, destroy: both roles exactly right at every step", async () => {
+        t.setProgram(program(["public"]));
+        await t.stack.up();
+        await expectExactly(["public"]);
+        t.setProgram(program(["public", "sales"]));
+        await t.stack.up();
+        await expectExactly(["public", "sales"]);
+        t.setProgram(program(["public"]));
+        await t.stack.up();
+        await expectExactly(["public"]);
+        await t.stack.preview({ expectNoChanges: true, refresh: true });
+        await t.stack.destroy();
+        for (const roleName of Object.values(ROLES)) expect(await traces(server, DATABASE, roleName)).toEqual([]);
+    });
+});

@@ -1,0 +1,61 @@
+/**
+ * The package as users install it: packed from this checkout (the `prepare` build runs, as it
+ * does for `npm install <git url>`), installed into a throwaway project beside the pinned Pulumi
+ * packages, and compiled together with the examples.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PackedProject, packedProject } from "../harness/packedProject";
+
+jest.setTimeout(300_000);
+
+/** What `tsc --noEmit` reports in `dir`: empty when it compiles. */
+function typeErrors(dir: string): string {
+    try {
+        execFileSync(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", "."], { cwd: dir, encoding: "utf8", stdio: "pipe" });
+        return "";
+    } catch (e) {
+        return String((e as { stdout?: string }).stdout);
+    }
+}
+
+describe("npm install of the packed package", () => {
+    let project: PackedProject;
+    beforeAll(() => {
+        project = packedProject("larger-stack");
+        fs.copyFileSync(path.resolve(__dirname, "../../examples/guide/index.ts"), path.join(project.dir, "guide.ts"));
+    });
+    afterAll(() => project?.dispose());
+
+    it("ships the compiled JavaScript and its type declarations, and no sources or tests", () => {
+        expect(project.packedFiles).toEqual(
+            expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/package.json"]),
+        );
+        expect(project.packedFiles.filter((f) => !/^package\/(dist\/.*\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/.test(f))).toEqual(
+            [],
+        );
+    });
+
+    it("loads in Node.js with the component and the helpers exported", () => {
+        const exported = execFileSync(
+            "node",
+            [
+                "-p",
+                "const w = require('whaly-postgres'); JSON.stringify([typeof w.WhalyPostgresAccess, typeof w.renderPgHbaLines, w.WHALY_IP_RANGES.length])",
+            ],
+            { cwd: project.dir, encoding: "utf8" },
+        );
+        expect(JSON.parse(exported)).toEqual(["function", "function", 36]);
+    });
+
+    it("type-checks both examples against the installed package (strict)", () => {
+        expect(typeErrors(project.dir)).toBe("");
+        // A type error must fail it: the check is real.
+        fs.writeFileSync(
+            path.join(project.dir, "broken.ts"),
+            'import { WhalyPostgresAccess } from "whaly-postgres";\nnew WhalyPostgresAccess("x", { database: 1 });\n',
+        );
+        expect(typeErrors(project.dir)).toMatch(/broken\.ts.*'number' is not assignable to type 'string'/);
+    });
+});

@@ -1,0 +1,102 @@
+import { PreflightInput, preflightProblems, ServerFacts } from "../../components/preflight";
+
+const role = (over: Partial<ServerFacts["roles"][string]> = {}) => ({
+    superuser: false,
+    adminHoldsAdminOption: false,
+    adminIsMember: false,
+    ...over,
+});
+
+/** A managed-service server: admin `adm` with CREATEROLE, creators `etl` (not the admin's) and `loader` (the admin's). */
+function server(versionNum: number, over: Partial<ServerFacts> = {}): ServerFacts {
+    return {
+        versionNum,
+        admin: { name: "adm", superuser: false, createRole: true },
+        roles: { adm: role(), etl: role(), loader: role({ adminHoldsAdminOption: true }) },
+        ownersBySchema: { sales: ["adm"] },
+        ...over,
+    };
+}
+
+const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
+    database: "analytics",
+    schemas: ["sales"],
+    tableCreators: ["adm", "loader", "etl"],
+    roleName: "whaly_bi",
+    existingSchemas: ["public", "sales"],
+    server: server(150000),
+    roleManagedByStack: false,
+    ...over,
+});
+
+const fields = (i: PreflightInput) => preflightProblems(i).map((p) => `${p.field} ${p.value}`);
+
+describe("preflight verdicts", () => {
+    it("pass when everything exists and the admin can act for every creator (PostgreSQL 15, CREATEROLE)", () => {
+        expect(preflightProblems(input())).toEqual([]);
+    });
+
+    it("name each missing schema and creator, with the fix", () => {
+        const problems = preflightProblems(input({ schemas: ["sales", "ghost"], tableCreators: ["adm", "nobody"] }));
+        expect(problems.map((p) => `${p.field} ${p.value}`)).toEqual(["schemas[1] ghost", "tableCreators[1] nobody"]);
+        expect(problems[0].message).toContain('CREATE SCHEMA "ghost"');
+        expect(problems[1].message).toContain("remove it from tableCreators");
+    });
+
+    it("check only the schemas when the server facts could not be read (a provider in opts)", () => {
+        expect(fields(input({ schemas: ["ghost"], tableCreators: ["nobody"], server: undefined }))).toEqual(["schemas[0] ghost"]);
+    });
+
+    it("refuse a BI role name taken by a role this stack does not manage, and only then", () => {
+        const taken = server(180000, {
+            admin: { name: "postgres", superuser: true, createRole: true },
+            roles: { adm: role(), etl: role(), loader: role(), whaly_bi: role() },
+        });
+        expect(fields(input({ server: taken, roleManagedByStack: false }))).toEqual(["roleName whaly_bi"]);
+        expect(fields(input({ server: taken, roleManagedByStack: true }))).toEqual([]);
+        expect(fields(input({ server: taken, roleManagedByStack: undefined }))).toEqual([]);
+    });
+
+    it("refuse servers older than PostgreSQL 12", () => {
+        expect(fields(input({ server: server(110022) }))).toEqual(["server PostgreSQL 11"]);
+    });
+
+    it("on PostgreSQL 16+, ask for ADMIN OPTION on each role the non-superuser admin did not create, with the exact GRANT", () => {
+        const problems = preflightProblems(input({ server: server(160000) }));
+        expect(problems.map((p) => `${p.field} ${p.value}`)).toEqual(["tableCreators[2] etl"]);
+        expect(problems[0].message).toContain('run GRANT "etl" TO "adm" WITH ADMIN OPTION');
+        // Owners of the schema or its tables count too, under the schema's field.
+        const owned = preflightProblems(
+            input({ tableCreators: ["adm"], server: server(180000, { ownersBySchema: { sales: ["adm", "etl"] } }) }),
+        );
+        expect(owned.map((p) => `${p.field} ${p.value}`)).toEqual(["schemas[0] sales"]);
+        expect(owned[0].message).toContain("role etl owns the schema or tables in it, and the admin adm may not grant role etl to itself");
+    });
+
+    it("need nothing more of a superuser admin, nor for a role the admin is already a member of", () => {
+        expect(fields(input({ server: server(180000, { admin: { name: "adm", superuser: true, createRole: true } }) }))).toEqual([]);
+        expect(
+            fields(
+                input({
+                    server: server(180000, {
+                        roles: { adm: role(), loader: role({ adminHoldsAdminOption: true }), etl: role({ adminIsMember: true }) },
+                    }),
+                }),
+            ),
+        ).toEqual([]);
+    });
+
+    it("refuse a non-superuser admin without CREATEROLE, and superuser creators it cannot act for", () => {
+        const problems = preflightProblems(
+            input({
+                server: server(150000, {
+                    admin: { name: "adm", superuser: false, createRole: false },
+                    roles: { adm: role(), loader: role(), etl: role({ superuser: true }) },
+                }),
+            }),
+        );
+        expect(problems.map((p) => `${p.field} ${p.value}`)).toEqual(["admin.username adm", "tableCreators[2] etl"]);
+        expect(problems[0].message).toContain('ALTER ROLE "adm" CREATEROLE');
+        expect(problems[1].message).toContain("is a superuser");
+    });
+});
