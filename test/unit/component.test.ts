@@ -295,7 +295,8 @@ describe("Whaly's port", () => {
 });
 
 describe("the preflight, through a provider passed in opts", () => {
-    it("declares no password, no role and no grant when a listed schema does not exist", async () => {
+    it("declares no password, no role and no grant when a listed schema does not exist, and logs one error saying so", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
         const provider = new postgresql.Provider("preflight-pg", { host: "primary.internal", username: "admin" });
         const resources = await recordResources((transformations) => {
             new WhalyPostgresAccess(
@@ -305,6 +306,12 @@ describe("the preflight, through a provider passed in opts", () => {
             );
         });
         expect(resources.map((r) => `${r.type} ${r.name}`)).toEqual([`${COMPONENT} ghostly`]);
+        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringContaining(
+                'Preflight of WhalyPostgresAccess on database db through the provider failed; nothing was changed:\n- schemas[1] "ghost": does not exist',
+            ),
+        ]);
+        logged.mockRestore();
     });
 
     it("declares everything when every listed schema exists", async () => {
