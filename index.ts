@@ -11,3 +11,7 @@ export {
     WHALY_CONNECTOR_IPS_PUBLISHED,
     renderPgHbaLines,
 } from "./components/network";
+export { renderAccessSql, ELIDED_PASSWORD } from "./components/sql";
+export type { DefaultPrivilegesScope } from "./components/plan";
+export { auditRole, formatAudit } from "./components/audit";
+export type { AuditReport } from "./components/audit";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DefaultPrivilegesScope } from "./plan";
 
 /**
  * Admin credentials from which the component builds its own `postgresql.Provider`.
@@ -32,6 +33,21 @@ export interface WhalyPostgresAccessArgs {
      * (`ALTER DEFAULT PRIVILEGES FOR ROLE ...`). Default: `admin.username` when `admin` is given; required otherwise.
      */
     tableCreators?: string[];
+    /**
+     * Where the creators' default privileges apply. `"schema"` (default): one per creator, listed
+     * schema and object type, so only objects made in the listed schemas get an ACL entry.
+     * `"database"` (the compact mode): one per creator and object type, database-wide, so
+     * 2·creators resources instead of 2·schemas·creators; objects the creators make in unlisted
+     * schemas then get an entry too, unreadable without USAGE on their schema (see README).
+     */
+    defaultPrivilegesScope?: DefaultPrivilegesScope;
+    /**
+     * Read every schema, present and future, through PostgreSQL's predefined role
+     * `pg_read_all_data` (PostgreSQL 14+) instead of listing schemas: the role gets CONNECT and
+     * that membership, and no per-schema grant or default privilege. `schemas`, `tableCreators`
+     * and `defaultPrivilegesScope` are refused with it. Default `false`. See README, "All-data mode".
+     */
+    readAllData?: boolean;
     /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. */
     roleName?: string;
     /** Password of the role. Default: a generated alphanumeric password of `passwordLength` characters. Always a secret. */
@@ -60,6 +76,7 @@ export interface WhalyPostgresAccessArgs {
 
 export const DEFAULTS = {
     schemas: ["public"],
+    defaultPrivilegesScope: "schema",
     roleName: "whaly_bi",
     passwordLength: 32,
     passwordVersion: 1,

@@ -13,17 +13,19 @@ export interface PlannedGrant {
     privileges: string[];
 }
 
-/** A `postgresql.DefaultPrivileges` for objects that `owner` creates later in `schema`. */
+/** A `postgresql.DefaultPrivileges` for objects that `owner` creates later in `schema` (absent: in any schema). */
 export interface PlannedDefaultPrivileges {
     /** Child resource name, relative to the component. */
     name: string;
     owner: string;
-    schema: string;
+    schema?: string;
     objectType: "table" | "sequence";
     privileges: string[];
 }
 
 export interface AccessPlan {
+    /** Roles the BI role becomes a member of (`pg_read_all_data` in the all-data mode). */
+    memberOf: string[];
     grants: PlannedGrant[];
     defaultPrivileges: PlannedDefaultPrivileges[];
 }
@@ -36,14 +38,24 @@ export function namePart(identifier: string): string {
     return encodeURIComponent(identifier);
 }
 
+/** Where default privileges apply: per listed schema, or database-wide per creator (the compact mode). */
+export type DefaultPrivilegesScope = "schema" | "database";
+
 /**
  * CONNECT on the database; per schema USAGE, SELECT on all tables, SELECT on all sequences (one
- * Grant each: a second Grant on the same schema and object type would revoke the first); per
- * (creator, schema) default SELECT on future tables and sequences. SELECT only on sequences:
- * USAGE would allow nextval.
+ * Grant each: a second Grant on the same schema and object type would revoke the first); default
+ * SELECT on future tables and sequences per (creator, schema), or per creator database-wide.
+ * SELECT only on sequences: USAGE would allow nextval.
  */
-export function planAccess(schemas: readonly string[], tableCreators: readonly string[]): AccessPlan {
+export function planAccess(
+    schemas: readonly string[],
+    tableCreators: readonly string[],
+    scope: DefaultPrivilegesScope = "schema",
+    readAllData = false,
+): AccessPlan {
     const grants: PlannedGrant[] = [{ name: "connect", objectType: "database", privileges: ["CONNECT"] }];
+    // PostgreSQL 14+: SELECT on every table, view and sequence of every schema, present and future.
+    if (readAllData) return { memberOf: ["pg_read_all_data"], grants, defaultPrivileges: [] };
     const defaultPrivileges: PlannedDefaultPrivileges[] = [];
     for (const schema of schemas) {
         const s = namePart(schema);
@@ -52,13 +64,16 @@ export function planAccess(schemas: readonly string[], tableCreators: readonly s
             { name: `select-tables/${s}`, objectType: "table", schema, privileges: ["SELECT"] },
             { name: `select-sequences/${s}`, objectType: "sequence", schema, privileges: ["SELECT"] },
         );
-        for (const owner of tableCreators) {
-            const o = namePart(owner);
-            defaultPrivileges.push(
-                { name: `default-tables/${o}/${s}`, owner, schema, objectType: "table", privileges: ["SELECT"] },
-                { name: `default-sequences/${o}/${s}`, owner, schema, objectType: "sequence", privileges: ["SELECT"] },
-            );
-        }
+        if (scope === "schema")
+            for (const owner of tableCreators) defaultPrivileges.push(...defaultsFor(owner, `${namePart(owner)}/${s}`, schema));
     }
-    return { grants, defaultPrivileges };
+    if (scope === "database") for (const owner of tableCreators) defaultPrivileges.push(...defaultsFor(owner, namePart(owner)));
+    return { memberOf: [], grants, defaultPrivileges };
+}
+
+function defaultsFor(owner: string, suffix: string, schema?: string): PlannedDefaultPrivileges[] {
+    return [
+        { name: `default-tables/${suffix}`, owner, schema, objectType: "table", privileges: ["SELECT"] },
+        { name: `default-sequences/${suffix}`, owner, schema, objectType: "sequence", privileges: ["SELECT"] },
+    ];
 }

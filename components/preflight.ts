@@ -33,6 +33,8 @@ export interface PreflightInput {
     schemas: string[];
     tableCreators: string[];
     roleName: string;
+    /** The all-data mode: membership in pg_read_all_data, which PostgreSQL 14 introduced. */
+    readAllData: boolean;
     /** Schemas that exist in the database. */
     existingSchemas: string[];
     /** Absent when the facts could not be read (a provider was passed instead of `admin`). */
@@ -49,8 +51,15 @@ export function preflightProblems(input: PreflightInput): ArgProblem[] {
     const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
     const { server } = input;
 
+    const major = server && Math.floor(server.versionNum / 10000);
     if (server && server.versionNum < MIN_SERVER_VERSION_NUM)
-        problem("server", `PostgreSQL ${Math.floor(server.versionNum / 10000)}`, "is not supported: use PostgreSQL 12 or later");
+        problem("server", `PostgreSQL ${major}`, "is not supported: use PostgreSQL 12 or later");
+    else if (server && input.readAllData && server.versionNum < 140000)
+        problem(
+            "readAllData",
+            true,
+            `needs PostgreSQL 14 or later (its predefined role pg_read_all_data), and the server runs PostgreSQL ${major}: list the schemas instead (readAllData: false)`,
+        );
 
     input.schemas.forEach((schema, i) => {
         if (!input.existingSchemas.includes(schema))
@@ -101,6 +110,7 @@ function nonSuperuserAdminProblems(input: PreflightInput, server: ServerFacts): 
     // Each role the provider must act for, with the arg that brings it in.
     const needs = new Map<string, { field: string; value: string; via: string }>();
     input.tableCreators.forEach((creator, i) => needs.set(creator, { field: `tableCreators[${i}]`, value: creator, via: "" }));
+    if (input.readAllData) needs.set("pg_read_all_data", { field: "readAllData", value: "true", via: "" });
     input.schemas.forEach((schema, i) => {
         for (const owner of server.ownersBySchema[schema] ?? [])
             if (!needs.has(owner))

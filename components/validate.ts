@@ -2,12 +2,15 @@ import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
 import { WHALY_IP_RANGES } from "./network";
+import { DefaultPrivilegesScope } from "./plan";
 
 /** The args with every default applied and every rule checked. */
 export interface ValidatedArgs {
     database: string;
     schemas: string[];
     tableCreators: string[];
+    defaultPrivilegesScope: DefaultPrivilegesScope;
+    readAllData: boolean;
     roleName: string;
     password: pulumi.Input<string> | undefined;
     passwordLength: number;
@@ -82,36 +85,9 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     const roleName = args.roleName ?? DEFAULTS.roleName;
     checkIdentifier(problem, "roleName", roleName, "role", true);
 
-    const schemas = args.schemas ?? [...DEFAULTS.schemas];
-    checkNameList(problem, "schemas", schemas, "schema", 'omit schemas for ["public"], or list the schemas Whaly reads');
-
-    let tableCreators = args.tableCreators;
-    if (tableCreators === undefined) {
-        if (admin?.username !== undefined) tableCreators = [admin.username];
-        else
-            problem(
-                "tableCreators",
-                undefined,
-                "is required when the component is given a provider instead of `admin`: list the roles that create tables in these schemas (their owners, as `\\dt` shows)",
-            );
-    }
-    if (tableCreators !== undefined) {
-        checkNameList(
-            problem,
-            "tableCreators",
-            tableCreators,
-            "role",
-            "list at least one role that creates tables, so future tables stay readable",
-        );
-        tableCreators.forEach((creator, i) => {
-            if (creator === roleName)
-                problem(
-                    `tableCreators[${i}]`,
-                    creator,
-                    `is the BI role itself (roleName): ${roleName} must only read, so remove it from tableCreators`,
-                );
-        });
-    }
+    const readAllData = args.readAllData ?? false;
+    if (typeof readAllData !== "boolean") problem("readAllData", readAllData, "must be true or false");
+    const { schemas, tableCreators } = readAllData === true ? checkReadAllData(problem, args) : checkListedSchemas(problem, args, roleName);
 
     if (args.password !== undefined && args.passwordLength !== undefined)
         problem(
@@ -156,6 +132,9 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         "use milliseconds, 0 for no timeout",
     );
 
+    const defaultPrivilegesScope = args.defaultPrivilegesScope ?? DEFAULTS.defaultPrivilegesScope;
+    checkOneOf(problem, "defaultPrivilegesScope", defaultPrivilegesScope, ["schema", "database"]);
+
     const ipRanges = args.ipRanges ?? [...WHALY_IP_RANGES];
     checkIpRanges(problem, ipRanges);
 
@@ -173,7 +152,9 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     return {
         database: args.database,
         schemas,
-        tableCreators: tableCreators as string[],
+        tableCreators,
+        defaultPrivilegesScope,
+        readAllData: readAllData === true,
         roleName,
         password: args.password,
         passwordLength,
@@ -190,6 +171,55 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
 }
 
 type Report = (field: string, value: unknown, message: string) => void;
+
+/** The listed-schema mode: schemas (default public) and the roles that create tables in them. */
+function checkListedSchemas(
+    problem: Report,
+    args: WhalyPostgresAccessArgs,
+    roleName: string,
+): { schemas: string[]; tableCreators: string[] } {
+    const schemas = args.schemas ?? [...DEFAULTS.schemas];
+    checkNameList(problem, "schemas", schemas, "schema", 'omit schemas for ["public"], or list the schemas Whaly reads');
+
+    let tableCreators = args.tableCreators;
+    if (tableCreators === undefined) {
+        if (args.admin?.username !== undefined) tableCreators = [args.admin.username];
+        else
+            problem(
+                "tableCreators",
+                undefined,
+                "is required when the component is given a provider instead of `admin`: list the roles that create tables in these schemas (their owners, as `\\dt` shows)",
+            );
+    }
+    if (tableCreators !== undefined) {
+        checkNameList(
+            problem,
+            "tableCreators",
+            tableCreators,
+            "role",
+            "list at least one role that creates tables, so future tables stay readable",
+        );
+        tableCreators.forEach((creator, i) => {
+            if (creator === roleName)
+                problem(
+                    `tableCreators[${i}]`,
+                    creator,
+                    `is the BI role itself (roleName): ${roleName} must only read, so remove it from tableCreators`,
+                );
+        });
+    }
+    return { schemas, tableCreators: tableCreators ?? [] };
+}
+
+/** The all-data mode grants on every schema through pg_read_all_data: listing schemas or creators would mean nothing. */
+function checkReadAllData(problem: Report, args: WhalyPostgresAccessArgs): { schemas: string[]; tableCreators: string[] } {
+    const fix = "readAllData already covers every schema and every future table: remove it, or set readAllData to false to list schemas";
+    if (args.schemas !== undefined) problem("schemas", args.schemas, `cannot be combined with readAllData: ${fix}`);
+    if (args.tableCreators !== undefined) problem("tableCreators", args.tableCreators, `cannot be combined with readAllData: ${fix}`);
+    if (args.defaultPrivilegesScope !== undefined)
+        problem("defaultPrivilegesScope", args.defaultPrivilegesScope, `cannot be combined with readAllData: ${fix}`);
+    return { schemas: [], tableCreators: [] };
+}
 
 /**
  * Names are literal: they are quoted in every statement, so `Sales` and `sales` differ.

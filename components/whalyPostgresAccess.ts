@@ -5,6 +5,7 @@ import { WhalyPostgresAccessArgs } from "./args";
 import { connectionString } from "./connection";
 import { renderPgHbaLines } from "./network";
 import { AccessPlan, planAccess } from "./plan";
+import { accessStatements } from "./sql";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 import { preflightProblems, ServerFacts } from "./preflight";
 import { clientConfig, readServerFacts } from "./serverFacts";
@@ -35,11 +36,13 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly ipRanges: pulumi.Output<string[]>;
     /** pg_hba.conf lines admitting only this role to this database from `ipRanges`. */
     readonly pgHbaLines: pulumi.Output<string[]>;
+    /** The SQL statements this component amounts to, in order, the password elided (see {@link renderAccessSql}). */
+    readonly accessSql: pulumi.Output<string>;
 
     constructor(name: string, args: WhalyPostgresAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: a bad arg must fail before anything is registered.
         const v = validateArgs(name, args, hasPostgresqlProvider(opts));
-        const plan = planAccess(v.schemas, v.tableCreators);
+        const plan = planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
         const provider =
@@ -98,6 +101,12 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         this.ipRanges = pulumi.output(v.ipRanges);
         this.pgHbaLines = access.apply((d) => (d ? renderPgHbaLines({ database: v.database, user: d.user, ipRanges: v.ipRanges }) : []));
 
+        this.accessSql = pulumi.output(
+            accessStatements(v, plan)
+                .map((statement) => `${statement};\n`)
+                .join(""),
+        );
+
         this.registerOutputs({
             host: this.host,
             port: this.port,
@@ -107,6 +116,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             connectionString: this.connectionString,
             ipRanges: this.ipRanges,
             pgHbaLines: this.pgHbaLines,
+            accessSql: this.accessSql,
         });
     }
 
@@ -146,6 +156,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 connectionLimit: v.connectionLimit,
                 statementTimeout: v.statementTimeoutMs,
                 idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
+                // On the role itself: a separate GrantRole would be seen as drift of the role's `roles`.
+                roles: plan.memberOf.length > 0 ? plan.memberOf : undefined,
                 superuser: false,
                 createDatabase: false,
                 createRole: false,
@@ -203,7 +215,14 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const connection = { host, port: admin.port, username: admin.username, password, database: v.database, sslMode: admin.sslMode };
             const where = `${host}:${clientConfig(connection).port}/${v.database} as ${admin.username}`;
             try {
-                return { where, ...(await readServerFacts(connection, v.schemas, [...v.tableCreators, v.roleName])) };
+                return {
+                    where,
+                    ...(await readServerFacts(connection, v.schemas, [
+                        ...v.tableCreators,
+                        v.roleName,
+                        ...(v.readAllData ? ["pg_read_all_data"] : []),
+                    ])),
+                };
             } catch (e) {
                 const fix = "check admin.host, admin.port, admin.password and admin.sslMode";
                 return {

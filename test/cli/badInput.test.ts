@@ -4,11 +4,10 @@
  * server exactly as it was (grants of an earlier deployment included), and never prints a
  * password. No provider plugin is needed: nothing gets that far.
  */
-import { planAccess } from "../../components/plan";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { BAD_INPUTS } from "../harness/badInputs";
 import { catalogSnapshot } from "../harness/catalog";
-import { planSql } from "../harness/planSql";
+import { renderAccessSql } from "../../components/sql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
 import { newTestStack, TestStack } from "../harness/stack";
@@ -26,7 +25,10 @@ describe(`bad input through the real CLI, against PostgreSQL ${NEWEST_MAJOR}`, (
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
         // An earlier deployment's grants, which a failed attempt must leave untouched.
-        const sql = planSql(planAccess(["public", "sales"], ["etl"]), "whaly_bi", DATABASE, "earlier-Password-123");
+        const sql = renderAccessSql(
+            { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl"] },
+            { password: "earlier-Password-123" },
+        );
         await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
         before = await catalogSnapshot(server, DATABASE);
         t = await newTestStack("bad-input", async () => undefined);

@@ -91,6 +91,26 @@ export const BAD_INPUTS: BadInput[] = [
     },
     { what: "host with spaces", args: { host: "db internal" }, says: ['host "db internal"', "not a host name"] },
     { what: "unknown sslMode", args: { sslMode: "on" }, says: ['sslMode "on"', "is not one of disable, allow, prefer, require"] },
+    {
+        what: "readAllData with listed schemas",
+        args: { readAllData: true, schemas: ["sales"] },
+        says: ['schemas ["sales"]', "cannot be combined with readAllData", "readAllData already covers every schema"],
+    },
+    {
+        what: "readAllData with table creators",
+        args: { readAllData: true, tableCreators: ["etl"] },
+        says: ['tableCreators ["etl"]', "cannot be combined with readAllData"],
+    },
+    {
+        what: "readAllData not a boolean",
+        args: { readAllData: "yes" as unknown as boolean },
+        says: ['readAllData "yes"', "must be true or false"],
+    },
+    {
+        what: "unknown default privileges scope",
+        args: { defaultPrivilegesScope: "global" as "database" }, // the cast stands for a JavaScript or YAML caller
+        says: ['defaultPrivilegesScope "global"', "is not one of schema, database: pick one of them"],
+    },
     { what: "connection limit below -1", args: { connectionLimit: -2 }, says: ["connectionLimit -2", "-1 for unlimited"] },
     { what: "negative statement timeout", args: { statementTimeoutMs: -1 }, says: ["statementTimeoutMs -1", "milliseconds"] },
     {

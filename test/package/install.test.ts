@@ -3,7 +3,7 @@
  * does for `npm install <git url>`), installed into a throwaway project beside the pinned Pulumi
  * packages, and compiled together with the examples.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PackedProject, packedProject } from "../harness/packedProject";
@@ -47,6 +47,22 @@ describe("npm install of the packed package", () => {
             { cwd: project.dir, encoding: "utf8" },
         );
         expect(JSON.parse(exported)).toEqual(["function", "function", 36]);
+    });
+
+    it("installs the whaly-postgres command, which answers a closed port with one line and exit 2", () => {
+        const run = spawnSync(
+            path.join(project.dir, "node_modules", ".bin", "whaly-postgres"),
+            ["audit", "postgresql://u:hidden-pw@127.0.0.1:1/db?sslmode=disable"],
+            {
+                encoding: "utf8",
+            },
+        );
+        expect(run.status).toBe(2);
+        expect(run.stderr).toMatch(/^whaly-postgres audit: cannot audit role whaly_bi through u@127\.0\.0\.1:1\/db: .*ECONNREFUSED/);
+        expect(run.stderr).not.toContain("hidden-pw");
+        expect(spawnSync(path.join(project.dir, "node_modules", ".bin", "whaly-postgres"), [], { encoding: "utf8" }).stderr).toContain(
+            "usage: whaly-postgres audit",
+        );
     });
 
     it("type-checks both examples against the installed package (strict)", () => {

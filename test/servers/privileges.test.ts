@@ -1,19 +1,20 @@
 /**
- * The plan's privilege model on every supported major, without Pulumi: the SQL each planned
- * resource corresponds to, applied by the admin in one transaction, then checked by logging in
+ * The plan's privilege model on every supported major, without Pulumi: the SQL the component
+ * renders (renderAccessSql, what each planned resource runs), applied by the admin in one transaction, then checked by logging in
  * as the BI role and by reading the catalog. The end-to-end suite (test/e2e) checks the same
  * through the real CLI and provider.
  */
 import { randomBytes } from "node:crypto";
-import { planAccess } from "../../components/plan";
 import { scramVerifier } from "../../components/scram";
 import { privilegesOf, roleAttributes, traces } from "../harness/catalog";
-import { dropRoleSql, planSql } from "../harness/planSql";
+import { renderAccessSql } from "../../components/sql";
+import { dropRoleSql } from "../harness/dropRole";
 import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { as } from "../harness/sessions";
 import {
     accessReport,
     createLaterObjects,
+    CREATOR_PASSWORD,
     DATABASE,
     expectedPrivileges,
     LATER_OBJECTS_ACCESS,
@@ -32,7 +33,10 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
     beforeAll(async () => {
         server = await startPostgres(major);
         await seedWarehouse(server);
-        const sql = planSql(planAccess(["public", "sales"], ["etl", "dbt"]), "whaly_bi", DATABASE, VERIFIER);
+        const sql = renderAccessSql(
+            { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl", "dbt"] },
+            { password: VERIFIER },
+        );
         await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
     });
     afterAll(() => server?.stop());
@@ -96,5 +100,44 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
         await server.query(dropRoleSql("whaly_bi").join(";\n"), { database: DATABASE });
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
         expect(await traces(server, "postgres", "whaly_bi")).toEqual([]);
+    });
+});
+
+describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the compact mode's database-wide default privileges", (major) => {
+    let server: PostgresServer;
+
+    beforeAll(async () => {
+        server = await startPostgres(major);
+        await seedWarehouse(server);
+        await server.query("GRANT USAGE, CREATE ON SCHEMA secret TO etl", { database: DATABASE });
+        const sql = renderAccessSql(
+            { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl", "dbt"], defaultPrivilegesScope: "database" },
+            { password: VERIFIER },
+        );
+        await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+    });
+    afterAll(() => server?.stop());
+
+    it("hold one default ACL entry per creator and object type, for every schema", async () => {
+        const defaults = (await privilegesOf(server, DATABASE, "whaly_bi")).filter((p) => p.startsWith("default "));
+        expect(defaults).toEqual([
+            "default dbt * sequence SELECT",
+            "default dbt * table SELECT",
+            "default etl * sequence SELECT",
+            "default etl * table SELECT",
+        ]);
+    });
+
+    it("make what listed creators create later in listed schemas readable, as the per-schema mode does", async () => {
+        await createLaterObjects(server, ["etl", "dbt", "intruder"]);
+        expect(await as(server, DATABASE, "whaly_bi", PASSWORD, (s) => laterObjectsReadable(s, ["etl", "dbt", "intruder"]))).toEqual(
+            LATER_OBJECTS_ACCESS,
+        );
+    });
+
+    it("differ in one way: a creator's table in an unlisted schema gets an ACL entry, still unreadable without USAGE", async () => {
+        await server.query("CREATE TABLE secret.etl_later (id int)", { database: DATABASE, user: "etl", password: CREATOR_PASSWORD });
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toContain("table secret.etl_later SELECT");
+        await expect(as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.canSelect("secret.etl_later"))).resolves.toBe(false);
     });
 });

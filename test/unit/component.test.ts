@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { MOCK_SALT_BASE64, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
 import { scramVerifier } from "../../components/scram";
-import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+import { renderAccessSql, WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 
 jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
 
@@ -324,5 +324,81 @@ describe("the preflight, through a provider passed in opts", () => {
             );
         });
         expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+    });
+});
+
+describe("the compact mode (defaultPrivilegesScope: database)", () => {
+    it("declares database-wide default privileges once per creator and object type, with no schema", async () => {
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "compact",
+                {
+                    database: "db",
+                    schemas: ["sales", "marketing"],
+                    tableCreators: ["etl", "dbt"],
+                    defaultPrivilegesScope: "database",
+                    admin: { host: "db.internal", username: "postgres" },
+                },
+                { transformations },
+            );
+        });
+        const defaults = resources.filter((r) => r.type === DEFAULTS);
+        expect(defaults.map((d) => [d.name, d.inputs, d.deleteBeforeReplace])).toEqual(
+            expect.arrayContaining(
+                ["etl", "dbt"].flatMap((owner) =>
+                    (["table", "sequence"] as const).map((objectType) => [
+                        `compact/default-${objectType}s/${owner}`,
+                        { database: "db", role: "whaly_bi", owner, objectType, privileges: ["SELECT"] },
+                        true,
+                    ]),
+                ),
+            ),
+        );
+        expect(defaults).toHaveLength(4);
+        expect(resources.filter((r) => r.type === GRANT)).toHaveLength(1 + 3 * 2);
+    });
+});
+
+describe("the accessSql output", () => {
+    it("is renderAccessSql of the same args, one statement a line, the password elided", async () => {
+        const args = {
+            database: "db",
+            schemas: ["sales"],
+            tableCreators: ["etl"],
+            admin: { host: "db.internal", username: "postgres", password: "admin-pw" },
+        };
+        let component: WhalyPostgresAccess | undefined;
+        await recordResources((transformations) => {
+            component = new WhalyPostgresAccess("sql", args, { transformations });
+        });
+        const sql = await valueOf(component!.accessSql);
+        expect(sql).toBe(
+            renderAccessSql(args)
+                .map((statement) => `${statement};\n`)
+                .join(""),
+        );
+        expect(sql).toContain("PASSWORD '<password elided>'");
+        expect(sql).not.toContain("generated-Secret");
+        expect(sql).not.toContain("admin-pw");
+    });
+});
+
+describe("the all-data mode", () => {
+    it("declares the membership in pg_read_all_data on the role itself, CONNECT, and nothing per schema", async () => {
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "all",
+                { database: "db", readAllData: true, admin: { host: "db.internal", username: "postgres" } },
+                { transformations },
+            );
+        });
+        const r = byName(resources);
+        expect(
+            resources
+                .filter((x) => x.type.startsWith("postgresql:index/"))
+                .map((x) => x.name)
+                .sort(),
+        ).toEqual(["all/connect", "all/role"]);
+        expect(r["all/role"].inputs).toMatchObject({ name: "whaly_bi", roles: ["pg_read_all_data"] });
     });
 });

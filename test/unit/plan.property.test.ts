@@ -34,6 +34,26 @@ describe("planAccess", () => {
         );
     });
 
+    it("in the compact mode, plans SELECT default privileges on tables and on sequences once per creator, database-wide", () => {
+        fc.assert(
+            fc.property(names(1), names(1), (schemas, creators) => {
+                const { grants, defaultPrivileges } = planAccess(schemas, creators, "database");
+                expect(grants).toEqual(planAccess(schemas, creators).grants);
+                expect(defaultPrivileges).toHaveLength(2 * creators.length);
+                for (const owner of creators)
+                    expect(
+                        defaultPrivileges
+                            .filter((d) => d.owner === owner)
+                            .map((d) => `${d.name} ${d.schema} ${d.objectType}:${d.privileges.join()}`)
+                            .sort(),
+                    ).toEqual([
+                        `default-sequences/${encodeURIComponent(owner)} undefined sequence:SELECT`,
+                        `default-tables/${encodeURIComponent(owner)} undefined table:SELECT`,
+                    ]);
+            }),
+        );
+    });
+
     it("plans SELECT default privileges on tables and on sequences for every (creator, schema) pair", () => {
         fc.assert(
             fc.property(names(1), names(1), (schemas, creators) => {

@@ -23,6 +23,7 @@ const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
     schemas: ["sales"],
     tableCreators: ["adm", "loader", "etl"],
     roleName: "whaly_bi",
+    readAllData: false,
     existingSchemas: ["public", "sales"],
     server: server(150000),
     roleManagedByStack: false,
@@ -32,6 +33,15 @@ const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
 const fields = (i: PreflightInput) => preflightProblems(i).map((p) => `${p.field} ${p.value}`);
 
 describe("preflight verdicts", () => {
+    it("refuse the all-data mode before PostgreSQL 14, and on 16+ ask a non-superuser admin for ADMIN OPTION on pg_read_all_data", () => {
+        const allData = { readAllData: true, schemas: [], tableCreators: [] };
+        expect(fields(input({ ...allData, server: server(130011) }))).toEqual(["readAllData true"]);
+        expect(preflightProblems(input({ ...allData, server: server(130011) }))[0].message).toContain("needs PostgreSQL 14 or later");
+        expect(fields(input({ ...allData, server: server(150000, { roles: { pg_read_all_data: role() } }) }))).toEqual([]);
+        const on18 = preflightProblems(input({ ...allData, server: server(180000, { roles: { pg_read_all_data: role() } }) }));
+        expect(on18.map((p) => p.message)).toEqual([expect.stringContaining('run GRANT "pg_read_all_data" TO "adm" WITH ADMIN OPTION')]);
+    });
+
     it("pass when everything exists and the admin can act for every creator (PostgreSQL 15, CREATEROLE)", () => {
         expect(preflightProblems(input())).toEqual([]);
     });

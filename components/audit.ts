@@ -1,0 +1,207 @@
+/**
+ * What a role can really do in one database, read from the catalog through an admin connection:
+ * its attributes, memberships (inherited too), the databases it may connect to, the schemas it
+ * may use, what it can read, anything beyond reading, and the default privileges that name it.
+ * The privilege functions (has_table_privilege, ...) answer with membership and PUBLIC included,
+ * as PostgreSQL decides at query time.
+ */
+import { Client, ClientConfig } from "pg";
+
+export interface AuditReport {
+    role: string;
+    server: { database: string; version: string };
+    /** Attributes beyond LOGIN: SUPERUSER, CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS. */
+    extraAttributes: string[];
+    canLogin: boolean;
+    connectionLimit: number;
+    /** Roles it is a member of, directly or through another membership. */
+    memberOf: string[];
+    /** Databases it may connect to. */
+    connect: string[];
+    /** Schemas it may use (USAGE), system schemas left out. */
+    schemas: string[];
+    /** Per schema it may use: what it can SELECT, by kind. */
+    readable: Array<{ schema: string; tables: string[]; views: string[]; materializedViews: string[]; sequences: string[] }>;
+    /** Every privilege beyond reading; `counts` false for what touches no stored data (TEMPORARY). */
+    beyondRead: Array<{ privilege: string; on: string; counts: boolean }>;
+    /** Default privileges that name the role. */
+    defaultPrivileges: Array<{ owner: string; schema: string | null; objectType: string; privileges: string }>;
+    /** True when nothing counted in `beyondRead` and no attribute beyond LOGIN. */
+    readOnly: boolean;
+}
+
+const SYSTEM_SCHEMAS =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'";
+
+const KINDS: Record<string, "tables" | "views" | "materializedViews" | "sequences"> = {
+    r: "tables",
+    p: "tables",
+    f: "tables",
+    v: "views",
+    m: "materializedViews",
+    S: "sequences",
+};
+
+/** Reads the report for `role` in the database `config` connects to. Throws the driver's error when it cannot connect. */
+export async function auditRole(config: ClientConfig, role: string): Promise<AuditReport> {
+    const client = new Client({ connectionTimeoutMillis: 10_000, ...config });
+    await client.connect();
+    try {
+        const q = async <T>(sql: string, params: unknown[] = [role]): Promise<T[]> => (await client.query(sql, params)).rows as T[];
+        const [info] = await q<{ database: string; version: string }>(
+            "SELECT current_database() AS database, current_setting('server_version') AS version",
+            [],
+        );
+        const [attrs] = await q<Record<string, boolean | number>>(
+            "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = $1",
+        );
+        if (!attrs) throw new RoleNotFound(role, info.database);
+        const extraAttributes = (
+            [
+                ["rolsuper", "SUPERUSER"],
+                ["rolcreatedb", "CREATEDB"],
+                ["rolcreaterole", "CREATEROLE"],
+                ["rolreplication", "REPLICATION"],
+                ["rolbypassrls", "BYPASSRLS"],
+            ] as const
+        )
+            .filter(([column]) => attrs[column] === true)
+            .map(([, name]) => name);
+
+        const memberOf = (
+            await q<{ name: string }>(
+                `WITH RECURSIVE up(oid) AS (
+                    SELECT m.roleid FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = $1
+                    UNION SELECT m.roleid FROM pg_auth_members m JOIN up ON m.member = up.oid)
+                 SELECT rolname AS name FROM pg_roles WHERE oid IN (SELECT oid FROM up) ORDER BY 1`,
+            )
+        ).map((r) => r.name);
+
+        const connect = (
+            await q<{ name: string }>(
+                "SELECT datname AS name FROM pg_database WHERE datallowconn AND has_database_privilege($1, oid, 'CONNECT') ORDER BY 1",
+            )
+        ).map((r) => r.name);
+
+        const schemas = (
+            await q<{ name: string }>(
+                `SELECT nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} AND has_schema_privilege($1, n.oid, 'USAGE') ORDER BY 1`,
+            )
+        ).map((r) => r.name);
+
+        const relations = await q<{ schema: string; name: string; kind: string; privileges: string[] }>(
+            `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+                    ARRAY(SELECT p FROM unnest(CASE WHEN c.relkind = 'S' THEN ARRAY['SELECT', 'USAGE', 'UPDATE']
+                                                    ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] END) p
+                          WHERE CASE WHEN c.relkind = 'S' THEN has_sequence_privilege($1, c.oid, p) ELSE has_table_privilege($1, c.oid, p) END) AS privileges
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S') AND ${SYSTEM_SCHEMAS}
+              ORDER BY 1, 2`,
+        );
+        const readable: AuditReport["readable"] = schemas.map((schema) => ({
+            schema,
+            tables: [],
+            views: [],
+            materializedViews: [],
+            sequences: [],
+        }));
+        const beyondRead: AuditReport["beyondRead"] = [];
+        for (const r of relations) {
+            const qualified = `${r.schema}.${r.name}`;
+            const entry = readable.find((x) => x.schema === r.schema);
+            if (entry && r.privileges.includes("SELECT")) entry[KINDS[r.kind]].push(qualified);
+            for (const p of r.privileges.filter((p) => p !== "SELECT")) beyondRead.push({ privilege: p, on: qualified, counts: true });
+        }
+
+        for (const r of await q<{ name: string }>(
+            `SELECT nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} AND has_schema_privilege($1, n.oid, 'CREATE') ORDER BY 1`,
+        ))
+            beyondRead.push({ privilege: "CREATE", on: `schema ${r.name}`, counts: true });
+        for (const r of await q<{ name: string; create: boolean; temporary: boolean }>(
+            `SELECT datname AS name, has_database_privilege($1, oid, 'CREATE') AS create, has_database_privilege($1, oid, 'TEMPORARY') AS temporary
+               FROM pg_database WHERE datname = current_database()`,
+        )) {
+            if (r.create) beyondRead.push({ privilege: "CREATE", on: `database ${r.name}`, counts: true });
+            // Temporary tables live and die with the session and touch no stored data.
+            if (r.temporary) beyondRead.push({ privilege: "TEMPORARY", on: `database ${r.name}`, counts: false });
+        }
+        for (const r of await q<{ name: string }>(
+            `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name
+               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE ${SYSTEM_SCHEMAS} AND has_function_privilege($1, p.oid, 'EXECUTE')
+                AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+              ORDER BY 1`,
+        ))
+            beyondRead.push({ privilege: "EXECUTE", on: `function ${r.name}`, counts: true });
+
+        const defaultPrivileges = await q<AuditReport["defaultPrivileges"][number]>(
+            `SELECT pg_get_userbyid(d.defaclrole) AS owner, n.nspname AS schema,
+                    CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' ELSE 'schemas' END AS "objectType",
+                    string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges
+               FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+               CROSS JOIN aclexplode(d.defaclacl) a JOIN pg_roles r ON r.oid = a.grantee
+              WHERE r.rolname = $1
+              GROUP BY 1, 2, 3 ORDER BY 1, 2 NULLS FIRST, 3`,
+        );
+
+        return {
+            role,
+            server: info,
+            extraAttributes,
+            canLogin: attrs.rolcanlogin === true,
+            connectionLimit: Number(attrs.rolconnlimit),
+            memberOf,
+            connect,
+            schemas,
+            readable,
+            beyondRead,
+            defaultPrivileges,
+            readOnly: extraAttributes.length === 0 && beyondRead.every((b) => !b.counts),
+        };
+    } finally {
+        await client.end();
+    }
+}
+
+export class RoleNotFound extends Error {
+    constructor(role: string, database: string) {
+        super(`role "${role}" does not exist on this server (connected to database ${database})`);
+        this.name = "RoleNotFound";
+    }
+}
+
+/** The report as text for people: one section per question, names only with `verbose`. */
+export function formatAudit(report: AuditReport, verbose = false): string {
+    const lines: string[] = [];
+    const list = (items: string[]) => (items.length ? items.join(", ") : "(none)");
+    lines.push(`Role ${report.role} in database ${report.server.database} (PostgreSQL ${report.server.version})`);
+    lines.push(
+        `  attributes      ${report.canLogin ? "LOGIN" : "NOLOGIN"}${report.extraAttributes.map((a) => `, ${a}`).join("")}; connection limit ${report.connectionLimit}`,
+    );
+    lines.push(`  member of       ${list(report.memberOf)}`);
+    lines.push(`  may connect to  ${list(report.connect)}`);
+    lines.push(`  schemas (USAGE) ${list(report.schemas)}`);
+    lines.push("", "Readable, per schema:");
+    const width = Math.max(6, ...report.readable.map((r) => r.schema.length));
+    lines.push(`  ${"schema".padEnd(width)}  tables  views  mat.views  sequences`);
+    for (const r of report.readable) {
+        lines.push(
+            `  ${r.schema.padEnd(width)}  ${String(r.tables.length).padStart(6)}  ${String(r.views.length).padStart(5)}  ${String(r.materializedViews.length).padStart(9)}  ${String(r.sequences.length).padStart(9)}`,
+        );
+        if (verbose) for (const name of [...r.tables, ...r.views, ...r.materializedViews, ...r.sequences]) lines.push(`      ${name}`);
+    }
+    lines.push("", "Beyond read:");
+    if (report.beyondRead.length === 0) lines.push("  (nothing)");
+    for (const b of report.beyondRead) lines.push(`  ${b.privilege} on ${b.on}${b.counts ? "" : " (temporary objects only; not counted)"}`);
+    lines.push("", "Default privileges naming it:");
+    if (report.defaultPrivileges.length === 0) lines.push("  (none)");
+    for (const d of report.defaultPrivileges)
+        lines.push(`  ${d.privileges} on ${d.objectType} that ${d.owner} creates ${d.schema ? `in schema ${d.schema}` : "in any schema"}`);
+    lines.push(
+        "",
+        report.readOnly
+            ? "Verdict: read-only."
+            : `Verdict: NOT read-only: ${[...report.extraAttributes, ...report.beyondRead.filter((b) => b.counts).map((b) => `${b.privilege} on ${b.on}`)].join("; ")}.`,
+    );
+    return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,144 @@
+/**
+ * `whaly-postgres audit` against real servers: the role the component makes passes; each of a
+ * dozen hand-made escalations is reported and fails it; a wrong password, a closed port or an
+ * unknown role gives one clear line and exit 2, never a stack trace or a password.
+ */
+import { randomBytes } from "node:crypto";
+import { main } from "../../cli";
+import { AuditReport } from "../../components/audit";
+import { scramVerifier } from "../../components/scram";
+import { renderAccessSql } from "../../components/sql";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { DATABASE, seedWarehouse } from "../harness/warehouse";
+
+jest.setTimeout(120_000);
+
+/** Runs the CLI in this process; returns its exit code and what it printed. */
+async function audit(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const code = await main(["audit", ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: {} });
+    return { code, out, err };
+}
+
+async function grantRead(server: PostgresServer): Promise<void> {
+    const sql = renderAccessSql(
+        { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl"] },
+        { password: scramVerifier("bi-password-0123456789", randomBytes(16)) },
+    );
+    await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+}
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
+    let server: PostgresServer;
+    let url: string;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        await grantRead(server);
+        url = `postgresql://postgres:${encodeURIComponent(server.adminPassword)}@127.0.0.1:${server.port}/${DATABASE}?sslmode=disable`;
+    });
+    afterAll(() => server?.stop());
+
+    it("passes the role the component makes, and tells what it reads, per schema", async () => {
+        const { code, out, err } = await audit(url);
+        expect([code, err]).toEqual([0, ""]);
+        expect(out).toContain("Role whaly_bi in database analytics");
+        expect(out).toMatch(/schemas \(USAGE\) public, sales/);
+        expect(out).toMatch(/sales\s+1\s+1\s+1\s+2/); // orders; order_totals; monthly; orders_id_seq and invoice_no
+        expect(out).toContain("TEMPORARY on database analytics (temporary objects only; not counted)");
+        expect(out).toContain("SELECT on tables that etl creates in schema sales");
+        expect(out).toContain("Verdict: read-only.");
+        expect(out).not.toContain("sales.orders"); // names only with --verbose
+        expect((await audit(url, "--verbose")).out).toContain("      sales.orders");
+    });
+
+    it("--json gives the same facts for machines", async () => {
+        const { code, out } = await audit(url, "--json");
+        const report: AuditReport = JSON.parse(out);
+        expect(code).toBe(0);
+        expect(report).toMatchObject({ role: "whaly_bi", readOnly: true, extraAttributes: [], memberOf: [], schemas: ["public", "sales"] });
+        expect(report.readable.find((r) => r.schema === "sales")?.tables).toEqual(["sales.orders"]);
+    });
+
+    const escalations: Array<[string, string, string]> = [
+        ["ALTER ROLE whaly_bi SUPERUSER", "ALTER ROLE whaly_bi NOSUPERUSER", "SUPERUSER"],
+        ["ALTER ROLE whaly_bi CREATEDB", "ALTER ROLE whaly_bi NOCREATEDB", "CREATEDB"],
+        ["ALTER ROLE whaly_bi CREATEROLE", "ALTER ROLE whaly_bi NOCREATEROLE", "CREATEROLE"],
+        ["ALTER ROLE whaly_bi REPLICATION", "ALTER ROLE whaly_bi NOREPLICATION", "REPLICATION"],
+        ["ALTER ROLE whaly_bi BYPASSRLS", "ALTER ROLE whaly_bi NOBYPASSRLS", "BYPASSRLS"],
+        ...["INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"].map((p): [string, string, string] => [
+            `GRANT ${p} ON sales.orders TO whaly_bi`,
+            `REVOKE ${p} ON sales.orders FROM whaly_bi`,
+            `${p} on sales.orders`,
+        ]),
+        ["GRANT CREATE ON SCHEMA sales TO whaly_bi", "REVOKE CREATE ON SCHEMA sales FROM whaly_bi", "CREATE on schema sales"],
+        [
+            "GRANT CREATE ON DATABASE analytics TO whaly_bi",
+            "REVOKE CREATE ON DATABASE analytics FROM whaly_bi",
+            "CREATE on database analytics",
+        ],
+        [
+            "GRANT USAGE ON SEQUENCE sales.invoice_no TO whaly_bi",
+            "REVOKE USAGE ON SEQUENCE sales.invoice_no FROM whaly_bi",
+            "USAGE on sales.invoice_no",
+        ],
+        [
+            "GRANT UPDATE ON SEQUENCE sales.invoice_no TO whaly_bi",
+            "REVOKE UPDATE ON SEQUENCE sales.invoice_no FROM whaly_bi",
+            "UPDATE on sales.invoice_no",
+        ],
+        [
+            "CREATE FUNCTION sales.bump() RETURNS int LANGUAGE sql AS 'SELECT 1'; REVOKE EXECUTE ON FUNCTION sales.bump() FROM PUBLIC; GRANT EXECUTE ON FUNCTION sales.bump() TO whaly_bi",
+            "DROP FUNCTION sales.bump()",
+            "EXECUTE on function sales.bump()",
+        ],
+        ["GRANT pg_write_all_data TO whaly_bi", "REVOKE pg_write_all_data FROM whaly_bi", "INSERT on public.customers"],
+        [
+            "GRANT etl TO whaly_bi; ALTER TABLE sales.orders OWNER TO etl",
+            "REVOKE etl FROM whaly_bi; ALTER TABLE sales.orders OWNER TO postgres",
+            "DELETE on sales.orders",
+        ],
+    ];
+
+    it.each(escalations)("reports %s and fails", async (escalate, revert, reported) => {
+        await server.query(escalate, { database: DATABASE });
+        try {
+            const { code, out } = await audit(url);
+            expect(code).toBe(1);
+            expect(out).toContain("Verdict: NOT read-only");
+            expect(out).toContain(reported);
+        } finally {
+            await server.query(revert, { database: DATABASE });
+        }
+        expect((await audit(url)).code).toBe(0);
+    });
+
+    it("reports memberships, inherited ones too", async () => {
+        await server.query("CREATE ROLE readers; CREATE ROLE auditors; GRANT readers TO auditors; GRANT auditors TO whaly_bi");
+        try {
+            expect((await audit(url, "--json")).out).toContain('"memberOf": [\n    "auditors",\n    "readers"\n  ]');
+        } finally {
+            await server.query("REVOKE auditors FROM whaly_bi; DROP ROLE auditors; DROP ROLE readers");
+        }
+    });
+
+    it("a wrong password, a closed port or an unknown role: one line, exit 2, no stack trace, no password", async () => {
+        const wrong = url.replace(encodeURIComponent(server.adminPassword), "not-the-password-42");
+        const cases: Array<[string[], string]> = [
+            [[wrong], 'password authentication failed for user "postgres"'],
+            [[`postgresql://postgres:secret-pw-77@127.0.0.1:1/${DATABASE}?sslmode=disable`], "ECONNREFUSED"],
+            [[url, "--role", "nobody"], 'role "nobody" does not exist'],
+            [["--bogus"], "unknown argument"],
+        ];
+        for (const [argv, says] of cases) {
+            const { code, out, err } = await audit(...argv);
+            expect([code, out]).toEqual([2, ""]);
+            expect(err).toContain(says);
+            expect(err.trim().split("\n").length).toBeLessThanOrEqual(2);
+            expect(err).not.toMatch(/\n\s+at /);
+            for (const secret of ["not-the-password-42", "secret-pw-77", server.adminPassword]) expect(err).not.toContain(secret);
+        }
+    });
+});
