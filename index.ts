@@ -14,4 +14,4 @@ export {
 export { renderAccessSql, ELIDED_PASSWORD } from "./components/sql";
 export type { DefaultPrivilegesScope } from "./components/plan";
 export { auditRole, formatAudit } from "./components/audit";
-export type { AuditReport } from "./components/audit";
+export type { AuditConnection, AuditReport } from "./components/audit";

@@ -5,7 +5,17 @@
  * The privilege functions (has_table_privilege, ...) answer with membership and PUBLIC included,
  * as PostgreSQL decides at query time.
  */
-import { Client, ClientConfig } from "pg";
+import { Client } from "pg";
+
+/** Where to connect: a `postgresql://` URI, or the parts (unset ones come from the PG* environment variables). */
+export interface AuditConnection {
+    connectionString?: string;
+    host?: string;
+    port?: number;
+    user?: string;
+    password?: string;
+    database?: string;
+}
 
 export interface AuditReport {
     role: string;
@@ -43,7 +53,7 @@ const KINDS: Record<string, "tables" | "views" | "materializedViews" | "sequence
 };
 
 /** Reads the report for `role` in the database `config` connects to. Throws the driver's error when it cannot connect. */
-export async function auditRole(config: ClientConfig, role: string): Promise<AuditReport> {
+export async function auditRole(config: AuditConnection, role: string): Promise<AuditReport> {
     const client = new Client({ connectionTimeoutMillis: 10_000, ...config });
     await client.connect();
     try {

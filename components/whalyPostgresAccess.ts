@@ -62,19 +62,23 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 { parent: this },
             );
 
+        const { after, settle } = queueOnDatabase(v.database);
+        const facts = this.serverFacts(v);
+        void isKnown(facts).then(async (known) => known || settle(await after));
+
         // Nothing is declared before the server passed the preflight: a failed check registers
         // nothing and fails the deployment, at preview as at up, with one error.
-        const declared = this.serverFacts(v).apply(
-            async (facts): Promise<pulumi.Output<{ user: string; password: string }> | undefined> => {
-                if (!this.passes(facts, v)) return undefined;
-                const { password, salt } = this.declareSecrets(name, v);
-                // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
-                const roleManagedByStack = pulumi.runtime.isDryRun() ? await isKnown(salt.base64) : undefined;
-                if (!this.passes(facts, v, roleManagedByStack)) return undefined;
-                const role = this.declareAccess(name, v, plan, password, salt, { parent: this, provider });
-                return pulumi.all([role.name, password]).apply(([user, pw]) => ({ user, password: pw }));
-            },
-        );
+        const declared = facts.apply(async (facts): Promise<pulumi.Output<{ user: string; password: string }> | undefined> => {
+            const previous = await after;
+            if (!this.passes(facts, v)) return settle(previous);
+            const { password, salt } = this.declareSecrets(name, v);
+            // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
+            const roleManagedByStack = pulumi.runtime.isDryRun() ? await isKnown(salt.base64) : undefined;
+            if (!this.passes(facts, v, roleManagedByStack)) return settle(previous);
+            const access = this.declareAccess(name, v, plan, password, salt, { parent: this, provider, dependsOn: previous });
+            settle(access);
+            return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw }));
+        });
 
         this.host = pulumi.output(v.host);
         this.port = pulumi.output(v.port);
@@ -133,7 +137,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         return { password, salt };
     }
 
-    /** The role and its grants (plan.ts); returns the role. */
+    /** The role and its grants (plan.ts); returns the role, then the grants. */
     private declareAccess(
         name: string,
         v: ValidatedArgs,
@@ -141,7 +145,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         password: pulumi.Output<string>,
         salt: random.RandomBytes,
         pgOpts: pulumi.CustomResourceOptions,
-    ): postgresql.Role {
+    ): [postgresql.Role, ...pulumi.CustomResource[]] {
         const role = new postgresql.Role(
             `${name}/role`,
             {
@@ -166,8 +170,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             },
             pgOpts,
         );
+        const children: pulumi.CustomResource[] = [];
         for (const grant of plan.grants) {
-            new postgresql.Grant(
+            const g = new postgresql.Grant(
                 `${name}/${grant.name}`,
                 {
                     database: v.database,
@@ -180,9 +185,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 },
                 pgOpts,
             );
+            children.push(g);
         }
         for (const defaults of plan.defaultPrivileges) {
-            new postgresql.DefaultPrivileges(
+            const d = new postgresql.DefaultPrivileges(
                 `${name}/${defaults.name}`,
                 {
                     database: v.database,
@@ -195,8 +201,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 // Create-before-delete would run the old resource's REVOKE after the new GRANT.
                 { ...pgOpts, deleteBeforeReplace: true },
             );
+            children.push(d);
         }
-        return role;
+        return [role, ...children];
     }
 
     /**
@@ -254,6 +261,34 @@ interface ServerCheck {
     server?: ServerFacts;
     /** Set when the admin connection failed. */
     unreachable?: ArgProblem;
+}
+
+/** Per program run (its Stack resource) and database: the PostgreSQL children of the last component declared. */
+const lastOnDatabase = new WeakMap<object, Map<string, Promise<pulumi.CustomResource[]>>>();
+
+/**
+ * PostgreSQL refuses concurrent ACL changes on one object ("tuple concurrently updated"), and the
+ * provider serialises them only per role: the components of one program on the same database
+ * take turns. Each one's PostgreSQL children depend on the previous one's (so they are created
+ * after them and deleted before them), and hands its own on with `settle`.
+ */
+function queueOnDatabase(database: string): {
+    after: Promise<pulumi.CustomResource[]>;
+    settle: (children: pulumi.CustomResource[]) => undefined;
+} {
+    const run = pulumi.runtime.getStackResource() ?? lastOnDatabase;
+    const byDatabase = lastOnDatabase.get(run) ?? new Map<string, Promise<pulumi.CustomResource[]>>();
+    lastOnDatabase.set(run, byDatabase);
+    const after = byDatabase.get(database) ?? Promise.resolve([]);
+    let settle!: (children: pulumi.CustomResource[]) => void;
+    byDatabase.set(database, new Promise((resolve) => (settle = resolve)));
+    return {
+        after,
+        settle: (children) => {
+            settle(children);
+            return undefined;
+        },
+    };
 }
 
 /** Whether `output` has a value yet; at preview, what is still to be created has none. (`isKnown` is internal to the SDK, and long stable.) */

@@ -1,7 +1,8 @@
 /**
  * Two components over the same schemas in one stack (production and staging BI roles): their
- * grants touch the same tables' ACLs at the same time. Created, updated and destroyed together,
- * five rounds, each role ending with exactly its own privileges.
+ * grants touch the same ACLs, which PostgreSQL refuses to change concurrently ("tuple
+ * concurrently updated", seen here before the components took turns). Created, updated and
+ * destroyed together, five rounds, each role ending with exactly its own privileges.
  */
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
@@ -64,6 +65,14 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: two BI roles over the same schemas in one 
         t.setProgram(program(["public"]));
         await t.stack.up();
         await expectExactly(["public"]);
+        // They take turns: each of the second's PostgreSQL resources depends on the first's, so
+        // the engine creates it after them and deletes it before them.
+        const resources: Array<{ urn: string; type: string; dependencies?: string[] }> = (await t.stack.exportStack()).deployment.resources;
+        const second = resources.filter(
+            (r) => r.type.startsWith("postgresql:index/") && r.urn.endsWith(`::staging/${r.urn.split("::staging/")[1]}`),
+        );
+        expect(second.length).toBeGreaterThan(0);
+        for (const r of second) expect([r.urn, (r.dependencies ?? []).some((d) => d.includes("::whaly/"))]).toEqual([r.urn, true]);
         t.setProgram(program(["public", "sales"]));
         await t.stack.up();
         await expectExactly(["public", "sales"]);
