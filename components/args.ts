@@ -42,6 +42,15 @@ export interface WhalyPostgresAccessArgs {
      */
     defaultPrivilegesScope?: DefaultPrivilegesScope;
     /**
+     * Cover exactly the roles the catalog shows may create tables in the listed schemas (owners
+     * of their tables and sequences, their owners, members of roles granted CREATE on them;
+     * superusers left out), read again at every preview and up, instead of listing
+     * `tableCreators`. Needs `admin`. Default `false`. See README, "Table creators".
+     */
+    discoverTableCreators?: boolean;
+    /** Fail, before any change, when a role may create tables in a listed schema and is not in `tableCreators`, instead of warning. Needs `admin`. Default `false`. */
+    strictTableCreators?: boolean;
+    /**
      * Read every schema, present and future, through PostgreSQL's predefined role
      * `pg_read_all_data` (PostgreSQL 14+) instead of listing schemas: the role gets CONNECT and
      * that membership, and no per-schema grant or default privilege. `schemas`, `tableCreators`

@@ -26,6 +26,8 @@ export interface ServerFacts {
     roles: Record<string, RoleFacts>;
     /** Per listed schema, the roles owning it and its tables (pg_database_owner resolved). */
     ownersBySchema: Record<string, string[]>;
+    /** Per listed schema, the roles that may create tables there or own some (see serverFacts.ts), with the relations each owns. */
+    creatorsBySchema: Record<string, Array<{ role: string; objects: number }>>;
 }
 
 export interface PreflightInput {
@@ -133,4 +135,33 @@ function nonSuperuserAdminProblems(input: PreflightInput, server: ServerFacts): 
             });
     }
     return problems;
+}
+
+/** A role that may create tables in a listed schema, or owns some there, and is not a table creator. */
+export interface UncoveredCreator {
+    schema: string;
+    role: string;
+    /** Tables, views and sequences it owns in the schema. */
+    objects: number;
+}
+
+/** The roles of `creatorsBySchema` missing from `tableCreators`, per listed schema. */
+export function uncoveredCreators(schemas: string[], tableCreators: string[], server: ServerFacts): UncoveredCreator[] {
+    return schemas.flatMap((schema) =>
+        (server.creatorsBySchema[schema] ?? []).filter((c) => !tableCreators.includes(c.role)).map((c) => ({ schema, ...c })),
+    );
+}
+
+/** Every role found by `creatorsBySchema` in any listed schema, sorted: what discoverTableCreators covers. */
+export function discoveredCreators(schemas: string[], server: ServerFacts): string[] {
+    return [...new Set(schemas.flatMap((schema) => (server.creatorsBySchema[schema] ?? []).map((c) => c.role)))].sort();
+}
+
+/** The warning (or, with strictTableCreators, the problem) for one uncovered creator. */
+export function uncoveredCreatorMessage(c: UncoveredCreator, roleName: string): string {
+    return (
+        `role ${c.role} may create tables in schema ${c.schema} and owns ${c.objects} relation${c.objects === 1 ? "" : "s"} there, ` +
+        `but is not in tableCreators: what it creates later will be unreadable to ${roleName} until the next up --refresh. ` +
+        `Add ${JSON.stringify(c.role)} to tableCreators, or set discoverTableCreators`
+    );
 }

@@ -45,6 +45,31 @@ const OWNERS = `
                   UNION SELECT tableowner FROM pg_tables t WHERE t.schemaname = s.nspname) o
    WHERE s.nspname = ANY($1::text[])`;
 
+/**
+ * Per listed schema, the roles that may create tables there or own some, with how many relations
+ * each owns: owners of its relations, its owner, and every member of a role granted CREATE on it
+ * (PUBLIC's grant, which PostgreSQL 12-14 give on `public`, is left out, or every role would count).
+ * Superusers, predefined roles and the BI role are left out.
+ */
+const CREATORS = `
+  WITH s AS (
+         SELECT n.oid, n.nspname,
+                CASE WHEN n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = 'pg_database_owner')
+                     THEN (SELECT datdba FROM pg_database WHERE datname = current_database()) ELSE n.nspowner END AS owner,
+                n.nspacl
+           FROM pg_namespace n WHERE n.nspname = ANY($1::text[])),
+       candidates AS (
+         SELECT s.nspname, c.relowner AS role FROM s JOIN pg_class c ON c.relnamespace = s.oid AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+         UNION SELECT s.nspname, s.owner FROM s
+         UNION SELECT s.nspname, m.oid FROM s CROSS JOIN aclexplode(s.nspacl) a
+                 JOIN pg_roles m ON a.grantee <> 0 AND a.privilege_type = 'CREATE' AND pg_has_role(m.oid, a.grantee, 'MEMBER'))
+  SELECT c.nspname AS schema, r.rolname AS role,
+         (SELECT count(*) FROM pg_class x JOIN s ON s.oid = x.relnamespace
+           WHERE s.nspname = c.nspname AND x.relowner = r.oid AND x.relkind IN ('r', 'p', 'f', 'v', 'm', 'S'))::int AS objects
+    FROM candidates c JOIN pg_roles r ON r.oid = c.role
+   WHERE NOT r.rolsuper AND r.rolname <> $2 AND r.rolname NOT LIKE 'pg\\_%'
+   ORDER BY 1, 2`;
+
 /** Per role: superuser, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
 function rolesQuery(hasSetOption: boolean): string {
     return `
@@ -60,6 +85,7 @@ export async function readServerFacts(
     connection: AdminConnection,
     schemas: string[],
     roleNames: string[],
+    biRole: string,
 ): Promise<{ existingSchemas: string[]; server: ServerFacts }> {
     const client = new Client(clientConfig(connection));
     await client.connect();
@@ -79,7 +105,18 @@ export async function readServerFacts(
         for (const { schema, owner } of (await client.query(OWNERS, [schemas])).rows) {
             (ownersBySchema[schema] ??= []).push(owner === "pg_database_owner" ? databaseOwner : owner);
         }
-        const named = [...new Set([...roleNames, ...Object.values(ownersBySchema).flat()])];
+        const creatorsBySchema: ServerFacts["creatorsBySchema"] = {};
+        for (const { schema, role, objects } of (await client.query(CREATORS, [schemas, biRole])).rows)
+            (creatorsBySchema[schema] ??= []).push({ role, objects });
+        const named = [
+            ...new Set([
+                ...roleNames,
+                ...Object.values(ownersBySchema).flat(),
+                ...Object.values(creatorsBySchema)
+                    .flat()
+                    .map((c) => c.role),
+            ]),
+        ];
         const roles: Record<string, RoleFacts> = {};
         for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
             roles[row.name] = { superuser: row.superuser, adminHoldsAdminOption: row.admin_option, adminIsMember: row.member };
@@ -90,6 +127,7 @@ export async function readServerFacts(
                 admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
                 roles,
                 ownersBySchema,
+                creatorsBySchema,
             },
         };
     } finally {

@@ -11,6 +11,9 @@ export interface ValidatedArgs {
     tableCreators: string[];
     defaultPrivilegesScope: DefaultPrivilegesScope;
     readAllData: boolean;
+    /** Table creators come from the catalog (tableCreators is then empty here). */
+    discoverTableCreators: boolean;
+    strictTableCreators: boolean;
     roleName: string;
     password: pulumi.Input<string> | undefined;
     passwordLength: number;
@@ -87,7 +90,13 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
 
     const readAllData = args.readAllData ?? false;
     if (typeof readAllData !== "boolean") problem("readAllData", readAllData, "must be true or false");
-    const { schemas, tableCreators } = readAllData === true ? checkReadAllData(problem, args) : checkListedSchemas(problem, args, roleName);
+    const { discoverTableCreators, strictTableCreators } = checkCreatorDiscovery(problem, args, hasProvider);
+    const { schemas, tableCreators } =
+        readAllData === true
+            ? checkReadAllData(problem, args)
+            : discoverTableCreators
+              ? { schemas: checkListedSchemas(problem, { ...args, tableCreators: ["(discovered)"] }, roleName).schemas, tableCreators: [] }
+              : checkListedSchemas(problem, args, roleName);
 
     if (args.password !== undefined && args.passwordLength !== undefined)
         problem(
@@ -155,6 +164,8 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         tableCreators,
         defaultPrivilegesScope,
         readAllData: readAllData === true,
+        discoverTableCreators,
+        strictTableCreators,
         roleName,
         password: args.password,
         passwordLength,
@@ -209,6 +220,39 @@ function checkListedSchemas(
         });
     }
     return { schemas, tableCreators: tableCreators ?? [] };
+}
+
+/** discoverTableCreators and strictTableCreators read the catalog through `admin`, and exclude what would make them meaningless. */
+function checkCreatorDiscovery(
+    problem: Report,
+    args: WhalyPostgresAccessArgs,
+    hasProvider: boolean,
+): { discoverTableCreators: boolean; strictTableCreators: boolean } {
+    const flags = { discoverTableCreators: args.discoverTableCreators ?? false, strictTableCreators: args.strictTableCreators ?? false };
+    for (const [field, value] of Object.entries(flags)) {
+        if (typeof value !== "boolean") {
+            problem(field, value, "must be true or false");
+            continue;
+        }
+        if (!value) continue;
+        if (!args.admin || hasProvider)
+            problem(
+                field,
+                value,
+                "needs `admin`: the component reads the catalog through its own connection, which a provider passed in opts does not give it",
+            );
+        if (args.readAllData === true)
+            problem(field, value, "means nothing with readAllData, which reads every schema whoever creates the tables: drop it");
+    }
+    if (flags.discoverTableCreators === true && args.tableCreators !== undefined)
+        problem("tableCreators", args.tableCreators, "conflicts with discoverTableCreators, which finds them: drop one of the two");
+    if (flags.discoverTableCreators === true && flags.strictTableCreators === true)
+        problem(
+            "strictTableCreators",
+            true,
+            "has nothing to check with discoverTableCreators, which covers every creator it finds: drop one of the two",
+        );
+    return { discoverTableCreators: flags.discoverTableCreators === true, strictTableCreators: flags.strictTableCreators === true };
 }
 
 /** The all-data mode grants on every schema through pg_read_all_data: listing schemas or creators would mean nothing. */

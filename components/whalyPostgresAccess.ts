@@ -7,7 +7,7 @@ import { renderPgHbaLines } from "./network";
 import { AccessPlan, planAccess } from "./plan";
 import { accessStatements } from "./sql";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
-import { preflightProblems, ServerFacts } from "./preflight";
+import { discoveredCreators, preflightProblems, ServerFacts, uncoveredCreatorMessage, uncoveredCreators } from "./preflight";
 import { clientConfig, readServerFacts } from "./serverFacts";
 import { ArgProblem, formatProblems, hasPostgresqlProvider, ValidatedArgs, validateArgs } from "./validate";
 
@@ -41,10 +41,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
     constructor(name: string, args: WhalyPostgresAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: a bad arg must fail before anything is registered.
-        const v = validateArgs(name, args, hasPostgresqlProvider(opts));
-        const plan = planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData);
+        const validated = validateArgs(name, args, hasPostgresqlProvider(opts));
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
+        const v = validated;
         const provider =
             v.admin &&
             new postgresql.Provider(
@@ -68,16 +68,24 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
         // Nothing is declared before the server passed the preflight: a failed check registers
         // nothing and fails the deployment, at preview as at up, with one error.
-        const declared = facts.apply(async (facts): Promise<pulumi.Output<{ user: string; password: string }> | undefined> => {
+        const declared = facts.apply(async (facts): Promise<pulumi.Output<Declared> | undefined> => {
             const previous = await after;
-            if (!this.passes(facts, v)) return settle(previous);
-            const { password, salt } = this.declareSecrets(name, v);
+            const server = facts.server;
+            // With discoverTableCreators, the creators are what the catalog says today.
+            const w = v.discoverTableCreators && server ? { ...v, tableCreators: discoveredCreators(v.schemas, server) } : v;
+            if (!this.passes(facts, w)) return settle(previous);
+            if (server && !w.readAllData && !this.coversCreators(w, server)) return settle(previous);
+            const { password, salt } = this.declareSecrets(name, w);
             // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
             const roleManagedByStack = pulumi.runtime.isDryRun() ? await isKnown(salt.base64) : undefined;
-            if (!this.passes(facts, v, roleManagedByStack)) return settle(previous);
-            const access = this.declareAccess(name, v, plan, password, salt, { parent: this, provider, dependsOn: previous });
+            if (!this.passes(facts, w, roleManagedByStack)) return settle(previous);
+            const plan = planAccess(w.schemas, w.tableCreators, w.defaultPrivilegesScope, w.readAllData);
+            const access = this.declareAccess(name, w, plan, password, salt, { parent: this, provider, dependsOn: previous });
             settle(access);
-            return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw }));
+            const sql = accessStatements(w, plan)
+                .map((statement) => `${statement};\n`)
+                .join("");
+            return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw, sql }));
         });
 
         this.host = pulumi.output(v.host);
@@ -85,7 +93,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         this.database = pulumi.output(v.database);
         // apply flattens the Output the callback returns, which its typings do not say. Undefined
         // only when the preflight failed, which fails the deployment: the outputs stay empty then.
-        const access = declared as unknown as pulumi.Output<{ user: string; password: string } | undefined>;
+        const access = declared as unknown as pulumi.Output<Declared | undefined>;
         this.user = access.apply((d) => d?.user as string);
         this.password = pulumi.secret(access.apply((d) => d?.password as string));
         this.connectionString = pulumi.secret(
@@ -105,11 +113,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         this.ipRanges = pulumi.output(v.ipRanges);
         this.pgHbaLines = access.apply((d) => (d ? renderPgHbaLines({ database: v.database, user: d.user, ipRanges: v.ipRanges }) : []));
 
-        this.accessSql = pulumi.output(
-            accessStatements(v, plan)
-                .map((statement) => `${statement};\n`)
-                .join(""),
-        );
+        this.accessSql = access.apply((d) => d?.sql ?? "");
 
         this.registerOutputs({
             host: this.host,
@@ -224,11 +228,12 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             try {
                 return {
                     where,
-                    ...(await readServerFacts(connection, v.schemas, [
-                        ...v.tableCreators,
+                    ...(await readServerFacts(
+                        connection,
+                        v.schemas,
+                        [...v.tableCreators, v.roleName, ...(v.readAllData ? ["pg_read_all_data"] : [])],
                         v.roleName,
-                        ...(v.readAllData ? ["pg_read_all_data"] : []),
-                    ])),
+                    )),
                 };
             } catch (e) {
                 const fix = "check admin.host, admin.port, admin.password and admin.sslMode";
@@ -241,6 +246,28 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         });
     }
 
+    /**
+     * Warns, through the engine, of each role that may create tables in a listed schema and is
+     * not a table creator; with strictTableCreators, fails instead (one error). Returns whether to go on.
+     */
+    private coversCreators(v: ValidatedArgs, server: ServerFacts): boolean {
+        const uncovered = uncoveredCreators(v.schemas, v.tableCreators, server);
+        if (v.strictTableCreators && uncovered.length > 0) {
+            const problems = uncovered.map((c) => ({
+                field: "tableCreators",
+                value: v.tableCreators,
+                message: uncoveredCreatorMessage(c, v.roleName),
+            }));
+            pulumi.log.error(
+                `WhalyPostgresAccess: strictTableCreators, and some roles that create tables are not listed; nothing was changed:\n${formatProblems(problems)}`,
+                this,
+            );
+            return false;
+        }
+        for (const c of uncovered) pulumi.log.warn(uncoveredCreatorMessage(c, v.roleName), this);
+        return true;
+    }
+
     /** Whether the preflight (preflight.ts) passes; if not, reports its one error through the engine. */
     private passes(check: ServerCheck, v: ValidatedArgs, roleManagedByStack?: boolean): boolean {
         const problems = check.unreachable ? [check.unreachable] : preflightProblems({ ...v, ...check, roleManagedByStack });
@@ -251,6 +278,13 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         );
         return false;
     }
+}
+
+/** What the component declared: the role's name, its password, and the SQL they amount to. */
+interface Declared {
+    user: string;
+    password: string;
+    sql: string;
 }
 
 /** What the server told the preflight. */

@@ -107,6 +107,27 @@ export const BAD_INPUTS: BadInput[] = [
         says: ['readAllData "yes"', "must be true or false"],
     },
     {
+        what: "discoverTableCreators with tableCreators",
+        args: { discoverTableCreators: true, tableCreators: ["etl"] },
+        says: ['tableCreators ["etl"]', "conflicts with discoverTableCreators, which finds them"],
+    },
+    {
+        what: "discoverTableCreators with a provider instead of admin",
+        args: { discoverTableCreators: true, admin: undefined, host: "db.internal", tableCreators: undefined },
+        withProvider: true,
+        says: ["discoverTableCreators true", "needs `admin`"],
+    },
+    {
+        what: "strictTableCreators with discoverTableCreators",
+        args: { discoverTableCreators: true, strictTableCreators: true },
+        says: ["strictTableCreators true", "has nothing to check with discoverTableCreators"],
+    },
+    {
+        what: "strictTableCreators with readAllData",
+        args: { strictTableCreators: true, readAllData: true },
+        says: ["strictTableCreators true", "means nothing with readAllData"],
+    },
+    {
         what: "unknown default privileges scope",
         args: { defaultPrivilegesScope: "global" as "database" }, // the cast stands for a JavaScript or YAML caller
         says: ['defaultPrivilegesScope "global"', "is not one of schema, database: pick one of them"],

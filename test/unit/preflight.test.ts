@@ -14,6 +14,7 @@ function server(versionNum: number, over: Partial<ServerFacts> = {}): ServerFact
         admin: { name: "adm", superuser: false, createRole: true },
         roles: { adm: role(), etl: role(), loader: role({ adminHoldsAdminOption: true }) },
         ownersBySchema: { sales: ["adm"] },
+        creatorsBySchema: {},
         ...over,
     };
 }

@@ -20,6 +20,7 @@ export async function readServerFacts(
             admin: { name: "postgres", superuser: true, createRole: true },
             roles: Object.fromEntries(roleNames.map((r) => [r, { superuser: false, adminHoldsAdminOption: true, adminIsMember: false }])),
             ownersBySchema: {},
+            creatorsBySchema: {},
         },
     };
 }
