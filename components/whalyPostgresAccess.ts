@@ -41,10 +41,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
     constructor(name: string, args: WhalyPostgresAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: a bad arg must fail before anything is registered.
-        const validated = validateArgs(name, args, hasPostgresqlProvider(opts));
+        const v = validateArgs(name, args, hasPostgresqlProvider(opts));
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        const v = validated;
         const provider =
             v.admin &&
             new postgresql.Provider(
@@ -64,28 +63,44 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
         const { after, settle } = queueOnDatabase(v.database);
         const facts = this.serverFacts(v);
-        void isKnown(facts).then(async (known) => known || settle(await after));
+        // The SQL is known at preview even where the password is not, for review before the deploy.
+        let renderSql!: (args: ValidatedArgs) => void;
+        const sql = new Promise<string>((resolve) => {
+            renderSql = (a) => {
+                const plan = planAccess(a.schemas, a.tableCreators, a.defaultPrivilegesScope, a.readAllData);
+                resolve(
+                    accessStatements(a, plan)
+                        .map((statement) => `${statement};\n`)
+                        .join(""),
+                );
+            };
+        });
+        void isKnown(facts).then(async (known) => {
+            if (known) return;
+            // Unknown server (its address comes from a resource still to be created): nothing is
+            // declared at this preview; the SQL is rendered from the args alone.
+            renderSql(v);
+            settle(await after);
+        });
 
         // Nothing is declared before the server passed the preflight: a failed check registers
         // nothing and fails the deployment, at preview as at up, with one error.
         const declared = facts.apply(async (facts): Promise<pulumi.Output<Declared> | undefined> => {
             const previous = await after;
             const server = facts.server;
-            // With discoverTableCreators, the creators are what the catalog says today.
-            const w = v.discoverTableCreators && server ? { ...v, tableCreators: discoveredCreators(v.schemas, server) } : v;
-            if (!this.passes(facts, w)) return settle(previous);
-            if (server && !w.readAllData && !this.coversCreators(w, server)) return settle(previous);
-            const { password, salt } = this.declareSecrets(name, w);
+            // With discoverTableCreators, the table creators are the ones the catalog shows today.
+            const effective = v.discoverTableCreators && server ? { ...v, tableCreators: discoveredCreators(v.schemas, server) } : v;
+            renderSql(effective);
+            if (!this.passes(facts, effective)) return settle(previous);
+            if (server && !effective.readAllData && !this.coversCreators(effective, server)) return settle(previous);
+            const { password, salt } = this.declareSecrets(name, effective);
             // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
             const roleManagedByStack = pulumi.runtime.isDryRun() ? await isKnown(salt.base64) : undefined;
-            if (!this.passes(facts, w, roleManagedByStack)) return settle(previous);
-            const plan = planAccess(w.schemas, w.tableCreators, w.defaultPrivilegesScope, w.readAllData);
-            const access = this.declareAccess(name, w, plan, password, salt, { parent: this, provider, dependsOn: previous });
+            if (!this.passes(facts, effective, roleManagedByStack)) return settle(previous);
+            const plan = planAccess(effective.schemas, effective.tableCreators, effective.defaultPrivilegesScope, effective.readAllData);
+            const access = this.declareAccess(name, effective, plan, password, salt, { parent: this, provider, dependsOn: previous });
             settle(access);
-            const sql = accessStatements(w, plan)
-                .map((statement) => `${statement};\n`)
-                .join("");
-            return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw, sql }));
+            return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw }));
         });
 
         this.host = pulumi.output(v.host);
@@ -113,7 +128,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         this.ipRanges = pulumi.output(v.ipRanges);
         this.pgHbaLines = access.apply((d) => (d ? renderPgHbaLines({ database: v.database, user: d.user, ipRanges: v.ipRanges }) : []));
 
-        this.accessSql = access.apply((d) => d?.sql ?? "");
+        this.accessSql = pulumi.output(sql);
 
         this.registerOutputs({
             host: this.host,
@@ -280,11 +295,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 }
 
-/** What the component declared: the role's name, its password, and the SQL they amount to. */
+/** What the component declared: the role's name and its password. */
 interface Declared {
     user: string;
     password: string;
-    sql: string;
 }
 
 /** What the server told the preflight. */

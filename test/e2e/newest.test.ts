@@ -16,6 +16,7 @@ import {
     READ_ONLY_ACCESS,
     seedWarehouse,
 } from "../harness/warehouse";
+import { renderAccessSql } from "../../components/sql";
 import { accessProgram, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
@@ -35,8 +36,22 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         server?.stop();
     });
 
-    it("up: the BI role logs in with the output password, and only with it", async () => {
+    it("preview of the new stack already shows the SQL it amounts to, which up then reports the same", async () => {
+        const preview = await t.stack.preview({ diff: true });
+        // Known at preview (the engine shows the start of it), though the password is not yet.
+        expect(preview.stdout).toMatch(/accessSql\s+: "CREATE ROLE \\"whaly_bi\\" WITH ENCRYPTED PASSWORD '<password elided>'/);
+        expect(preview.stdout).toMatch(/connectionString: \[unknown\]/);
         await t.stack.up();
+        const expected = renderAccessSql({
+            database: DATABASE,
+            schemas: ["public", "sales"],
+            tableCreators: ["etl", "dbt"],
+            admin: { host: "h", username: "postgres" },
+        });
+        expect((await outputValues(t.stack)).accessSql).toBe(expected.map((statement) => `${statement};\n`).join(""));
+    });
+
+    it("up: the BI role logs in with the output password, and only with it", async () => {
         const out = await outputValues(t.stack);
         password = out.password as string;
         expect(password).toMatch(/^[A-Za-z0-9]{32}$/);

@@ -20,6 +20,7 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
             connectionString: access.connectionString,
             ipRanges: access.ipRanges,
             pgHbaLines: access.pgHbaLines,
+            accessSql: access.accessSql,
         };
     };
 }
