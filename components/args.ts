@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DefaultPrivilegesScope } from "./plan";
 
 /**
  * Admin credentials from which the component builds its own `postgresql.Provider`.
@@ -39,8 +38,9 @@ export interface WhalyPostgresAccessArgs {
      * `"database"` (the compact mode): one per creator and object type, database-wide, so
      * 2·creators resources instead of 2·schemas·creators; objects the creators make in unlisted
      * schemas then get an entry too, unreadable without USAGE on their schema (see README).
+     * A plain string, not a union type, so that the package schema of other languages can carry it.
      */
-    defaultPrivilegesScope?: DefaultPrivilegesScope;
+    defaultPrivilegesScope?: string;
     /**
      * Cover exactly the roles the catalog shows may create tables in the listed schemas (owners
      * of their tables and sequences, their owners, members of roles granted CREATE on them;

@@ -162,7 +162,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         database: args.database,
         schemas,
         tableCreators,
-        defaultPrivilegesScope,
+        defaultPrivilegesScope: defaultPrivilegesScope as DefaultPrivilegesScope,
         readAllData: readAllData === true,
         discoverTableCreators,
         strictTableCreators,

@@ -109,7 +109,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         // apply flattens the Output the callback returns, which its typings do not say. Undefined
         // only when the preflight failed, which fails the deployment: the outputs stay empty then.
         const access = declared as unknown as pulumi.Output<Declared | undefined>;
-        this.user = access.apply((d) => d?.user as string);
+        // The name travels with the password (one Output): it is no secret, so say so.
+        this.user = pulumi.unsecret(access.apply((d) => d?.user as string));
         this.password = pulumi.secret(access.apply((d) => d?.password as string));
         this.connectionString = pulumi.secret(
             pulumi.all([this.host, access]).apply(([host, d]) =>
@@ -126,7 +127,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             ),
         );
         this.ipRanges = pulumi.output(v.ipRanges);
-        this.pgHbaLines = access.apply((d) => (d ? renderPgHbaLines({ database: v.database, user: d.user, ipRanges: v.ipRanges }) : []));
+        this.pgHbaLines = this.user.apply((user) => (user ? renderPgHbaLines({ database: v.database, user, ipRanges: v.ipRanges }) : []));
 
         this.accessSql = pulumi.output(sql);
 

@@ -28,10 +28,16 @@ missing_plugin=$({ bash scripts/toolchain.sh plugins 2>&1 || true; } |
 if [[ -n "$missing_plugin" ]]; then
   echo "e2e: not run: plugin $missing_plugin not installed (see README, Toolchain)"
 else
+  # Suites that also need a language host (or Go) run where it is installed; the rest always.
+  has() { [[ -x "${PULUMI_HOME:-$HOME/.pulumi}/bin/$1" ]] || command -v "$1" >/dev/null; }
   e2e=(test/e2e)
-  if [[ ! -x "${PULUMI_HOME:-$HOME/.pulumi}/bin/pulumi-language-nodejs" ]] && ! command -v pulumi-language-nodejs >/dev/null; then
+  if ! has pulumi-language-nodejs; then
     echo "e2e: not run: test/e2e/project.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see README, Toolchain)"
-    e2e=(test/e2e --testPathIgnorePatterns project.test.ts)
+    e2e+=(--testPathIgnorePatterns=project.test.ts)
+  fi
+  if ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; then
+    echo "e2e: not run: test/e2e/languages.test.ts (the YAML and Go examples): pulumi-language-yaml, pulumi-language-go and go are needed (see README, Toolchain)"
+    e2e+=(--testPathIgnorePatterns=languages.test.ts)
   fi
   jest_phase "jest: end-to-end" e2e.json "${e2e[@]}" "$@"
 fi

@@ -3,15 +3,10 @@
  * installed, deployed by the `pulumi` CLI itself (through the Node.js language host, not an
  * inline program): `pulumi up`, `preview --expect-no-changes`, `destroy`.
  */
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { promisify } from "node:util";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { pulumiEnv } from "../../scripts/lib/pulumiCli";
 import { privilegesOf, traces } from "../harness/catalog";
 import { PackedProject, packedProject } from "../harness/packedProject";
+import { ProjectCli, projectCli } from "../harness/projectCli";
 import { as } from "../harness/sessions";
 import { DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
 
@@ -20,28 +15,16 @@ jest.setTimeout(600_000);
 describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/guide in a project directory`, () => {
     let server: PostgresServer;
     let project: PackedProject;
-    let backendDir: string;
+    let cli: ProjectCli;
     let pulumi: (...args: string[]) => Promise<string>;
 
     beforeAll(async () => {
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
         project = packedProject("guide");
-        backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "whaly-project-state-"));
-        const { command, env } = pulumiEnv({
-            PULUMI_BACKEND_URL: `file://${backendDir}`,
-            PULUMI_CONFIG_PASSPHRASE: "whaly-project-test",
-            PGSSLMODE: "disable", // the test server speaks no TLS; the provider reads PGSSLMODE
-        });
-        pulumi = async (...args) => {
-            try {
-                return (await promisify(execFile)(command, [...args, "--non-interactive"], { cwd: project.dir, env, maxBuffer: 64 << 20 }))
-                    .stdout;
-            } catch (e) {
-                const { stdout, stderr } = e as { stdout: string; stderr: string };
-                throw new Error(`pulumi ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
-            }
-        };
+        // The test server speaks no TLS; the provider reads PGSSLMODE.
+        cli = projectCli(project.dir, { PGSSLMODE: "disable" });
+        pulumi = cli.run;
         await pulumi("stack", "init", "dev");
         await pulumi("config", "set", "adminHost", server.host);
         await pulumi("config", "set", "adminPort", String(server.port));
@@ -49,7 +32,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/guide in a project d
     });
     afterAll(() => {
         project?.dispose();
-        if (backendDir) fs.rmSync(backendDir, { recursive: true, force: true });
+        cli?.dispose();
         server?.stop();
     });
 

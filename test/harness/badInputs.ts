@@ -129,7 +129,7 @@ export const BAD_INPUTS: BadInput[] = [
     },
     {
         what: "unknown default privileges scope",
-        args: { defaultPrivilegesScope: "global" as "database" }, // the cast stands for a JavaScript or YAML caller
+        args: { defaultPrivilegesScope: "global" },
         says: ['defaultPrivilegesScope "global"', "is not one of schema, database: pick one of them"],
     },
     { what: "connection limit below -1", args: { connectionLimit: -2 }, says: ["connectionLimit -2", "-1 for unlimited"] },

@@ -1,0 +1,68 @@
+/**
+ * The component from other Pulumi languages: examples/yaml and examples/go consume the package
+ * in provider/ (`pulumi package add`), and the CLI deploys them against a real server: up, a login
+ * with the output password, preview --expect-no-changes, destroy. Needs pulumi-language-yaml,
+ * pulumi-language-go and Go (npm test leaves this file out, saying so, where they are missing).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { privilegesOf, traces } from "../harness/catalog";
+import { ProjectCli, projectCli } from "../harness/projectCli";
+import { as } from "../harness/sessions";
+import { DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
+
+jest.setTimeout(600_000);
+
+const ROOT = path.resolve(__dirname, "../..");
+
+describe.each(["yaml", "go"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through the package`, (language) => {
+    let server: PostgresServer;
+    let dir: string;
+    let cli: ProjectCli;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), `whaly-${language}-`));
+        fs.cpSync(path.join(ROOT, "examples", language), dir, { recursive: true });
+        cli = projectCli(dir);
+    });
+    afterAll(() => {
+        cli?.dispose();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        server?.stop();
+    });
+
+    it("pulumi package add takes the package from its local path", async () => {
+        await cli.run("package", "add", path.join(ROOT, "provider"));
+        expect(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).toContain(`whaly-postgres: ${path.join(ROOT, "provider")}`);
+    });
+
+    it("pulumi up gives the guide's access; the output password logs in and reads public only", async () => {
+        await cli.run("stack", "init", "dev");
+        await cli.run("config", "set", "adminHost", server.host);
+        await cli.run("config", "set", "adminPort", String(server.port));
+        await cli.run("config", "set", "adminSslMode", "disable");
+        await cli.run("config", "set", "--secret", "adminPassword", server.adminPassword);
+        await cli.run("up", "--yes", "--skip-preview");
+        const out = JSON.parse(await cli.run("stack", "output", "--json", "--show-secrets"));
+        expect(out).toMatchObject({ host: server.host, port: server.port, database: DATABASE, user: "whaly_bi" });
+        await as(server, DATABASE, "whaly_bi", out.password, async (s) => {
+            expect(await s.canSelect("public.customers")).toBe(true);
+            expect(await s.canSelect("sales.orders")).toBe(false);
+        });
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public"], ["postgres"]));
+        // Secrets stay secrets across the language boundary.
+        const plain = await cli.run("stack", "output", "--json");
+        expect(plain).not.toContain(out.password);
+        expect(await cli.run("stack", "export")).not.toContain(out.password);
+    });
+
+    it("pulumi preview --expect-no-changes passes, and destroy leaves nothing that mentions the role", async () => {
+        await cli.run("preview", "--expect-no-changes");
+        await cli.run("destroy", "--yes", "--skip-preview");
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});

@@ -1,0 +1,65 @@
+/**
+ * The package schema other languages consume (provider/), inferred by Pulumi's analyzer from the
+ * TypeScript API, against that API read independently with the TypeScript compiler: every arg
+ * and output is there, described, and the secrets are secret. No language host needed.
+ */
+import * as path from "node:path";
+import * as ts from "typescript";
+import { whalyPostgresProvider } from "../../provider/schema";
+
+const COMPONENTS = path.resolve(__dirname, "../../components");
+
+/** Names of an interface's members, or of a class's public readonly instance properties. */
+function membersOf(file: string, name: string): string[] {
+    const program = ts.createProgram([path.join(COMPONENTS, file)], { strict: true });
+    const source = program.getSourceFile(path.join(COMPONENTS, file))!;
+    const names: string[] = [];
+    source.forEachChild((node) => {
+        if ((ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) && node.name?.text === name)
+            for (const member of node.members) {
+                if (!member.name || !ts.isIdentifier(member.name)) continue;
+                const modifiers = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
+                const kinds = modifiers.map((m) => m.kind);
+                if (
+                    ts.isPropertySignature(member) ||
+                    (ts.isPropertyDeclaration(member) &&
+                        kinds.includes(ts.SyntaxKind.ReadonlyKeyword) &&
+                        !kinds.includes(ts.SyntaxKind.StaticKeyword))
+                )
+                    names.push(member.name.text);
+            }
+    });
+    return names.sort();
+}
+
+describe("the package schema", () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let schema: any;
+    beforeAll(async () => {
+        schema = JSON.parse(await whalyPostgresProvider().getSchema());
+    });
+
+    it("has every arg and every output of the TypeScript API, each described", () => {
+        const resource = schema.resources["whaly-postgres:index:WhalyPostgresAccess"];
+        expect(Object.keys(resource.inputProperties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresAccessArgs"));
+        expect(Object.keys(resource.properties).sort()).toEqual(membersOf("whalyPostgresAccess.ts", "WhalyPostgresAccess"));
+        const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];
+        expect(Object.keys(admin.properties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresAdminArgs"));
+        for (const [name, property] of [
+            ...Object.entries(resource.inputProperties),
+            ...Object.entries(resource.properties),
+            ...Object.entries(admin.properties),
+        ])
+            expect([name, (property as { description?: string }).description]).toEqual([name, expect.stringMatching(/\w/)]);
+        expect(resource.requiredInputs).toEqual(["database"]);
+    });
+
+    it("marks the passwords and the connection string secret, and nothing else", () => {
+        const resource = schema.resources["whaly-postgres:index:WhalyPostgresAccess"];
+        const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];
+        const secrets = (props: Record<string, { secret?: boolean }>) => Object.keys(props).filter((k) => props[k].secret);
+        expect(secrets(resource.inputProperties)).toEqual(["password"]);
+        expect(secrets(resource.properties).sort()).toEqual(["connectionString", "password"]);
+        expect(secrets(admin.properties)).toEqual(["password"]);
+    });
+});
