@@ -15,6 +15,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { planAccess } from "../components/plan";
+import { renderAccessSql } from "../components/sql";
 import { WhalyPostgresAccess } from "../index";
 import { renderChart } from "./bench/chart";
 import { renderTable } from "./bench/table";
@@ -166,22 +167,10 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 /** The floor: the same privileges as SQL in one transaction, then removed again (not timed). */
 async function floor(server: PostgresServer, c: Case): Promise<number> {
-    const plan = planAccess(schemaNames(c), creatorNames(c));
-    const q = (name: string) => `"${name}"`;
-    const statements = [
-        "CREATE ROLE whaly_bi LOGIN PASSWORD 'floor-password-0123456789' CONNECTION LIMIT 10",
-        ...plan.grants.map((g) =>
-            g.objectType === "database"
-                ? `GRANT CONNECT ON DATABASE ${databaseOf(c)} TO whaly_bi`
-                : g.objectType === "schema"
-                  ? `GRANT USAGE ON SCHEMA ${q(g.schema!)} TO whaly_bi`
-                  : `GRANT SELECT ON ALL ${g.objectType === "table" ? "TABLES" : "SEQUENCES"} IN SCHEMA ${q(g.schema!)} TO whaly_bi`,
-        ),
-        ...plan.defaultPrivileges.map(
-            (d) =>
-                `ALTER DEFAULT PRIVILEGES FOR ROLE ${q(d.owner)} IN SCHEMA ${q(d.schema!)} GRANT SELECT ON ${d.objectType.toUpperCase()}S TO whaly_bi`,
-        ),
-    ];
+    const statements = renderAccessSql(
+        { database: databaseOf(c), schemas: schemaNames(c), tableCreators: creatorNames(c) },
+        { password: "floor-password-0123456789" },
+    );
     const seconds = await timed(() => server.query(["BEGIN", ...statements, "COMMIT"].join(";\n"), { database: databaseOf(c) }));
     await server.query("DROP OWNED BY whaly_bi; DROP ROLE whaly_bi", { database: databaseOf(c) });
     return seconds;

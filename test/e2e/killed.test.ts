@@ -12,7 +12,7 @@ import { privilegesOf, traces } from "../harness/catalog";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
-import { accessProgram, outputValues } from "./support/program";
+import { accessProgram, failureOf, outputValues } from "./support/program";
 
 jest.setTimeout(600_000);
 
@@ -82,8 +82,8 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
         const total = 2 + planAccess(SCHEMAS, CREATORS).grants.length + planAccess(SCHEMAS, CREATORS).defaultPrivileges.length;
         let created = 0;
         let killed = 0;
-        const failure = await t.stack
-            .up({
+        await failureOf(
+            t.stack.up({
                 onEvent: (event) => {
                     const type = event.resOutputsEvent?.metadata.type ?? "";
                     if (!type.startsWith("postgresql:index/") || ++created !== 40) return;
@@ -92,13 +92,9 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
                         killed++;
                     }
                 },
-            })
-            .then(
-                () => "up completed",
-                (e: Error) => e.message,
-            );
+            }),
+        );
         expect(killed).toBe(1);
-        expect(failure).not.toBe("up completed");
         restoreIfTorn();
         const state = (await t.stack.exportStack()).deployment;
         const inState = (state.resources ?? []).filter((r: { type: string }) => r.type.startsWith("postgresql:index/")).length;
@@ -125,18 +121,14 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
 
     it("PostgreSQL stopped after 40 PostgreSQL resources were created: up fails, and the next up completes exactly", async () => {
         let created = 0;
-        const failure = await t.stack
-            .up({
+        await failureOf(
+            t.stack.up({
                 onEvent: (event) => {
                     const type = event.resOutputsEvent?.metadata.type ?? "";
                     if (type.startsWith("postgresql:index/") && ++created === 40) server.halt();
                 },
-            })
-            .then(
-                () => "up completed",
-                (e: Error) => e.message,
-            );
-        expect(failure).not.toBe("up completed");
+            }),
+        );
         server.start();
         expect((await t.stack.exportStack()).deployment.pending_operations ?? []).toEqual([]);
         await t.stack.up();

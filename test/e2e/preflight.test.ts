@@ -3,25 +3,14 @@
  * error naming the field, the value and the fix, never a secret, and leaves the server and the
  * stack's state exactly as they were.
  */
-import * as postgresql from "@pulumi/postgresql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+import { WhalyPostgresAccessArgs } from "../../index";
 import { catalogSnapshot, privilegesOf, traces } from "../harness/catalog";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
-import { accessProgram } from "./support/program";
+import { accessProgram, failureOf, providerProgram } from "./support/program";
 
 jest.setTimeout(300_000);
-
-/** The error of a failed operation, or a test failure when it succeeded. */
-async function failure(operation: Promise<unknown>): Promise<string> {
-    return operation.then(
-        () => {
-            throw new Error("expected the operation to fail");
-        },
-        (e: Error) => e.message,
-    );
-}
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: preflight`, () => {
     let server: PostgresServer;
@@ -45,7 +34,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: preflight`, () => {
         t.setProgram(accessProgram(server, args));
         for (const operation of [() => t.stack.preview(), () => t.stack.up()]) {
             const started = Date.now();
-            const message = await failure(operation());
+            const message = await failureOf(operation());
             expect(Date.now() - started).toBeLessThan(30_000);
             expect(message).toContain("Preflight of WhalyPostgresAccess on 127.0.0.1:");
             expect(message).toContain("nothing was changed");
@@ -76,12 +65,12 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: preflight`, () => {
 
     it("a BI role name that another role already has: refused at preview; an up without preview stops at the role", async () => {
         t.setProgram(accessProgram(server, { roleName: "whaly_taken", schemas: ["sales"], tableCreators: ["etl"] }));
-        expect(await failure(t.stack.preview())).toContain(
+        expect(await failureOf(t.stack.preview())).toContain(
             '- roleName "whaly_taken": already exists on the server and this stack does not manage it',
         );
         // Without a preview, only the state can tell whose role it is: the provider refuses to
         // create it, and nothing that would follow the role reaches the server.
-        expect(await failure(t.stack.up())).toContain('role "whaly_taken" already exists');
+        expect(await failureOf(t.stack.up())).toContain('role "whaly_taken" already exists');
         expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
         await t.stack.destroy();
     });
@@ -105,45 +94,17 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: preflight`, () => {
     });
 
     it("with a provider passed in opts, a missing schema (the one check a provider allows)", async () => {
-        t.setProgram(async () => {
-            const provider = new postgresql.Provider("given", {
-                host: server.host,
-                port: server.port,
-                username: server.adminUser,
-                password: server.adminPassword,
-                database: DATABASE,
-                sslmode: "disable",
-            });
-            new WhalyPostgresAccess(
-                "whaly",
-                { database: DATABASE, schemas: ["ghost"], tableCreators: ["etl"], host: server.host },
-                { provider },
-            );
-        });
-        const message = await failure(t.stack.preview());
+        t.setProgram(providerProgram(server, { schemas: ["ghost"], tableCreators: ["etl"] }));
+        const message = await failureOf(t.stack.preview());
         expect(message).toContain(`Preflight of WhalyPostgresAccess on database ${DATABASE} through the provider failed`);
         expect(message).toContain('- schemas[0] "ghost": does not exist');
         expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
     });
 
     it("with a provider passed in opts, a missing creator stops up at its default privileges, and the next up completes once it exists", async () => {
-        const program = (creators: string[]) => async () => {
-            const provider = new postgresql.Provider("given", {
-                host: server.host,
-                port: server.port,
-                username: server.adminUser,
-                password: server.adminPassword,
-                database: DATABASE,
-                sslmode: "disable",
-            });
-            new WhalyPostgresAccess(
-                "whaly",
-                { database: DATABASE, schemas: ["sales"], tableCreators: creators, host: server.host },
-                { provider },
-            );
-        };
+        const program = (creators: string[]) => providerProgram(server, { schemas: ["sales"], tableCreators: creators });
         t.setProgram(program(["etl", "late_creator"]));
-        expect(await failure(t.stack.up())).toContain('role "late_creator" does not exist');
+        expect(await failureOf(t.stack.up())).toContain('role "late_creator" does not exist');
         await server.query("CREATE ROLE late_creator");
         await t.stack.up();
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["sales"], ["etl", "late_creator"]));

@@ -9,7 +9,7 @@ import { catalogSnapshot, privilegesOf, traces } from "../harness/catalog";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse";
-import { accessProgram, outputValues } from "./support/program";
+import { accessProgram, failureOf, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
 
@@ -62,10 +62,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: table creators, checked and discovered`, (
         const before = await catalogSnapshot(server, DATABASE);
         t.setProgram(accessProgram(server, { schemas: SCHEMAS, tableCreators: ["etl", "dbt"], strictTableCreators: true }));
         for (const operation of [() => t.stack.preview(), () => t.stack.up()]) {
-            const message = await operation().then(
-                () => "succeeded",
-                (e: Error) => e.message,
-            );
+            const message = await failureOf(operation());
             expect(message).toContain("strictTableCreators, and some roles that create tables are not listed; nothing was changed");
             expect(message).toContain(warning("intruder", "sales", 1));
         }
