@@ -5,31 +5,47 @@ import * as pulumi from "@pulumi/pulumi";
  * Use this or pass a provider in `opts.provider` / `opts.providers`, not both.
  * The admin must be able to create roles and grant on the listed schemas: a superuser, or
  * on RDS / Cloud SQL / Azure the master user with `superuser: false`.
+ * Every field accepts an Output, e.g. the address of a server declared in the same program.
  */
 export interface WhalyPostgresAdminArgs {
     /** Host of the primary server. Replicas refuse writes, so always provision on the primary. */
     host: pulumi.Input<string>;
-    /** Port of the primary server. Default `5432`. */
-    port?: number;
-    /** Admin role used to connect. Also the default `tableCreators`. */
-    username: string;
-    /** Password of the admin role. Stored as a Pulumi secret. */
+    /** Port of the primary server. Default `PGPORT`, else `5432`. */
+    port?: pulumi.Input<number>;
+    /** Admin role used to connect. Also the default `tableCreators` when it is a plain string. */
+    username: pulumi.Input<string>;
+    /** Password of the admin role. Stored as a Pulumi secret. Default `PGPASSWORD`. */
     password?: pulumi.Input<string>;
-    /** TLS mode of the admin connection (`disable`, `require`, `verify-ca`, `verify-full`). Default: the provider's (env `PGSSLMODE`). */
-    sslMode?: string;
+    /** TLS mode of the admin connection (`disable`, `require`, `verify-ca`, `verify-full`). Default `PGSSLMODE`, else `require`. */
+    sslMode?: pulumi.Input<string>;
     /** Whether the admin is a superuser. Set `false` on managed services (RDS, Cloud SQL, Azure). Default `true`, as the provider. */
-    superuser?: boolean;
+    superuser?: pulumi.Input<boolean>;
 }
 
-/** Inputs of {@link WhalyPostgresAccess}. Every field but `database` has a default. */
+/**
+ * Inputs of {@link WhalyPostgresAccess}. Every field but `database` has a default.
+ *
+ * `schemas`, `tableCreators` and `roleName` are plain strings: they name the component's child
+ * resources, so they must be known when the program runs. For a schema or role declared in the
+ * same program, write its name here and put the resource in the component's `dependsOn`.
+ */
 export interface WhalyPostgresAccessArgs {
-    /** Database Whaly reads. Required. The admin connection must point at it too (role drops run there). */
-    database: string;
-    /** Schemas whose tables and sequences Whaly may read. Default `["public"]`. Names are literal (see README, "Names"). */
+    /**
+     * Database Whaly reads. Required. May be an Output, e.g. `db.name` of a `postgresql.Database`
+     * in the same program: the component then waits for it. Role drops run in the database the
+     * provider connects to: point the provider at this one.
+     */
+    database: pulumi.Input<string>;
+    /**
+     * Schemas whose tables and sequences Whaly may read. Default `["public"]`. Names are literal
+     * (see README, "Names"). Plain strings: for schemas declared in the same program, add them to `dependsOn`.
+     */
     schemas?: string[];
     /**
      * Roles that create tables in those schemas: their future tables and sequences become readable
-     * (`ALTER DEFAULT PRIVILEGES FOR ROLE ...`). Default: `admin.username` when `admin` is given; required otherwise.
+     * (`ALTER DEFAULT PRIVILEGES FOR ROLE ...`). Default: `admin.username` when `admin` is given
+     * with a plain username; required otherwise. Plain strings: for roles declared in the same
+     * program, add them to `dependsOn`.
      */
     tableCreators?: string[];
     /**
@@ -45,10 +61,10 @@ export interface WhalyPostgresAccessArgs {
      * Cover exactly the roles the catalog shows may create tables in the listed schemas (owners
      * of their tables and sequences, their owners, members of roles granted CREATE on them;
      * superusers left out), read again at every preview and up, instead of listing
-     * `tableCreators`. Needs `admin`. Default `false`. See README, "Table creators".
+     * `tableCreators`. Default `false`. See README, "Table creators".
      */
     discoverTableCreators?: boolean;
-    /** Fail, before any change, when a role may create tables in a listed schema and is not in `tableCreators`, instead of warning. Needs `admin`. Default `false`. */
+    /** Fail, before any change, when a role may create tables in a listed schema and is not in `tableCreators`, instead of warning. Default `false`. */
     strictTableCreators?: boolean;
     /**
      * Read every schema, present and future, through PostgreSQL's predefined role
@@ -57,7 +73,7 @@ export interface WhalyPostgresAccessArgs {
      * and `defaultPrivilegesScope` are refused with it. Default `false`. See README, "All-data mode".
      */
     readAllData?: boolean;
-    /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. */
+    /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child resources. */
     roleName?: string;
     /** Password of the role. Default: a generated alphanumeric password of `passwordLength` characters. Always a secret. */
     password?: pulumi.Input<string>;
@@ -67,7 +83,7 @@ export interface WhalyPostgresAccessArgs {
     passwordVersion?: number;
     /** Host Whaly connects to: the primary or a read replica. Default `admin.host`; required without `admin`. */
     host?: pulumi.Input<string>;
-    /** Port Whaly connects to. Default `admin.port` when `host` is left to default to `admin.host`, else `5432`. */
+    /** Port Whaly connects to. Default `admin.port` when `host` is left to default to `admin.host` and that port is a plain number, else `5432`. */
     port?: number;
     /** `sslmode` of the connection string given to Whaly. Default `"require"`. */
     sslMode?: string;
@@ -95,3 +111,36 @@ export const DEFAULTS = {
     statementTimeoutMs: 600_000,
     idleInTransactionSessionTimeoutMs: 60_000,
 } as const;
+
+/** Every arg, so that an unknown one is refused; the Record's type keeps the list complete. */
+const ARGS: Record<keyof WhalyPostgresAccessArgs, true> = {
+    database: true,
+    schemas: true,
+    tableCreators: true,
+    defaultPrivilegesScope: true,
+    discoverTableCreators: true,
+    strictTableCreators: true,
+    readAllData: true,
+    roleName: true,
+    password: true,
+    passwordLength: true,
+    passwordVersion: true,
+    host: true,
+    port: true,
+    sslMode: true,
+    connectionLimit: true,
+    statementTimeoutMs: true,
+    idleInTransactionSessionTimeoutMs: true,
+    ipRanges: true,
+    admin: true,
+};
+const ADMIN_ARGS: Record<keyof WhalyPostgresAdminArgs, true> = {
+    host: true,
+    port: true,
+    username: true,
+    password: true,
+    sslMode: true,
+    superuser: true,
+};
+export const ARG_NAMES: readonly string[] = Object.keys(ARGS);
+export const ADMIN_ARG_NAMES: readonly string[] = Object.keys(ADMIN_ARGS);

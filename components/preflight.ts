@@ -1,7 +1,7 @@
 /**
  * Preflight: what only the server knows, checked before anything is created, so that `preview`
  * fails where `up` would have failed half-way. Pure: the facts are read elsewhere
- * (serverFacts.ts, or the provider's getSchemas), the verdict is decided here.
+ * (serverFacts.ts), the verdict is decided here.
  */
 import { ArgProblem } from "./validate";
 
@@ -17,7 +17,7 @@ export interface RoleFacts {
     adminIsMember: boolean;
 }
 
-/** What the admin connection read from the server (absent where only a provider was given). */
+/** What the check read from the server, connected as the admin or the provider. */
 export interface ServerFacts {
     /** `server_version_num`, e.g. 180004. */
     versionNum: number;
@@ -39,10 +39,7 @@ export interface PreflightInput {
     readAllData: boolean;
     /** Schemas that exist in the database. */
     existingSchemas: string[];
-    /** Absent when the facts could not be read (a provider was passed instead of `admin`). */
-    server?: ServerFacts;
-    /** Whether this stack already manages the BI role; `undefined` when that cannot be known (an `up` without preview). */
-    roleManagedByStack?: boolean;
+    server: ServerFacts;
 }
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -53,10 +50,10 @@ export function preflightProblems(input: PreflightInput): ArgProblem[] {
     const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
     const { server } = input;
 
-    const major = server && Math.floor(server.versionNum / 10000);
-    if (server && server.versionNum < MIN_SERVER_VERSION_NUM)
+    const major = Math.floor(server.versionNum / 10000);
+    if (server.versionNum < MIN_SERVER_VERSION_NUM)
         problem("server", `PostgreSQL ${major}`, "is not supported: use PostgreSQL 12 or later");
-    else if (server && input.readAllData && server.versionNum < 140000)
+    else if (input.readAllData && server.versionNum < 140000)
         problem(
             "readAllData",
             true,
@@ -71,7 +68,6 @@ export function preflightProblems(input: PreflightInput): ArgProblem[] {
                 `does not exist in database ${input.database}: create it first (CREATE SCHEMA ${quote(schema)}) or remove it from schemas (names are case-sensitive)`,
             );
     });
-    if (!server) return problems;
 
     input.tableCreators.forEach((creator, i) => {
         if (!server.roles[creator])
@@ -81,15 +77,17 @@ export function preflightProblems(input: PreflightInput): ArgProblem[] {
                 "is not a role on this server: create it first, or remove it from tableCreators (names are case-sensitive)",
             );
     });
-    if (server.roles[input.roleName] && input.roleManagedByStack === false)
-        problem(
-            "roleName",
-            input.roleName,
-            `already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE ${quote(input.roleName)})`,
-        );
-
     if (!server.admin.superuser) problems.push(...nonSuperuserAdminProblems(input, server));
     return problems;
+}
+
+/** The BI role's name is taken by a role this stack does not manage. */
+export function roleTakenProblem(roleName: string): ArgProblem {
+    return {
+        field: "roleName",
+        value: roleName,
+        message: `already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE ${quote(roleName)})`,
+    };
 }
 
 /**

@@ -1,38 +1,10 @@
 /**
- * Reads what the preflight needs through the admin connection, in one session of a few catalog
- * queries. The connection settings mirror the provider's defaults (PGPORT, PGSSLMODE, PGPASSWORD),
- * so the check reaches the server the provider will.
+ * Reads what the preflight needs in one session of a few catalog queries, connected as libpq
+ * would with the settings of the admin or the provider (components/libpq.ts), so the check
+ * reaches the server the provider will.
  */
-import { Client, ClientConfig } from "pg";
+import { connect, ResolvedSettings, SettingNames } from "./libpq";
 import { RoleFacts, ServerFacts } from "./preflight";
-
-export interface AdminConnection {
-    host: string;
-    port?: number;
-    username: string;
-    password?: string;
-    database: string;
-    sslMode?: string;
-}
-
-/** lib/pq, the provider's driver, requires TLS unless told otherwise; `pg` does not: say it. */
-function sslFor(mode: string): ClientConfig["ssl"] {
-    if (mode === "disable") return false;
-    if (mode === "require") return { rejectUnauthorized: false };
-    return { rejectUnauthorized: true, ...(mode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}) };
-}
-
-export function clientConfig(connection: AdminConnection): ClientConfig {
-    return {
-        host: connection.host,
-        port: connection.port ?? Number(process.env.PGPORT ?? 5432),
-        user: connection.username,
-        password: connection.password ?? process.env.PGPASSWORD,
-        database: connection.database,
-        ssl: sslFor(connection.sslMode ?? process.env.PGSSLMODE ?? "require"),
-        connectionTimeoutMillis: 15_000,
-    };
-}
 
 /** Names of `schemas` that exist in the connected database. */
 const EXISTING_SCHEMAS = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])";
@@ -80,15 +52,15 @@ function rolesQuery(hasSetOption: boolean): string {
    WHERE a.rolname = current_user AND r.rolname = ANY($1::text[])`;
 }
 
-/** The facts, and the schemas that exist. Throws the driver's error when the server cannot be reached. */
+/** The facts, and the schemas that exist. Throws a ConnectionError naming the setting to change when it cannot connect. */
 export async function readServerFacts(
-    connection: AdminConnection,
+    settings: ResolvedSettings,
+    names: SettingNames,
     schemas: string[],
     roleNames: string[],
     biRole: string,
 ): Promise<{ existingSchemas: string[]; server: ServerFacts }> {
-    const client = new Client(clientConfig(connection));
-    await client.connect();
+    const client = await connect(settings, names);
     try {
         const [admin] = (
             await client.query(

@@ -5,7 +5,7 @@
  */
 import { WhalyPostgresAccessArgs } from "./args";
 import { AccessPlan, planAccess } from "./plan";
-import { ValidatedArgs, validateArgs } from "./validate";
+import { ResolvedArgs, validateArgs, WhalyPostgresArgsError } from "./validate";
 
 /** How the password appears in the rendered SQL when none is given. */
 export const ELIDED_PASSWORD = "<password elided>";
@@ -22,11 +22,20 @@ const quoteLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): string[] {
     // Where Whaly connects does not change the SQL: `host` is not asked for here.
     const v = validateArgs("renderAccessSql", { ...args, host: args.host ?? args.admin?.host ?? "localhost" }, false);
-    return accessStatements(v, planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData), options.password);
+    if (typeof v.database !== "string")
+        throw new WhalyPostgresArgsError("renderAccessSql", [
+            {
+                field: "database",
+                value: "(an Output)",
+                message: "must be a plain string here: render the SQL inside an apply, or read the accessSql output",
+            },
+        ]);
+    const resolved = { ...v, database: v.database };
+    return accessStatements(resolved, planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData), options.password);
 }
 
 /** The statements for validated args and their plan (what the component's `accessSql` output shows). */
-export function accessStatements(v: ValidatedArgs, plan: AccessPlan, password: string = ELIDED_PASSWORD): string[] {
+export function accessStatements(v: ResolvedArgs, plan: AccessPlan, password: string = ELIDED_PASSWORD): string[] {
     const role = quoteIdentifier(v.roleName);
     const statements = [
         `CREATE ROLE ${role} WITH ENCRYPTED PASSWORD ${quoteLiteral(password)} VALID UNTIL 'infinity' CONNECTION LIMIT ${v.connectionLimit} ` +

@@ -1,12 +1,15 @@
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
+import { ADMIN_ARG_NAMES, ARG_NAMES, DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
 import { WHALY_IP_RANGES } from "./network";
 import { DefaultPrivilegesScope } from "./plan";
 
-/** The args with every default applied and every rule checked. */
+/**
+ * The args with every default applied and every rule checked; `database` and `admin` may still
+ * hold Outputs, checked by {@link resolvedArgProblems} once they resolve.
+ */
 export interface ValidatedArgs {
-    database: string;
+    database: pulumi.Input<string>;
     schemas: string[];
     tableCreators: string[];
     defaultPrivilegesScope: DefaultPrivilegesScope;
@@ -27,6 +30,9 @@ export interface ValidatedArgs {
     ipRanges: string[];
     admin: WhalyPostgresAdminArgs | undefined;
 }
+
+/** What the plan, the SQL and the preflight need: the validated args with the database name known. */
+export type ResolvedArgs = Omit<ValidatedArgs, "database"> & { database: string };
 
 /** One rule broken by one arg. */
 export interface ArgProblem {
@@ -55,16 +61,6 @@ const LIBPQ_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "
 const PROVIDER_SSL_MODES = ["disable", "require", "verify-ca", "verify-full"];
 const MAX_INT32 = 2_147_483_647;
 
-/** Whether a `postgresql` provider reaches the component through its options or its parent. */
-export function hasPostgresqlProvider(opts: pulumi.ComponentResourceOptions | undefined): boolean {
-    if (!opts) return false;
-    const given = [opts.provider, ...(Array.isArray(opts.providers) ? opts.providers : Object.values(opts.providers ?? {}))];
-    // getPackage() is public at run time though missing from the SDK's typings.
-    const isPostgresql = (p: pulumi.ProviderResource | undefined) =>
-        (p as { getPackage?: () => string } | undefined)?.getPackage?.() === "postgresql";
-    return given.some(isPostgresql) || opts.parent?.getProvider("postgresql::") !== undefined;
-}
-
 /**
  * Applies defaults and checks every rule, throwing one {@link WhalyPostgresArgsError} that lists
  * all problems. Pure: no resource is registered and nothing is sent to a server.
@@ -78,19 +74,23 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
             { field: "args", value: args, message: "must be an object with at least `database`" },
         ]);
     }
+    checkKnownNames(problem, "", args as unknown as Record<string, unknown>, ARG_NAMES);
     const admin = args.admin;
+    if (admin && typeof admin === "object")
+        checkKnownNames(problem, "admin.", admin as unknown as Record<string, unknown>, ADMIN_ARG_NAMES);
     if (admin && hasProvider) {
         problem("admin", "{...}", "conflicts with the postgresql provider passed in opts: pass admin credentials or a provider, not both");
     }
 
-    checkIdentifier(problem, "database", args.database, "database", false);
+    // Outputs are checked once they resolve (resolvedArgProblems), before anything is declared.
+    if (!isOutput(args.database)) checkIdentifier(problem, "database", args.database, "database", false);
 
     const roleName = args.roleName ?? DEFAULTS.roleName;
     checkIdentifier(problem, "roleName", roleName, "role", true);
 
     const readAllData = args.readAllData ?? false;
     if (typeof readAllData !== "boolean") problem("readAllData", readAllData, "must be true or false");
-    const { discoverTableCreators, strictTableCreators } = checkCreatorDiscovery(problem, args, hasProvider);
+    const { discoverTableCreators, strictTableCreators } = checkCreatorDiscovery(problem, args);
     const { schemas, tableCreators } =
         readAllData === true
             ? checkReadAllData(problem, args)
@@ -122,7 +122,8 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         );
     else checkHost(problem, "host", host);
     // Whaly reaches the admin's server when `host` is left to default: then it shares its port too.
-    const port = args.port ?? (args.host === undefined ? admin?.port : undefined) ?? DEFAULTS.port;
+    const adminPort = typeof admin?.port === "number" ? admin.port : undefined;
+    const port = args.port ?? (args.host === undefined ? adminPort : undefined) ?? DEFAULTS.port;
     checkInteger(problem, "port", port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
     const sslMode = args.sslMode ?? DEFAULTS.sslMode;
     checkOneOf(problem, "sslMode", sslMode, LIBPQ_SSL_MODES);
@@ -147,15 +148,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     const ipRanges = args.ipRanges ?? [...WHALY_IP_RANGES];
     checkIpRanges(problem, ipRanges);
 
-    if (admin) {
-        checkHost(problem, "admin.host", admin.host);
-        checkIdentifier(problem, "admin.username", admin.username, "role", false);
-        if (admin.port !== undefined)
-            checkInteger(problem, "admin.port", admin.port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
-        if (admin.sslMode !== undefined) checkOneOf(problem, "admin.sslMode", admin.sslMode, PROVIDER_SSL_MODES);
-        if (admin.superuser !== undefined && typeof admin.superuser !== "boolean")
-            problem("admin.superuser", admin.superuser, "must be true or false");
-    }
+    if (admin) checkAdmin(problem, admin);
 
     if (problems.length > 0) throw new WhalyPostgresArgsError(componentName, problems);
     return {
@@ -183,6 +176,57 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
 
 type Report = (field: string, value: unknown, message: string) => void;
 
+/**
+ * The rules of the args that may be Outputs (`database`, everything under `admin`), for their
+ * resolved values: the component checks them this way before it declares anything.
+ */
+export function resolvedArgProblems(resolved: { database: unknown; admin?: Record<string, unknown> }): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
+    checkIdentifier(problem, "database", resolved.database, "database", false);
+    if (resolved.admin) checkAdmin(problem, resolved.admin as unknown as WhalyPostgresAdminArgs);
+    return problems;
+}
+
+const isOutput = (value: unknown) => pulumi.Output.isInstance(value) || value instanceof Promise;
+
+/** The admin's fields that are known now (Outputs are checked once resolved). */
+function checkAdmin(problem: Report, admin: WhalyPostgresAdminArgs): void {
+    const known = (value: unknown) => value !== undefined && !isOutput(value);
+    checkHost(problem, "admin.host", admin.host);
+    if (!isOutput(admin.username)) checkIdentifier(problem, "admin.username", admin.username, "role", false);
+    if (known(admin.port)) checkInteger(problem, "admin.port", admin.port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
+    if (known(admin.sslMode)) checkOneOf(problem, "admin.sslMode", admin.sslMode, PROVIDER_SSL_MODES);
+    if (known(admin.superuser) && typeof admin.superuser !== "boolean")
+        problem("admin.superuser", admin.superuser, "must be true or false");
+}
+
+/** An arg the component does not know is refused, naming the closest one it knows (a typo would otherwise fall back to a default). */
+function checkKnownNames(problem: Report, prefix: string, given: Record<string, unknown>, known: readonly string[]): void {
+    for (const name of Object.keys(given)) {
+        if (known.includes(name) || given[name] === undefined) continue;
+        const closest = [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+        problem(
+            `${prefix}${name}`,
+            given[name],
+            `is not an arg of WhalyPostgresAccess${prefix ? "'s admin" : ""}: did you mean ${prefix}${closest}? (known: ${known.join(", ")})`,
+        );
+    }
+}
+
+/** Levenshtein distance, case-insensitive: how many edits turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+    const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= y.length; j++)
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        previous = current;
+    }
+    return previous[y.length];
+}
+
 /** The listed-schema mode: schemas (default public) and the roles that create tables in them. */
 function checkListedSchemas(
     problem: Report,
@@ -194,7 +238,13 @@ function checkListedSchemas(
 
     let tableCreators = args.tableCreators;
     if (tableCreators === undefined) {
-        if (args.admin?.username !== undefined) tableCreators = [args.admin.username];
+        if (typeof args.admin?.username === "string") tableCreators = [args.admin.username];
+        else if (args.admin?.username !== undefined)
+            problem(
+                "tableCreators",
+                undefined,
+                "is required when admin.username is an Output: the creators name the component's children, so list them as plain strings (the admin's name among them if it creates tables)",
+            );
         else
             problem(
                 "tableCreators",
@@ -222,11 +272,10 @@ function checkListedSchemas(
     return { schemas, tableCreators: tableCreators ?? [] };
 }
 
-/** discoverTableCreators and strictTableCreators read the catalog through `admin`, and exclude what would make them meaningless. */
+/** discoverTableCreators and strictTableCreators read the catalog, and exclude what would make them meaningless. */
 function checkCreatorDiscovery(
     problem: Report,
     args: WhalyPostgresAccessArgs,
-    hasProvider: boolean,
 ): { discoverTableCreators: boolean; strictTableCreators: boolean } {
     const flags = { discoverTableCreators: args.discoverTableCreators ?? false, strictTableCreators: args.strictTableCreators ?? false };
     for (const [field, value] of Object.entries(flags)) {
@@ -234,14 +283,7 @@ function checkCreatorDiscovery(
             problem(field, value, "must be true or false");
             continue;
         }
-        if (!value) continue;
-        if (!args.admin || hasProvider)
-            problem(
-                field,
-                value,
-                "needs `admin`: the component reads the catalog through its own connection, which a provider passed in opts does not give it",
-            );
-        if (args.readAllData === true)
+        if (value && args.readAllData === true)
             problem(field, value, "means nothing with readAllData, which reads every schema whoever creates the tables: drop it");
     }
     if (flags.discoverTableCreators === true && args.tableCreators !== undefined)

@@ -3,13 +3,15 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { WhalyPostgresAccessArgs } from "./args";
 import { connectionString } from "./connection";
+import { dependenciesOf, isKnown } from "./dependencies";
 import { renderPgHbaLines } from "./network";
 import { AccessPlan, planAccess } from "./plan";
-import { accessStatements } from "./sql";
+import { roleTakenProblem } from "./preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
-import { discoveredCreators, preflightProblems, ServerFacts, uncoveredCreatorMessage, uncoveredCreators } from "./preflight";
-import { clientConfig, readServerFacts } from "./serverFacts";
-import { ArgProblem, formatProblems, hasPostgresqlProvider, ValidatedArgs, validateArgs } from "./validate";
+import { checkServer, Verdict } from "./serverCheck";
+import { postgresqlProviderOf } from "./serverLocation";
+import { accessStatements } from "./sql";
+import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./validate";
 
 /**
  * Gives Whaly read-only access to one PostgreSQL database: a LOGIN role, CONNECT, USAGE and
@@ -39,97 +41,39 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     /** The SQL statements this component amounts to, in order, the password elided (see {@link renderAccessSql}). */
     readonly accessSql: pulumi.Output<string>;
 
-    constructor(name: string, args: WhalyPostgresAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validate first: a bad arg must fail before anything is registered.
-        const v = validateArgs(name, args, hasPostgresqlProvider(opts));
+    constructor(name: string, args: WhalyPostgresAccessArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        // A bad arg fails here, before anything is registered.
+        const provider = postgresqlProviderOf(opts);
+        const v = validateArgs(name, args, provider !== undefined);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        const provider =
-            v.admin &&
-            new postgresql.Provider(
-                `${name}/admin`,
-                {
-                    host: v.admin.host,
-                    port: v.admin.port,
-                    username: v.admin.username,
-                    password: v.admin.password === undefined ? undefined : pulumi.secret(v.admin.password),
-                    // Role drops run in the provider's database: it must be the one holding the grants.
-                    database: v.database,
-                    sslmode: v.admin.sslMode,
-                    superuser: v.admin.superuser,
-                },
-                { parent: this },
-            );
-
-        const { after, settle } = queueOnDatabase(v.database);
-        const facts = this.serverFacts(v);
-        // The SQL is known at preview even where the password is not, for review before the deploy.
-        let renderSql!: (args: ValidatedArgs) => void;
-        const sql = new Promise<string>((resolve) => {
-            renderSql = (a) => {
-                const plan = planAccess(a.schemas, a.tableCreators, a.defaultPrivilegesScope, a.readAllData);
-                resolve(
-                    accessStatements(a, plan)
-                        .map((statement) => `${statement};\n`)
-                        .join(""),
-                );
-            };
-        });
-        void isKnown(facts).then(async (known) => {
-            if (known) return;
-            // Unknown server (its address comes from a resource still to be created): nothing is
-            // declared at this preview; the SQL is rendered from the args alone.
-            renderSql(v);
-            settle(await after);
-        });
-
-        // Nothing is declared before the server passed the preflight: a failed check registers
-        // nothing and fails the deployment, at preview as at up, with one error.
-        const declared = facts.apply(async (facts): Promise<pulumi.Output<Declared> | undefined> => {
-            const previous = await after;
-            const server = facts.server;
-            // With discoverTableCreators, the table creators are the ones the catalog shows today.
-            const effective = v.discoverTableCreators && server ? { ...v, tableCreators: discoveredCreators(v.schemas, server) } : v;
-            renderSql(effective);
-            if (!this.passes(facts, effective)) return settle(previous);
-            if (server && !effective.readAllData && !this.coversCreators(effective, server)) return settle(previous);
-            const { password, salt } = this.declareSecrets(name, effective);
-            // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
-            const roleManagedByStack = pulumi.runtime.isDryRun() ? await isKnown(salt.base64) : undefined;
-            if (!this.passes(facts, effective, roleManagedByStack)) return settle(previous);
-            const plan = planAccess(effective.schemas, effective.tableCreators, effective.defaultPrivilegesScope, effective.readAllData);
-            const access = this.declareAccess(name, effective, plan, password, salt, { parent: this, provider, dependsOn: previous });
-            settle(access);
-            return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw }));
-        });
+        const turn = takeTurnOnDatabase(v.database);
+        // Waits for what the component depends on, then checks the server; nothing is declared before.
+        const verdict = pulumi.output(checkServer(name, this, v, opts.dependsOn, provider));
+        const declared = verdict.apply((verdict) => this.declare(name, v, verdict, turn, opts.dependsOn));
 
         this.host = pulumi.output(v.host);
         this.port = pulumi.output(v.port);
         this.database = pulumi.output(v.database);
+        this.ipRanges = pulumi.output(v.ipRanges);
         // apply flattens the Output the callback returns, which its typings do not say. Undefined
-        // only when the preflight failed, which fails the deployment: the outputs stay empty then.
+        // only when a check failed, which fails the deployment: the outputs stay empty then.
         const access = declared as unknown as pulumi.Output<Declared | undefined>;
         // The name travels with the password (one Output): it is no secret, so say so.
         this.user = pulumi.unsecret(access.apply((d) => d?.user as string));
         this.password = pulumi.secret(access.apply((d) => d?.password as string));
         this.connectionString = pulumi.secret(
-            pulumi.all([this.host, access]).apply(([host, d]) =>
-                d
-                    ? connectionString({
-                          host,
-                          port: v.port,
-                          database: v.database,
-                          user: d.user,
-                          password: d.password,
-                          sslMode: v.sslMode,
-                      })
-                    : "",
-            ),
+            pulumi
+                .all([this.host, this.database, access])
+                .apply(([host, database, d]) =>
+                    d ? connectionString({ host, port: v.port, database, user: d.user, password: d.password, sslMode: v.sslMode }) : "",
+                ),
         );
-        this.ipRanges = pulumi.output(v.ipRanges);
-        this.pgHbaLines = this.user.apply((user) => (user ? renderPgHbaLines({ database: v.database, user, ipRanges: v.ipRanges }) : []));
-
-        this.accessSql = pulumi.output(sql);
+        this.pgHbaLines = pulumi
+            .all([this.database, this.user])
+            .apply(([database, user]) => (user ? renderPgHbaLines({ database, user, ipRanges: v.ipRanges }) : []));
+        // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
+        this.accessSql = verdict.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
 
         this.registerOutputs({
             host: this.host,
@@ -144,8 +88,58 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         });
     }
 
+    /**
+     * Declares the children once the checks passed: the secrets, then (the role's name being ours)
+     * the provider built from `admin`, the role and its grants, after the previous component's.
+     */
+    private async declare(
+        name: string,
+        v: ValidatedArgs,
+        verdict: Verdict,
+        turn: Turn,
+        dependsOn: pulumi.ResourceOptions["dependsOn"],
+    ): Promise<pulumi.Output<Declared> | undefined> {
+        const previous = await turn.after;
+        if (!verdict.go) return turn.settle(previous);
+        const effective = effectiveArgs(v, verdict);
+        const { password, salt } = this.declareSecrets(name, effective);
+        // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
+        if (verdict.server?.roles[v.roleName] && pulumi.runtime.isDryRun() && !(await isKnown(salt.base64))) {
+            pulumi.log.error(
+                `Preflight of WhalyPostgresAccess on ${verdict.where} failed; nothing was changed:\n${formatProblems([roleTakenProblem(v.roleName)])}`,
+                this,
+            );
+            return turn.settle(previous);
+        }
+        const provider = v.admin && this.declareAdminProvider(name, v, verdict.database);
+        const plan = planAccess(effective.schemas, effective.tableCreators, effective.defaultPrivilegesScope, effective.readAllData);
+        // Explicit, so that a destroy removes the grants before what they depend on.
+        const after = [...(await dependenciesOf(dependsOn)), ...previous];
+        const access = this.declareAccess(name, effective, plan, password, salt, { parent: this, provider, dependsOn: after });
+        turn.settle(access);
+        return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw }));
+    }
+
+    /** The provider built from `admin`, connected to the component's database (role drops run there). */
+    private declareAdminProvider(name: string, v: ValidatedArgs, database: string): postgresql.Provider {
+        const admin = v.admin!;
+        return new postgresql.Provider(
+            `${name}/admin`,
+            {
+                host: admin.host,
+                port: admin.port,
+                username: admin.username,
+                password: admin.password === undefined ? undefined : pulumi.secret(admin.password),
+                database,
+                sslmode: admin.sslMode,
+                superuser: admin.superuser,
+            },
+            { parent: this },
+        );
+    }
+
     /** The password (generated unless given) and the salt of its SCRAM verifier: stack state only, nothing on the server. */
-    private declareSecrets(name: string, v: ValidatedArgs): { password: pulumi.Output<string>; salt: random.RandomBytes } {
+    private declareSecrets(name: string, v: ResolvedArgs): { password: pulumi.Output<string>; salt: random.RandomBytes } {
         // A new version replaces only the password; the role is altered in place.
         const keepers = { version: String(v.passwordVersion) };
         const password = pulumi.secret(
@@ -160,7 +154,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     /** The role and its grants (plan.ts); returns the role, then the grants. */
     private declareAccess(
         name: string,
-        v: ValidatedArgs,
+        v: ResolvedArgs,
         plan: AccessPlan,
         password: pulumi.Output<string>,
         salt: random.RandomBytes,
@@ -225,75 +219,18 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         }
         return [role, ...children];
     }
+}
 
-    /**
-     * What the preflight needs to know of the server. With `admin`, everything, through a
-     * connection of its own; with a provider from `opts`, only which schemas exist, through the
-     * provider's getSchemas.
-     */
-    private serverFacts(v: ValidatedArgs): pulumi.Output<ServerCheck> {
-        const { admin } = v;
-        if (!admin)
-            return postgresql.getSchemasOutput({ database: v.database }, { parent: this }).apply((found) => ({
-                where: `database ${v.database} through the provider`,
-                existingSchemas: found.schemas,
-            }));
-        return pulumi.all([admin.host, admin.password]).apply(async ([host, password]) => {
-            const connection = { host, port: admin.port, username: admin.username, password, database: v.database, sslMode: admin.sslMode };
-            const where = `${host}:${clientConfig(connection).port}/${v.database} as ${admin.username}`;
-            try {
-                return {
-                    where,
-                    ...(await readServerFacts(
-                        connection,
-                        v.schemas,
-                        [...v.tableCreators, v.roleName, ...(v.readAllData ? ["pg_read_all_data"] : [])],
-                        v.roleName,
-                    )),
-                };
-            } catch (e) {
-                const fix = "check admin.host, admin.port, admin.password and admin.sslMode";
-                return {
-                    where,
-                    existingSchemas: [],
-                    unreachable: { field: "admin", value: where, message: `cannot be reached: ${(e as Error).message}: ${fix}` },
-                };
-            }
-        });
-    }
+/** The args the children are declared from: the database resolved, the creators the verdict covers. */
+function effectiveArgs(v: ValidatedArgs, verdict: Verdict): ResolvedArgs {
+    return { ...v, database: verdict.database, tableCreators: verdict.tableCreators };
+}
 
-    /**
-     * Warns, through the engine, of each role that may create tables in a listed schema and is
-     * not a table creator; with strictTableCreators, fails instead (one error). Returns whether to go on.
-     */
-    private coversCreators(v: ValidatedArgs, server: ServerFacts): boolean {
-        const uncovered = uncoveredCreators(v.schemas, v.tableCreators, server);
-        if (v.strictTableCreators && uncovered.length > 0) {
-            const problems = uncovered.map((c) => ({
-                field: "tableCreators",
-                value: v.tableCreators,
-                message: uncoveredCreatorMessage(c, v.roleName),
-            }));
-            pulumi.log.error(
-                `WhalyPostgresAccess: strictTableCreators, and some roles that create tables are not listed; nothing was changed:\n${formatProblems(problems)}`,
-                this,
-            );
-            return false;
-        }
-        for (const c of uncovered) pulumi.log.warn(uncoveredCreatorMessage(c, v.roleName), this);
-        return true;
-    }
-
-    /** Whether the preflight (preflight.ts) passes; if not, reports its one error through the engine. */
-    private passes(check: ServerCheck, v: ValidatedArgs, roleManagedByStack?: boolean): boolean {
-        const problems = check.unreachable ? [check.unreachable] : preflightProblems({ ...v, ...check, roleManagedByStack });
-        if (problems.length === 0) return true;
-        pulumi.log.error(
-            `Preflight of WhalyPostgresAccess on ${check.where} failed; nothing was changed:\n${formatProblems(problems)}`,
-            this,
-        );
-        return false;
-    }
+function renderSql(args: ResolvedArgs): string {
+    const plan = planAccess(args.schemas, args.tableCreators, args.defaultPrivilegesScope, args.readAllData);
+    return accessStatements(args, plan)
+        .map((statement) => `${statement};\n`)
+        .join("");
 }
 
 /** What the component declared: the role's name and its password. */
@@ -302,14 +239,10 @@ interface Declared {
     password: string;
 }
 
-/** What the server told the preflight. */
-interface ServerCheck {
-    /** The server, database and user, for the error; never a secret. */
-    where: string;
-    existingSchemas: string[];
-    server?: ServerFacts;
-    /** Set when the admin connection failed. */
-    unreachable?: ArgProblem;
+/** A component's turn on its database: the previous component's PostgreSQL children, and how to hand its own on. */
+interface Turn {
+    after: Promise<pulumi.CustomResource[]>;
+    settle: (children: pulumi.CustomResource[]) => undefined;
 }
 
 /** Per program run (its Stack resource) and database: the PostgreSQL children of the last component declared. */
@@ -319,18 +252,17 @@ const lastOnDatabase = new WeakMap<object, Map<string, Promise<pulumi.CustomReso
  * PostgreSQL refuses concurrent ACL changes on one object ("tuple concurrently updated"), and the
  * provider serialises them only per role: the components of one program on the same database
  * take turns. Each one's PostgreSQL children depend on the previous one's (so they are created
- * after them and deleted before them), and hands its own on with `settle`.
+ * after them and deleted before them), and hands its own on with `settle`. Components whose
+ * database is an Output take turns with each other.
  */
-function queueOnDatabase(database: string): {
-    after: Promise<pulumi.CustomResource[]>;
-    settle: (children: pulumi.CustomResource[]) => undefined;
-} {
+function takeTurnOnDatabase(database: pulumi.Input<string>): Turn {
+    const key = typeof database === "string" ? database : "(database given as an Output)";
     const run = pulumi.runtime.getStackResource() ?? lastOnDatabase;
     const byDatabase = lastOnDatabase.get(run) ?? new Map<string, Promise<pulumi.CustomResource[]>>();
     lastOnDatabase.set(run, byDatabase);
-    const after = byDatabase.get(database) ?? Promise.resolve([]);
+    const after = byDatabase.get(key) ?? Promise.resolve([]);
     let settle!: (children: pulumi.CustomResource[]) => void;
-    byDatabase.set(database, new Promise((resolve) => (settle = resolve)));
+    byDatabase.set(key, new Promise((resolve) => (settle = resolve)));
     return {
         after,
         settle: (children) => {
@@ -338,9 +270,4 @@ function queueOnDatabase(database: string): {
             return undefined;
         },
     };
-}
-
-/** Whether `output` has a value yet; at preview, what is still to be created has none. (`isKnown` is internal to the SDK, and long stable.) */
-function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
-    return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
 }

@@ -12,17 +12,17 @@ func main() {
 		cfg := config.New(ctx, "")
 		admin := &whalypostgres.WhalyPostgresAdminArgsArgs{
 			Host:     pulumi.String(cfg.Require("adminHost")),
-			Username: "postgres",
+			Username: pulumi.String("postgres"),
 			Password: cfg.RequireSecret("adminPassword"),
 		}
 		if port, err := cfg.TryInt("adminPort"); err == nil { // default 5432
-			admin.Port = pulumi.Float64Ref(float64(port))
+			admin.Port = pulumi.Float64(float64(port))
 		}
 		if sslMode, err := cfg.Try("adminSslMode"); err == nil { // default the provider's
-			admin.SslMode = pulumi.StringRef(sslMode)
+			admin.SslMode = pulumi.String(sslMode)
 		}
 		whaly, err := whalypostgres.NewWhalyPostgresAccess(ctx, "whaly", &whalypostgres.WhalyPostgresAccessArgs{
-			Database: "analytics",
+			Database: pulumi.String("analytics"),
 			Admin:    admin,
 		})
 		if err != nil {

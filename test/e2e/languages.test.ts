@@ -60,6 +60,20 @@ describe.each(["yaml", "go"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through t
         expect(await cli.run("stack", "export")).not.toContain(out.password);
     });
 
+    if (language === "yaml")
+        it("a misspelt arg is refused at preview, naming it", async () => {
+            const file = path.join(dir, "Pulumi.yaml");
+            const program = fs.readFileSync(file, "utf8");
+            fs.writeFileSync(file, program.replace(/^( +)database: analytics$/m, "$1database: analytics\n$1tableCreator: [etl]"));
+            const message = await cli.run("preview").then(
+                () => "preview succeeded",
+                (e: Error) => e.message,
+            );
+            fs.writeFileSync(file, program);
+            expect(message).toContain("tableCreator");
+            expect(message).toMatch(/does not exist|not an arg/);
+        });
+
     it("pulumi preview --expect-no-changes passes, and destroy leaves nothing that mentions the role", async () => {
         await cli.run("preview", "--expect-no-changes");
         await cli.run("destroy", "--yes", "--skip-preview");

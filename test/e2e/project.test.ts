@@ -1,7 +1,8 @@
 /**
- * The user's own path: a project directory holding examples/guide with the packed package
+ * The user's own path: a project directory holding one of the examples with the packed package
  * installed, deployed by the `pulumi` CLI itself (through the Node.js language host, not an
- * inline program): `pulumi up`, `preview --expect-no-changes`, `destroy`.
+ * inline program): `pulumi up`, `preview --expect-no-changes`, `destroy`. examples/guide on an
+ * existing database; examples/larger-stack, which creates its database too, on an empty server.
  */
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
@@ -63,5 +64,73 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/guide in a project d
     it("pulumi destroy leaves nothing that mentions the role", async () => {
         await pulumi("destroy", "--yes", "--skip-preview");
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/larger-stack, a warehouse stack, on an empty server`, () => {
+    let server: PostgresServer;
+    let project: PackedProject;
+    let cli: ProjectCli;
+    let pulumi: (...args: string[]) => Promise<string>;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        project = packedProject("larger-stack");
+        cli = projectCli(project.dir);
+        pulumi = cli.run;
+        await pulumi("stack", "init", "dev");
+        await pulumi("config", "set", "primaryHost", server.host);
+        await pulumi("config", "set", "port", String(server.port));
+        await pulumi("config", "set", "sslMode", "disable"); // the test server speaks no TLS
+        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+    });
+    afterAll(() => {
+        project?.dispose();
+        cli?.dispose();
+        server?.stop();
+    });
+
+    it("pulumi preview shows the database, the loaders, their schemas and every child of Whaly's access, saying the checks run at up", async () => {
+        const preview = await pulumi("preview");
+        expect(preview).toContain("The server checks run at up, once");
+        for (const name of [
+            "warehouse",
+            "etl",
+            "dbt",
+            "sales",
+            "marketing",
+            "whaly/role",
+            "whaly/connect",
+            "whaly/usage/marketing",
+            "whaly/default-tables/dbt/sales",
+        ])
+            expect(preview).toMatch(new RegExp(`\\+ +\\S+ ${name.replace(/\//g, "\\/")} create`));
+        expect(preview).not.toContain("error:");
+    });
+
+    it("one pulumi up deploys it all; Whaly reads what exists and what a loader creates later", async () => {
+        await pulumi("up", "--yes");
+        const out = JSON.parse(await pulumi("stack", "output", "--json", "--show-secrets"));
+        expect(out.whalyConnection).toMatchObject({ host: server.host, port: server.port, database: "warehouse", user: "whaly_bi" });
+        await server.query("CREATE TABLE marketing.campaigns (id int); INSERT INTO marketing.campaigns VALUES (1)", {
+            database: "warehouse",
+            user: "dbt",
+            password: out.dbtPassword,
+        });
+        await as(server, "warehouse", "whaly_bi", out.whalyConnection.password, async (s) => {
+            expect(await s.query("SELECT id FROM marketing.campaigns")).toEqual([{ id: 1 }]);
+            expect(await s.canInsert("marketing.campaigns")).toBe(false);
+        });
+    });
+
+    it("pulumi preview --expect-no-changes passes", async () => {
+        await pulumi("preview", "--expect-no-changes");
+    });
+
+    it("pulumi destroy leaves no database and no role", async () => {
+        await server.query("DROP TABLE marketing.campaigns", { database: "warehouse" });
+        await pulumi("destroy", "--yes");
+        expect(await server.query("SELECT rolname FROM pg_roles WHERE rolname IN ('whaly_bi', 'etl', 'dbt')")).toEqual([]);
+        expect(await server.query("SELECT datname FROM pg_database WHERE datname = 'warehouse'")).toEqual([]);
     });
 });

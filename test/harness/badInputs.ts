@@ -112,10 +112,14 @@ export const BAD_INPUTS: BadInput[] = [
         says: ['tableCreators ["etl"]', "conflicts with discoverTableCreators, which finds them"],
     },
     {
-        what: "discoverTableCreators with a provider instead of admin",
-        args: { discoverTableCreators: true, admin: undefined, host: "db.internal", tableCreators: undefined },
-        withProvider: true,
-        says: ["discoverTableCreators true", "needs `admin`"],
+        what: "an arg the component does not know (a typo)",
+        args: { tableCreator: ["etl"] },
+        says: ['tableCreator ["etl"]', "is not an arg of WhalyPostgresAccess: did you mean tableCreators?"],
+    },
+    {
+        what: "an admin field the component does not know",
+        args: { admin: { host: "db.internal", username: "postgres", passwrd: "x" } as never },
+        says: ["admin.passwrd", "did you mean admin.password?"],
     },
     {
         what: "strictTableCreators with discoverTableCreators",

@@ -72,6 +72,6 @@ describe("npm install of the packed package", () => {
             path.join(project.dir, "broken.ts"),
             'import { WhalyPostgresAccess } from "whaly-postgres";\nnew WhalyPostgresAccess("x", { database: 1 });\n',
         );
-        expect(typeErrors(project.dir)).toMatch(/broken\.ts.*'number' is not assignable to type 'string'/);
+        expect(typeErrors(project.dir)).toMatch(/broken\.ts.*'number' is not assignable to type 'Input<string>'/);
     });
 });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { MOCK_SALT_BASE64, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
+import { MOCK_PROVIDER_CONFIG, MOCK_SALT_BASE64, providerWithConfig, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
 import { scramVerifier } from "../../components/scram";
 import { renderAccessSql, WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 
@@ -149,7 +149,7 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
     let resources: RegisteredResource[];
     let component: WhalyPostgresAccess;
     beforeAll(async () => {
-        const provider = new postgresql.Provider("stack-pg", { host: "primary.internal", username: "admin", superuser: false });
+        const provider = providerWithConfig("stack-pg", { host: "primary.internal", username: "admin", superuser: false });
         resources = await recordResources((transformations) => {
             component = new WhalyPostgresAccess(
                 "bi",
@@ -297,7 +297,7 @@ describe("Whaly's port", () => {
 describe("the preflight, through a provider passed in opts", () => {
     it("declares no password, no role and no grant when a listed schema does not exist, and logs one error saying so", async () => {
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
-        const provider = new postgresql.Provider("preflight-pg", { host: "primary.internal", username: "admin" });
+        const provider = providerWithConfig("preflight-pg", { host: "primary.internal", username: "admin" });
         const resources = await recordResources((transformations) => {
             new WhalyPostgresAccess(
                 "ghostly",
@@ -308,14 +308,14 @@ describe("the preflight, through a provider passed in opts", () => {
         expect(resources.map((r) => `${r.type} ${r.name}`)).toEqual([`${COMPONENT} ghostly`]);
         expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringContaining(
-                'Preflight of WhalyPostgresAccess on database db through the provider failed; nothing was changed:\n- schemas[1] "ghost": does not exist',
+                'Preflight of WhalyPostgresAccess on primary.internal:5432/db as admin (provider) failed; nothing was changed:\n- schemas[1] "ghost": does not exist',
             ),
         ]);
         logged.mockRestore();
     });
 
     it("declares everything when every listed schema exists", async () => {
-        const provider = new postgresql.Provider("preflight-pg-ok", { host: "primary.internal", username: "admin" });
+        const provider = providerWithConfig("preflight-pg-ok", { host: "primary.internal", username: "admin" });
         const resources = await recordResources((transformations) => {
             new WhalyPostgresAccess(
                 "fine",
@@ -324,6 +324,71 @@ describe("the preflight, through a provider passed in opts", () => {
             );
         });
         expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+    });
+});
+
+describe("args given as Outputs", () => {
+    it("are checked once resolved, before anything is declared, with the args' error", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "late",
+                {
+                    database: pulumi.output('"analytics"'),
+                    admin: { host: pulumi.output("db.internal"), username: "postgres", port: pulumi.output(0) },
+                },
+                { transformations },
+            );
+        });
+        expect(resources.map((r) => r.name)).toEqual(["late"]);
+        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringMatching(
+                /Invalid args for WhalyPostgresAccess "late":\n- database "\\"analytics\\"": contains a double quote.*\n- admin.port 0: is not a whole number from 1 to 65535/,
+            ),
+        ]);
+        logged.mockRestore();
+    });
+
+    it("reach the children: the database's name, the admin's connection", async () => {
+        let component: WhalyPostgresAccess | undefined;
+        const resources = byName(
+            await recordResources((transformations) => {
+                component = new WhalyPostgresAccess(
+                    "outputs",
+                    {
+                        database: pulumi.output("warehouse"),
+                        admin: { host: pulumi.output("db.internal"), username: "postgres", port: pulumi.output(6432) },
+                    },
+                    { transformations },
+                );
+            }),
+        );
+        expect(resources["outputs/connect"].inputs).toMatchObject({ database: "warehouse" });
+        // A provider's inputs reach the engine as strings.
+        expect(resources["outputs/admin"].inputs).toMatchObject({ host: "db.internal", port: "6432", database: "warehouse" });
+        expect(await valueOf(component!.database)).toBe("warehouse");
+        expect(await valueOf(component!.accessSql)).toContain('GRANT CONNECT ON DATABASE "warehouse"');
+    });
+});
+
+describe("a provider whose credentials the checks cannot use (an IAM token)", () => {
+    it("warns once, naming the checks that did not run and why, and declares everything", async () => {
+        const warned = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+        const provider = providerWithConfig("iam-pg", { host: "primary.internal" }, { ...MOCK_PROVIDER_CONFIG, aws_rds_iam_auth: true });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "iam",
+                { database: "db", schemas: ["sales"], tableCreators: ["etl"], host: "replica.internal" },
+                { provider, transformations },
+            );
+        });
+        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+        expect(warned.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringMatching(
+                /The server checks did not run \(database and schemas exist, .*\): the component cannot connect with the provider's credentials, as it signs in with an AWS RDS IAM token/,
+            ),
+        ]);
+        warned.mockRestore();
     });
 });
 

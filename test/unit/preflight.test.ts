@@ -1,4 +1,4 @@
-import { PreflightInput, preflightProblems, ServerFacts } from "../../components/preflight";
+import { PreflightInput, preflightProblems, roleTakenProblem, ServerFacts } from "../../components/preflight";
 
 const role = (over: Partial<ServerFacts["roles"][string]> = {}) => ({
     superuser: false,
@@ -27,7 +27,6 @@ const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
     readAllData: false,
     existingSchemas: ["public", "sales"],
     server: server(150000),
-    roleManagedByStack: false,
     ...over,
 });
 
@@ -54,18 +53,13 @@ describe("preflight verdicts", () => {
         expect(problems[1].message).toContain("remove it from tableCreators");
     });
 
-    it("check only the schemas when the server facts could not be read (a provider in opts)", () => {
-        expect(fields(input({ schemas: ["ghost"], tableCreators: ["nobody"], server: undefined }))).toEqual(["schemas[0] ghost"]);
-    });
-
-    it("refuse a BI role name taken by a role this stack does not manage, and only then", () => {
-        const taken = server(180000, {
-            admin: { name: "postgres", superuser: true, createRole: true },
-            roles: { adm: role(), etl: role(), loader: role(), whaly_bi: role() },
+    it("say how to free a BI role name taken by a role this stack does not manage", () => {
+        expect(roleTakenProblem("Whaly BI")).toEqual({
+            field: "roleName",
+            value: "Whaly BI",
+            message:
+                'already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE "Whaly BI")',
         });
-        expect(fields(input({ server: taken, roleManagedByStack: false }))).toEqual(["roleName whaly_bi"]);
-        expect(fields(input({ server: taken, roleManagedByStack: true }))).toEqual([]);
-        expect(fields(input({ server: taken, roleManagedByStack: undefined }))).toEqual([]);
     });
 
     it("refuse servers older than PostgreSQL 12", () => {

@@ -1,3 +1,4 @@
+import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One resource as the mocked engine saw it. */
@@ -18,8 +19,15 @@ export interface RegisteredResource {
 /** The salt every mocked RandomBytes generates (16 bytes). */
 export const MOCK_SALT_BASE64 = "c2FsdC1zYWx0LXNhbHQtIQ==";
 
-/** The schemas the mocked getSchemas finds. */
-export const MOCK_EXISTING_SCHEMAS = ["public", "sales", "marketing", "Finance Data"];
+/** What a provider passed in opts answers to terraformConfig(), as the bridged provider does. */
+export const MOCK_PROVIDER_CONFIG = {
+    host: "primary.internal",
+    port: 5432,
+    username: "admin",
+    password: "provider-pw",
+    sslmode: "require",
+    scheme: "postgres",
+};
 
 const registered: Array<Omit<RegisteredResource, "parent" | "resource">> = [];
 
@@ -34,14 +42,26 @@ pulumi.runtime.setMocks(
             const state = { ...args.inputs, ...generated[args.type] };
             return { id: `${args.name}-id`, state };
         },
-        // getSchemas, the preflight's only call when a provider is passed: every schema but "ghost" exists.
-        call: (args) =>
-            args.token === "postgresql:index/getSchemas:getSchemas" ? { ...args.inputs, schemas: MOCK_EXISTING_SCHEMAS } : args.inputs,
+        call: (args) => args.inputs,
     },
     "whaly-test",
     "unit",
     false,
 );
+
+/**
+ * A postgresql provider whose terraformConfig() answers `config` (default {@link MOCK_PROVIDER_CONFIG}),
+ * as the bridged provider answers its configuration (the SDK's mocks serve no method calls).
+ */
+export function providerWithConfig(
+    name: string,
+    args: postgresql.ProviderArgs = {},
+    config: Record<string, unknown> = MOCK_PROVIDER_CONFIG,
+): postgresql.Provider {
+    const provider = new postgresql.Provider(name, args);
+    provider.terraformConfig = () => pulumi.output({ result: config }) as unknown as ReturnType<postgresql.Provider["terraformConfig"]>;
+    return provider;
+}
 
 /** Number of registrations so far (to prove a failed construction registered nothing). */
 export function registrationCount(): number {

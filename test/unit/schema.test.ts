@@ -54,6 +54,23 @@ describe("the package schema", () => {
         expect(resource.requiredInputs).toEqual(["database"]);
     });
 
+    it("takes Outputs where the args do not name children: database and everything under admin; the names stay plain", () => {
+        const resource = schema.resources["whaly-postgres:index:WhalyPostgresAccess"];
+        const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];
+        const plain = (props: Record<string, { plain?: boolean }>, names: string[]) => names.map((n) => [n, props[n].plain === true]);
+        expect(plain(resource.inputProperties, ["database", "host", "password", "schemas", "tableCreators", "roleName"])).toEqual([
+            ["database", false],
+            ["host", false],
+            ["password", false],
+            ["schemas", true],
+            ["tableCreators", true],
+            ["roleName", true],
+        ]);
+        expect(Object.values(admin.properties).map((p) => (p as { plain?: boolean }).plain === true)).toEqual(
+            Object.keys(admin.properties).map(() => false),
+        );
+    });
+
     it("marks the passwords and the connection string secret, and nothing else", () => {
         const resource = schema.resources["whaly-postgres:index:WhalyPostgresAccess"];
         const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];

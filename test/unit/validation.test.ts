@@ -1,5 +1,4 @@
-import * as postgresql from "@pulumi/postgresql";
-import { registrationCount, valueOf } from "./pulumiMocks";
+import { providerWithConfig, registrationCount, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
 import { BAD_INPUTS } from "../harness/badInputs";
 
@@ -9,7 +8,7 @@ const admin = { host: "db.internal", username: "postgres" };
 const valid: WhalyPostgresAccessArgs = { database: "analytics", admin };
 
 describe("bad input fails at construction, before anything is registered, naming the field, the value and the fix", () => {
-    const provider = new postgresql.Provider("validation-pg", { host: "db.internal" });
+    const provider = providerWithConfig("validation-pg", { host: "db.internal" });
 
     it.each(BAD_INPUTS)("$what", ({ args, withProvider, says }) => {
         const before = registrationCount();

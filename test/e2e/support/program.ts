@@ -1,5 +1,5 @@
 import * as postgresql from "@pulumi/postgresql";
-import { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { PostgresServer } from "../../../scripts/lib/postgresServer";
 import { DATABASE } from "../../harness/warehouse";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../../index";
@@ -26,18 +26,63 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
     };
 }
 
-/** An inline program declaring the component with a provider of its own passed in opts (no `admin`), plus `args`. */
-export function providerProgram(server: PostgresServer, args: Partial<WhalyPostgresAccessArgs>): PulumiFn {
-    return async () => {
-        const provider = new postgresql.Provider("given", {
-            host: server.host,
-            port: server.port,
-            username: server.adminUser,
-            password: server.adminPassword,
-            database: DATABASE,
-            sslmode: "disable",
-        });
-        new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args }, { provider });
+/** Who tells the component where the server is. */
+export type ConnectionSource = "admin" | "provider" | "stack config";
+export const CONNECTION_SOURCES: ConnectionSource[] = ["admin", "provider", "stack config"];
+
+/** The role the component connects as: by default the server's superuser. */
+export interface Credentials {
+    user: string;
+    password: string;
+    superuser?: boolean;
+}
+
+/**
+ * The component on the warehouse, plus `args`, given its connection by `source`: `admin`, a
+ * provider of the program's own passed in opts, or the default provider configured by stack config
+ * (returned as `config`, for the stack to set).
+ */
+export function programFrom(
+    source: ConnectionSource,
+    server: PostgresServer,
+    args: Partial<WhalyPostgresAccessArgs>,
+    credentials: Credentials = { user: server.adminUser, password: server.adminPassword },
+): { program: PulumiFn; config: ConfigMap } {
+    const { user, password, superuser } = credentials;
+    if (source === "admin")
+        return {
+            program: accessProgram(server, {
+                ...args,
+                admin: { host: server.host, port: server.port, username: user, password, sslMode: "disable", superuser },
+            }),
+            config: {},
+        };
+    const connection = {
+        host: server.host,
+        port: server.port,
+        username: user,
+        password,
+        database: DATABASE,
+        sslmode: "disable",
+        superuser,
+    };
+    if (source === "provider")
+        return {
+            program: async () => {
+                const provider = new postgresql.Provider("given", connection);
+                new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args }, { provider });
+            },
+            config: {},
+        };
+    return {
+        program: async () => {
+            new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args });
+        },
+        config: Object.fromEntries(
+            Object.entries(connection)
+                .filter(([, value]) => value !== undefined)
+                .map(([key, value]) => [`postgresql:${key}`, { value: String(value), secret: key === "password" }]),
+        ),
     };
 }
 

@@ -1,0 +1,170 @@
+/**
+ * The server checks, run before the component declares anything: wait for what it depends on,
+ * find where the server is, read what only the server knows, and decide (preflight.ts). Every
+ * misfit is one error through the engine, in the args' style, and the verdict says stop; a
+ * preview that cannot look yet (the server, database, schemas or roles are still to be created)
+ * says so in one info line and goes on with the args alone.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { WhalyPostgresAdminArgs } from "./args";
+import { isKnown, stillToCreate } from "./dependencies";
+import { ConnectionError } from "./libpq";
+import { discoveredCreators, preflightProblems, ServerFacts, uncoveredCreatorMessage, uncoveredCreators } from "./preflight";
+import { readServerFacts } from "./serverFacts";
+import { locateServer, ServerLocation } from "./serverLocation";
+import { ArgProblem, formatProblems, resolvedArgProblems, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
+
+/** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
+export interface Verdict {
+    /** false when a check failed: its error is logged, and nothing may be declared. */
+    go: boolean;
+    /** The database name, resolved. */
+    database: string;
+    /** The table creators to cover: the args', or with discoverTableCreators the ones the catalog shows. */
+    tableCreators: string[];
+    /** What the server told, when the checks could run. */
+    server?: ServerFacts;
+    /** Where the checks connected (`host:port/database as user`), for messages; never a secret. */
+    where: string;
+}
+
+/** The checks whose verdict {@link checkServer} gives, for the message when they cannot run. */
+const CHECKS =
+    "database and schemas exist, table creators exist and are all listed, PostgreSQL 12+, the role name is free, the admin may grant what the plan needs";
+
+/**
+ * Runs the checks for `component` once what it depends on exists (at `up`, after it is created).
+ * At preview, when something is still to be created, the checks cannot look: the verdict goes
+ * on with the args, after one info line saying the checks run at `up`.
+ */
+export async function checkServer(
+    name: string,
+    component: pulumi.Resource,
+    v: ValidatedArgs,
+    dependsOn: pulumi.ResourceOptions["dependsOn"],
+    provider: pulumi.ProviderResource | undefined,
+): Promise<Verdict> {
+    const preview = pulumi.runtime.isDryRun();
+    const fromArgs = (database: string): Verdict => ({ go: true, database, tableCreators: v.tableCreators, where: `database ${database}` });
+    const defer = async (reason: string): Promise<Verdict> => {
+        const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
+        pulumi.log.info(`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
+        return fromArgs(await nameOf(v.database));
+    };
+
+    // Wait for what the component depends on; at preview, what is still to be created cannot be looked at.
+    const pending = await stillToCreate(dependsOn, [v.database, ...Object.values(v.admin ?? {})]);
+    if (preview && pending.length > 0) return defer(`${pending.join(", ")} ${pending.length === 1 ? "exists" : "exist"}`);
+    const resolved = pulumi.output({ database: v.database, admin: v.admin as WhalyPostgresAdminArgs | undefined });
+    if (!(await isKnown(resolved))) return defer("the server's address is known");
+    // The args given as Outputs, resolved, follow the args' rules.
+    const { database, admin } = await valueOf(resolved);
+    const argProblems = resolvedArgProblems({ database, admin: admin as Record<string, unknown> | undefined });
+    if (argProblems.length > 0) {
+        pulumi.log.error(new WhalyPostgresArgsError(name, argProblems).message, component);
+        return { ...fromArgs(String(database)), go: false };
+    }
+
+    // Where the server is, and as whom.
+    const located = locateServer(database, admin, provider);
+    if (!(await isKnown(located))) return defer("the provider's configuration is known");
+    const location = await valueOf(located);
+    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "");
+    const { settings, names } = location;
+    const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
+
+    // What only the server knows.
+    let facts: { existingSchemas: string[]; server: ServerFacts };
+    try {
+        const roles = [...v.tableCreators, v.roleName, ...(v.readAllData ? ["pg_read_all_data"] : [])];
+        facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName);
+    } catch (e) {
+        const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
+        if (error.reason === "client-certificate")
+            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`);
+        // The provider's configuration may come from resources this update creates, which the component cannot see.
+        if (preview && location.providerCreatedByUpdate && (error.reason === "database-missing" || error.reason === "unreachable"))
+            return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`);
+        return fail(component, where, database, [connectionProblem(error, location, database)]);
+    }
+
+    // The verdict (preflight.ts decides; this reports).
+    const tableCreators = v.discoverTableCreators ? discoveredCreators(v.schemas, facts.server) : v.tableCreators;
+    const effective = { ...v, database, tableCreators };
+    const problems = preflightProblems({ ...effective, ...facts });
+    if (problems.length > 0) return fail(component, where, database, problems);
+    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
+    return { go: true, database, tableCreators, server: facts.server, where };
+}
+
+/** The one problem a failed connection poses, naming the setting to change. */
+function connectionProblem(error: ConnectionError, location: ServerLocation, database: string): ArgProblem {
+    if (error.reason === "database-missing")
+        return {
+            field: "database",
+            value: database,
+            message: `${error.message}: create it first (CREATE DATABASE "${database.replace(/"/g, '""')}"), or, when this program declares it, pass database: db.name or put it in dependsOn`,
+        };
+    const field = { admin: "admin", provider: "opts.provider", "stack config": "postgresql config" }[location.source];
+    const where = `${location.settings?.host}:${location.settings?.port}/${database} as ${location.settings?.user}`;
+    return { field, value: where, message: `cannot connect: ${error.message}` };
+}
+
+function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
+    pulumi.log.error(`Preflight of WhalyPostgresAccess on ${where} failed; nothing was changed:\n${formatProblems(problems)}`, component);
+    return { go: false, database, tableCreators: [], where };
+}
+
+/** Credentials the checks cannot use: one warning naming the checks that did not run; the catalog-reading options cannot work. */
+function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string): Verdict {
+    const needsCatalog = (["discoverTableCreators", "strictTableCreators"] as const).filter((option) => v[option]);
+    if (needsCatalog.length > 0)
+        return fail(
+            component,
+            `database ${database}`,
+            database,
+            needsCatalog.map((field) => ({
+                field,
+                value: true,
+                message: `reads the catalog, and the component cannot connect with the provider's credentials (${why}): list tableCreators instead, or give admin credentials`,
+            })),
+        );
+    pulumi.log.warn(
+        `The server checks did not run (${CHECKS}): the component cannot connect with the provider's credentials, as ${why}. The deployment goes on; a misfit fails at the resource it concerns.`,
+        component,
+    );
+    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}` };
+}
+
+/**
+ * Warns of each role that may create tables in a listed schema and is not a table creator;
+ * with strictTableCreators, fails instead (one error). Returns whether to go on.
+ */
+function coversCreators(component: pulumi.Resource, v: ValidatedArgs & { tableCreators: string[] }, server: ServerFacts): boolean {
+    const uncovered = uncoveredCreators(v.schemas, v.tableCreators, server);
+    if (v.strictTableCreators && uncovered.length > 0) {
+        const problems = uncovered.map((c) => ({
+            field: "tableCreators",
+            value: v.tableCreators,
+            message: uncoveredCreatorMessage(c, v.roleName),
+        }));
+        pulumi.log.error(
+            `WhalyPostgresAccess: strictTableCreators, and some roles that create tables are not listed; nothing was changed:\n${formatProblems(problems)}`,
+            component,
+        );
+        return false;
+    }
+    for (const c of uncovered) pulumi.log.warn(uncoveredCreatorMessage(c, v.roleName), component);
+    return true;
+}
+
+/** The value of a known Output (an unknown one would never resolve: check isKnown first). */
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+/** The database's name for the rendered SQL of a deferred preview (the name may be unknown there). */
+async function nameOf(database: pulumi.Input<string>): Promise<string> {
+    const output = pulumi.output(database);
+    return (await isKnown(output)) ? valueOf(output) : "(database)";
+}

@@ -1,0 +1,162 @@
+/**
+ * Where the component's checks connect, and as whom: the server its PostgreSQL resources go to.
+ * `admin` says it; a provider in opts (or inherited from the parent) says it through its
+ * configuration, which the bridged provider answers with `terraformConfig()`; the default
+ * provider takes it from stack config (`postgresql:host`, …) and the PG* environment, as the
+ * provider itself does. The checks then connect to the component's database with those settings.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import { WhalyPostgresAdminArgs } from "./args";
+import { ConnectionSettings, ResolvedSettings, resolveSettings, SettingNames } from "./libpq";
+
+/** Who tells where the server is. */
+export type ConnectionSource = "admin" | "provider" | "stack config";
+
+export interface ServerLocation {
+    source: ConnectionSource;
+    /** The checks' connection to the component's database; absent when the credentials cannot be used here. */
+    settings?: ResolvedSettings;
+    /** Why the checks cannot use these credentials (an IAM token, a client certificate this program cannot read). */
+    unusable?: string;
+    /** How the user spells each setting, for errors. */
+    names: SettingNames;
+    /** At preview: the provider in opts is created by this update, so its server or database may not exist yet. */
+    providerCreatedByUpdate: boolean;
+}
+
+/** The engine's ID of a provider it has not created yet (at preview): a known value, unlike other resources' IDs. */
+const PROVIDER_ID_AT_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The `postgresql` provider given in opts or inherited from the parent, if any. */
+export function postgresqlProviderOf(opts: pulumi.ComponentResourceOptions): pulumi.ProviderResource | undefined {
+    const given = [opts.provider, ...(Array.isArray(opts.providers) ? opts.providers : Object.values(opts.providers ?? {}))];
+    // getPackage() is public at run time though missing from the SDK's typings.
+    const isPostgresql = (p: pulumi.ProviderResource | undefined) =>
+        (p as { getPackage?: () => string } | undefined)?.getPackage?.() === "postgresql";
+    return given.find(isPostgresql) ?? opts.parent?.getProvider("postgresql::");
+}
+
+const ADMIN_NAMES: SettingNames = {
+    host: "admin.host",
+    sslMode: "admin.sslMode",
+    sslRootCert: "admin.sslRootCert",
+    password: "admin.password",
+};
+const PROVIDER_NAMES: SettingNames = {
+    host: "the provider's host",
+    sslMode: "the provider's sslmode",
+    sslRootCert: "the provider's sslrootcert",
+    password: "the provider's password",
+};
+const STACK_CONFIG_NAMES: SettingNames = {
+    host: "postgresql:host (or PGHOST)",
+    sslMode: "postgresql:sslmode (or PGSSLMODE)",
+    sslRootCert: "postgresql:sslrootcert (or PGSSLROOTCERT)",
+    password: "postgresql:password (or PGPASSWORD)",
+};
+
+/** Where the server is, for the component's `database`: from `admin`, the provider in opts, or stack config. */
+export function locateServer(
+    database: pulumi.Input<string>,
+    admin: WhalyPostgresAdminArgs | undefined,
+    provider: pulumi.ProviderResource | undefined,
+): pulumi.Output<ServerLocation> {
+    if (admin) return pulumi.all([database, pulumi.output(admin)]).apply(([db, a]) => fromAdmin(db, a));
+    if (provider) return fromProvider(database, provider);
+    const config = new pulumi.Config("postgresql");
+    return pulumi
+        .all([database, config.getSecret("password")])
+        .apply(([db, password]) => fromProviderConfig(db, stackConfigAsTerraform(config, password), "stack config", STACK_CONFIG_NAMES));
+}
+
+function fromAdmin(database: string, admin: pulumi.Unwrap<WhalyPostgresAdminArgs>): ServerLocation {
+    const given: ConnectionSettings = {
+        host: admin.host,
+        port: admin.port,
+        user: admin.username,
+        password: admin.password,
+        database,
+        sslMode: admin.sslMode,
+    };
+    // The provider's driver, lib/pq, encrypts unless told otherwise: so does the check.
+    return { source: "admin", settings: resolveSettings(given, "require"), names: ADMIN_NAMES, providerCreatedByUpdate: false };
+}
+
+function fromProvider(database: pulumi.Input<string>, provider: pulumi.ProviderResource): pulumi.Output<ServerLocation> {
+    const terraformConfig = (provider as Partial<postgresql.Provider>).terraformConfig;
+    if (typeof terraformConfig !== "function")
+        return pulumi.output({
+            source: "provider" as const,
+            unusable: "the provider in opts does not tell its configuration (terraformConfig), which @pulumi/postgresql 3.18 and later do",
+            names: PROVIDER_NAMES,
+            providerCreatedByUpdate: false,
+        });
+    return pulumi.all([database, terraformConfig.call(provider), provider.id]).apply(([db, { result }, id]) => ({
+        ...fromProviderConfig(db, result as Record<string, unknown>, "provider", PROVIDER_NAMES),
+        providerCreatedByUpdate: pulumi.runtime.isDryRun() && id === PROVIDER_ID_AT_PREVIEW,
+    }));
+}
+
+/** The default provider's configuration as the bridged provider reads it: stack config, then the PG* environment. */
+function stackConfigAsTerraform(config: pulumi.Config, password: string | undefined): Record<string, unknown> {
+    const clientcert = config.getObject<{ cert: string; key: string; sslinline?: boolean }>("clientcert");
+    return {
+        scheme: config.get("scheme") ?? "postgres",
+        host: config.get("host") ?? process.env.PGHOST,
+        port: config.getNumber("port") ?? (process.env.PGPORT ? Number(process.env.PGPORT) : 5432),
+        username: config.get("username") ?? process.env.PGUSER ?? "postgres",
+        password: password ?? process.env.PGPASSWORD,
+        sslmode: config.get("sslmode") ?? config.get("sslMode") ?? process.env.PGSSLMODE,
+        sslrootcert: config.get("sslrootcert"),
+        clientcert: clientcert && [clientcert],
+        aws_rds_iam_auth: config.getBoolean("awsRdsIamAuth"),
+        azure_identity_auth: config.getBoolean("azureIdentityAuth"),
+        gcp_iam_impersonate_service_account: config.get("gcpIamImpersonateServiceAccount"),
+        connect_timeout: config.getNumber("connectTimeout"),
+    };
+}
+
+/**
+ * The checks' connection from a provider's configuration (Terraform's names, as
+ * `terraformConfig()` answers them), or why its credentials cannot be used here. Pure.
+ */
+export function fromProviderConfig(
+    database: string,
+    config: Record<string, unknown>,
+    source: ConnectionSource,
+    names: SettingNames,
+): ServerLocation {
+    const base = { source, names, providerCreatedByUpdate: false };
+    const text = (key: string) => (typeof config[key] === "string" && config[key] !== "" ? (config[key] as string) : undefined);
+    const scheme = text("scheme") ?? "postgres";
+    const unusable =
+        scheme !== "postgres"
+            ? `it connects through the ${scheme} scheme (a cloud connector)`
+            : config.aws_rds_iam_auth === true
+              ? "it signs in with an AWS RDS IAM token (aws_rds_iam_auth)"
+              : config.azure_identity_auth === true
+                ? "it signs in with an Azure identity token (azure_identity_auth)"
+                : text("gcp_iam_impersonate_service_account")
+                  ? "it signs in as a GCP service account (gcp_iam_impersonate_service_account)"
+                  : undefined;
+    if (unusable) return { ...base, unusable };
+    // The provider's clientcert is a list of one block (Terraform's nesting); sslinline means PEM text rather than paths.
+    const block = (Array.isArray(config.clientcert) ? config.clientcert[0] : config.clientcert) as
+        { cert?: string; key?: string } | null | undefined;
+    const port = typeof config.port === "number" ? config.port : undefined;
+    const timeout = typeof config.connect_timeout === "number" && config.connect_timeout > 0 ? config.connect_timeout : undefined;
+    const given: ConnectionSettings = {
+        host: text("host"),
+        port,
+        user: text("username"),
+        password: text("password"),
+        database,
+        sslMode: text("sslmode") ?? text("ssl_mode"),
+        sslRootCert: text("sslrootcert"),
+        sslCert: block?.cert || undefined,
+        sslKey: block?.key || undefined,
+        connectTimeoutSeconds: timeout,
+    };
+    return { ...base, settings: resolveSettings(given, "require") };
+}
