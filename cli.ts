@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
- * `whaly-postgres audit [CONNECTION] [--role NAME] [--verbose] [--json]`: what a role can really
- * do, read from the catalog through an admin connection (a postgresql:// URI, or the PGHOST,
- * PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGSSLMODE environment variables).
+ * `whaly-postgres audit [CONNECTION] [--role NAME] [--sslrootcert FILE] [--verbose] [--json]`:
+ * what a role can really do, read from the catalog through an admin connection. CONNECTION is a
+ * libpq connection string (a postgresql:// URI or key=value pairs); what it leaves out comes from
+ * the PG* environment variables and ~/.pgpass, as psql takes them.
  * Exit codes: 0 read-only, 1 it can write or holds an attribute beyond LOGIN, 2 it could not be
  * audited (connection, unknown role, bad arguments).
  */
-import { auditRole, formatAudit } from "./components/audit";
+import { auditRole, auditSettings, AuditConnection, formatAudit } from "./components/audit";
 
-const USAGE = "usage: whaly-postgres audit [postgresql://USER@HOST:PORT/DATABASE] [--role NAME] [--verbose] [--json]";
+const USAGE = "usage: whaly-postgres audit [postgresql://USER@HOST:PORT/DATABASE] [--role NAME] [--sslrootcert FILE] [--verbose] [--json]";
 
 export interface Io {
     out: (text: string) => void;
@@ -17,16 +18,13 @@ export interface Io {
 }
 
 /** Where the audit connects, for messages: user@host:port/database, never the password. */
-function target(connection: string | undefined, env: NodeJS.ProcessEnv): string {
-    if (connection) {
-        try {
-            const url = new URL(connection);
-            return `${decodeURIComponent(url.username) || "(default user)"}@${url.hostname}:${url.port || 5432}${url.pathname || "/"}`;
-        } catch {
-            return "(unreadable connection string)";
-        }
+function target(connection: AuditConnection, env: NodeJS.ProcessEnv): string {
+    try {
+        const s = auditSettings(connection, env);
+        return `${s.user}@${s.host}:${s.port}/${s.database}`;
+    } catch {
+        return "(unreadable connection string)";
     }
-    return `${env.PGUSER ?? "(default user)"}@${env.PGHOST ?? "localhost"}:${env.PGPORT ?? 5432}/${env.PGDATABASE ?? env.PGUSER ?? ""}`;
 }
 
 /** Runs the command; returns the exit code. */
@@ -37,7 +35,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return 2;
     }
     let role = "whaly_bi";
-    let connection: string | undefined;
+    const connection: AuditConnection = {};
     let json = false;
     let verbose = false;
     for (let i = 0; i < rest.length; i++) {
@@ -45,15 +43,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (arg === "--json") json = true;
         else if (arg === "--verbose") verbose = true;
         else if (arg === "--role" && rest[i + 1] !== undefined) role = rest[++i];
-        else if (!arg.startsWith("--") && connection === undefined) connection = arg;
+        else if (arg === "--sslrootcert" && rest[i + 1] !== undefined) connection.sslRootCert = rest[++i];
+        else if (!arg.startsWith("--") && connection.connectionString === undefined) connection.connectionString = arg;
         else {
             io.err(`whaly-postgres audit: unknown argument ${JSON.stringify(arg)}\n${USAGE}\n`);
             return 2;
         }
     }
     try {
-        // Without a connection string, pg reads the PG* environment variables itself.
-        const report = await auditRole(connection ? { connectionString: connection } : {}, role);
+        const report = await auditRole(connection, role, io.env);
         io.out(json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report, verbose));
         return report.readOnly ? 0 : 1;
     } catch (e) {

@@ -11,7 +11,8 @@ export {
     WHALY_CONNECTOR_IPS_PUBLISHED,
     renderPgHbaLines,
 } from "./components/network";
-export { renderAccessSql, ELIDED_PASSWORD } from "./components/sql";
+export { renderAccessSql, renderAccessStatements, ELIDED_PASSWORD } from "./components/sql";
+export type { AccessStatements } from "./components/sql";
 export type { DefaultPrivilegesScope } from "./components/plan";
 export { auditRole, formatAudit } from "./components/audit";
 export type { AuditConnection, AuditReport } from "./components/audit";

@@ -16,8 +16,14 @@ export interface WhalyPostgresAdminArgs {
     username: pulumi.Input<string>;
     /** Password of the admin role. Stored as a Pulumi secret. Default `PGPASSWORD`. */
     password?: pulumi.Input<string>;
-    /** TLS mode of the admin connection (`disable`, `require`, `verify-ca`, `verify-full`). Default `PGSSLMODE`, else `require`. */
+    /** TLS mode of the admin connection, with libpq's meaning (`disable`, `allow`, `prefer`, `require`, `verify-ca`, `verify-full`). Default `PGSSLMODE`, else `require`. */
     sslMode?: pulumi.Input<string>;
+    /**
+     * CA certificates the server's certificate must chain to, for `verify-ca` and `verify-full`:
+     * a PEM file's path, the PEM text itself, or `system` for the system's trust store. Given to
+     * the component's provider (`sslrootcert`) and to its checks. Default `PGSSLROOTCERT`.
+     */
+    sslRootCert?: pulumi.Input<string>;
     /** Whether the admin is a superuser. Set `false` on managed services (RDS, Cloud SQL, Azure). Default `true`, as the provider. */
     superuser?: pulumi.Input<boolean>;
 }
@@ -140,6 +146,7 @@ const ADMIN_ARGS: Record<keyof WhalyPostgresAdminArgs, true> = {
     username: true,
     password: true,
     sslMode: true,
+    sslRootCert: true,
     superuser: true,
 };
 export const ARG_NAMES: readonly string[] = Object.keys(ARGS);

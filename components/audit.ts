@@ -5,16 +5,31 @@
  * The privilege functions (has_table_privilege, ...) answer with membership and PUBLIC included,
  * as PostgreSQL decides at query time.
  */
-import { Client } from "pg";
+import { connect, ConnectionSettings, parseConnectionString, resolveSettings, ResolvedSettings, SettingNames } from "./libpq";
 
-/** Where to connect: a `postgresql://` URI, or the parts (unset ones come from the PG* environment variables). */
-export interface AuditConnection {
+/**
+ * Where to connect, as libpq (psql) would: a connection string (a `postgresql://` URI or
+ * `key=value` pairs) and settings over it; what both leave out comes from the PG* environment
+ * variables, `~/.pgpass` and libpq's defaults (`sslmode` prefer).
+ */
+export interface AuditConnection extends ConnectionSettings {
     connectionString?: string;
-    host?: string;
-    port?: number;
-    user?: string;
-    password?: string;
-    database?: string;
+}
+
+/** How the audit's settings are spelt, for its errors. */
+export const AUDIT_SETTING_NAMES: SettingNames = {
+    host: "the host (connection string or PGHOST)",
+    sslMode: "sslmode (connection string or PGSSLMODE)",
+    sslRootCert: "sslrootcert (--sslrootcert, the connection string or PGSSLROOTCERT)",
+    password: "the password (connection string, PGPASSWORD or ~/.pgpass)",
+};
+
+/** The settings the audit connects with. */
+export function auditSettings(connection: AuditConnection, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+    const { connectionString, ...given } = connection;
+    const fromString = connectionString ? parseConnectionString(connectionString) : {};
+    const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+    return resolveSettings({ ...fromString, ...defined }, "prefer", env);
 }
 
 export interface AuditReport {
@@ -52,10 +67,9 @@ const KINDS: Record<string, "tables" | "views" | "materializedViews" | "sequence
     S: "sequences",
 };
 
-/** Reads the report for `role` in the database `config` connects to. Throws the driver's error when it cannot connect. */
-export async function auditRole(config: AuditConnection, role: string): Promise<AuditReport> {
-    const client = new Client({ connectionTimeoutMillis: 10_000, ...config });
-    await client.connect();
+/** Reads the report for `role` in the database `connection` leads to. Throws a ConnectionError naming the setting to change when it cannot connect. */
+export async function auditRole(connection: AuditConnection, role: string, env: NodeJS.ProcessEnv = process.env): Promise<AuditReport> {
+    const client = await connect(auditSettings(connection, env), AUDIT_SETTING_NAMES);
     try {
         const q = async <T>(sql: string, params: unknown[] = [role]): Promise<T[]> => (await client.query(sql, params)).rows as T[];
         const [info] = await q<{ database: string; version: string }>(

@@ -77,17 +77,17 @@ export function parseConnectionString(text: string): ConnectionSettings {
 }
 
 function uriValues(uri: string): Record<string, string | undefined> {
-    // The parser reads certificate files itself: hand it the URI without them, and read them ours (paths or PEM).
+    // The TLS parameters are ours to read with libpq's meaning (the parser would read the files and map the modes its own way).
     const url = new URL(uri);
-    const files = Object.fromEntries(["sslrootcert", "sslcert", "sslkey"].map((k) => [k, url.searchParams.get(k) ?? undefined]));
-    for (const k of Object.keys(files)) url.searchParams.delete(k);
+    const tls = Object.fromEntries(["sslmode", "sslrootcert", "sslcert", "sslkey"].map((k) => [k, url.searchParams.get(k) ?? undefined]));
+    for (const k of Object.keys(tls)) url.searchParams.delete(k);
     const parsed: Record<string, unknown> = parseUri(url.toString());
     const values = Object.fromEntries(
         Object.entries(parsed)
             .filter(([k]) => k !== "ssl")
             .map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)]),
     );
-    return { ...values, ...files, dbname: values.database ?? undefined };
+    return { ...values, ...tls, dbname: values.database ?? undefined };
 }
 
 /** `key=value key='quoted value'`, with `\'` and `\\` escapes inside quotes, as libpq reads them. */
@@ -251,9 +251,12 @@ function tlsOptions(settings: ResolvedSettings, names: SettingNames): Connection
             "tls",
         );
     const options: ConnectionOptions = {};
-    if (settings.sslCert !== undefined) options.cert = pemOrFile(settings.sslCert, "sslcert", "client-certificate");
-    if (settings.sslKey !== undefined && settings.sslCert !== undefined)
-        options.key = pemOrFile(settings.sslKey, "sslkey", "client-certificate");
+    // Like libpq, a client certificate file that is not there means none; one that cannot be read is an error.
+    const { sslCert, sslKey } = settings;
+    if (sslCert !== undefined && (sslCert.includes("-----BEGIN") || fs.existsSync(sslCert))) {
+        options.cert = pemOrFile(sslCert, "sslcert", "client-certificate");
+        if (sslKey !== undefined) options.key = pemOrFile(sslKey, "sslkey", "client-certificate");
+    }
     // libpq checks the chain whenever it has a root certificate, even in prefer and require.
     if (sslRootCert === undefined) return { ...options, rejectUnauthorized: false };
     if (sslRootCert !== "system") options.ca = pemOrFile(sslRootCert, "sslrootcert");
@@ -292,7 +295,7 @@ function explain(e: unknown, s: ResolvedSettings, names: SettingNames): Connecti
     const code = error?.code ?? "";
     const message = error?.message ?? String(e);
     const where = `${s.host}:${s.port}`;
-    const rootCert = s.sslRootCert === "system" ? "the system's trust store" : `the CA in ${names.sslRootCert}`;
+    const rootCert = s.sslRootCert === "system" ? "a CA of the system's trust store" : "the CA given";
     if (code === "3D000") return new ConnectionError(`database ${s.database} does not exist on ${where}`, "database-missing");
     if (code === "28P01" || /password authentication failed|no password supplied|SASL/.test(message))
         return new ConnectionError(`${message}: check the user and ${names.password}`, "authentication");
@@ -304,7 +307,7 @@ function explain(e: unknown, s: ResolvedSettings, names: SettingNames): Connecti
         );
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
         return new ConnectionError(
-            `sslmode verify-full: the server's certificate does not name host ${s.host} (${error.reason ?? message}): ` +
+            `sslmode verify-full: the server's certificate does not name host ${s.host} (it names ${(error as { cert?: { subjectaltname?: string } }).cert?.subjectaltname ?? "other hosts"}): ` +
                 `connect by a name the certificate holds (${names.host}), or use ${names.sslMode} verify-ca, which checks the CA only`,
             "tls",
         );

@@ -5,6 +5,10 @@
  * provider takes it from stack config (`postgresql:host`, …) and the PG* environment, as the
  * provider itself does. The checks then connect to the component's database with those settings.
  */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { WhalyPostgresAdminArgs } from "./args";
@@ -78,6 +82,7 @@ function fromAdmin(database: string, admin: pulumi.Unwrap<WhalyPostgresAdminArgs
         password: admin.password,
         database,
         sslMode: admin.sslMode,
+        sslRootCert: admin.sslRootCert,
     };
     // The provider's driver, lib/pq, encrypts unless told otherwise: so does the check.
     return { source: "admin", settings: resolveSettings(given, "require"), names: ADMIN_NAMES, providerCreatedByUpdate: false };
@@ -96,6 +101,18 @@ function fromProvider(database: pulumi.Input<string>, provider: pulumi.ProviderR
         ...fromProviderConfig(db, result as Record<string, unknown>, "provider", PROVIDER_NAMES),
         providerCreatedByUpdate: pulumi.runtime.isDryRun() && id === PROVIDER_ID_AT_PREVIEW,
     }));
+}
+
+/**
+ * What the provider's `sslrootcert` takes for an `admin.sslRootCert`: a path or `system` as given;
+ * PEM text written to a file named by its digest in the temporary directory (the provider reads
+ * only files), so that the same text gives the same path on a machine.
+ */
+export function rootCertForProvider(value: string): string {
+    if (!value.includes("-----BEGIN")) return value;
+    const file = path.join(os.tmpdir(), `whaly-postgres-ca-${createHash("sha256").update(value).digest("hex").slice(0, 16)}.pem`);
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== value) fs.writeFileSync(file, value, { mode: 0o644 });
+    return file;
 }
 
 /** The default provider's configuration as the bridged provider reads it: stack config, then the PG* environment. */

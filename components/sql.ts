@@ -1,7 +1,8 @@
 /**
  * The SQL a deployment amounts to, for review and for running by hand where Pulumi cannot reach:
  * the statements the provider runs for each resource the component declares, in order, with
- * every identifier quoted as the provider quotes it (always in double quotes). Pure.
+ * every identifier quoted as the provider quotes it (always in double quotes), as a psql script
+ * that `psql -v ON_ERROR_STOP=1 -f access.sql` runs from any database. Pure.
  */
 import { WhalyPostgresAccessArgs } from "./args";
 import { AccessPlan, planAccess } from "./plan";
@@ -14,12 +15,31 @@ export const ELIDED_PASSWORD = "<password elided>";
 export const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const quoteLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
+/** The statements of a deployment (no trailing semicolons), by where they run. */
+export interface AccessStatements {
+    /** Cluster-wide, runnable from any database: the role, its settings and memberships, CONNECT on the database. */
+    cluster: string[];
+    /** Inside the database Whaly reads: USAGE, SELECT and default privileges. */
+    inDatabase: string[];
+}
+
 /**
- * Renders `args` (checked as the component checks them) as SQL statements, without the trailing
- * semicolon. `password` is what the role's PASSWORD clause holds (the component gives the
- * SCRAM verifier); by default it is elided.
+ * Renders `args` (checked as the component checks them) as a psql script: the cluster-wide
+ * statements, `\connect` to the database, then the statements inside it. `password` is what the
+ * role's PASSWORD clause holds (the component gives the SCRAM verifier); by default it is elided.
  */
-export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): string[] {
+export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): string {
+    const v = resolvedForSql(args);
+    return psqlScript(v.database, renderAccessStatements(args, options));
+}
+
+/** The statements of {@link renderAccessSql}, for running them through a driver rather than psql. */
+export function renderAccessStatements(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): AccessStatements {
+    const v = resolvedForSql(args);
+    return accessStatements(v, planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData), options.password);
+}
+
+function resolvedForSql(args: WhalyPostgresAccessArgs): ResolvedArgs {
     // Where Whaly connects does not change the SQL: `host` is not asked for here.
     const v = validateArgs("renderAccessSql", { ...args, host: args.host ?? args.admin?.host ?? "localhost" }, false);
     if (typeof v.database !== "string")
@@ -27,40 +47,64 @@ export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { passwo
             {
                 field: "database",
                 value: "(an Output)",
-                message: "must be a plain string here: render the SQL inside an apply, or read the accessSql output",
+                message: "must be a plain string here: render the SQL inside an apply, or read the component's accessSql output",
             },
         ]);
-    const resolved = { ...v, database: v.database };
-    return accessStatements(resolved, planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData), options.password);
+    return { ...v, database: v.database };
 }
 
-/** The statements for validated args and their plan (what the component's `accessSql` output shows). */
-export function accessStatements(v: ResolvedArgs, plan: AccessPlan, password: string = ELIDED_PASSWORD): string[] {
+/** The statements for resolved args and their plan, in the order the provider runs them. */
+export function accessStatements(v: ResolvedArgs, plan: AccessPlan, password: string = ELIDED_PASSWORD): AccessStatements {
     const role = quoteIdentifier(v.roleName);
-    const statements = [
+    const cluster = [
         `CREATE ROLE ${role} WITH ENCRYPTED PASSWORD ${quoteLiteral(password)} VALID UNTIL 'infinity' CONNECTION LIMIT ${v.connectionLimit} ` +
             "NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION",
     ];
-    for (const member of plan.memberOf) statements.push(`GRANT ${quoteIdentifier(member)} TO ${role}`);
+    for (const member of plan.memberOf) cluster.push(`GRANT ${quoteIdentifier(member)} TO ${role}`);
     // The provider sets a timeout only when it is not 0 (the role's default).
-    if (v.statementTimeoutMs !== 0) statements.push(`ALTER ROLE ${role} SET statement_timeout TO ${v.statementTimeoutMs}`);
+    if (v.statementTimeoutMs !== 0) cluster.push(`ALTER ROLE ${role} SET statement_timeout TO ${v.statementTimeoutMs}`);
     if (v.idleInTransactionSessionTimeoutMs !== 0)
-        statements.push(`ALTER ROLE ${role} SET idle_in_transaction_session_timeout TO ${v.idleInTransactionSessionTimeoutMs}`);
+        cluster.push(`ALTER ROLE ${role} SET idle_in_transaction_session_timeout TO ${v.idleInTransactionSessionTimeoutMs}`);
+    const inDatabase: string[] = [];
     for (const g of plan.grants) {
         const privileges = g.privileges.join(",");
+        if (g.objectType === "database") {
+            cluster.push(`GRANT ${privileges} ON DATABASE ${quoteIdentifier(v.database)} TO ${role}`);
+            continue;
+        }
         const target =
-            g.objectType === "database"
-                ? `DATABASE ${quoteIdentifier(v.database)}`
-                : g.objectType === "schema"
-                  ? `SCHEMA ${quoteIdentifier(g.schema!)}`
-                  : `ALL ${g.objectType.toUpperCase()}S IN SCHEMA ${quoteIdentifier(g.schema!)}`;
-        statements.push(`GRANT ${privileges} ON ${target} TO ${role}`);
+            g.objectType === "schema"
+                ? `SCHEMA ${quoteIdentifier(g.schema!)}`
+                : `ALL ${g.objectType.toUpperCase()}S IN SCHEMA ${quoteIdentifier(g.schema!)}`;
+        inDatabase.push(`GRANT ${privileges} ON ${target} TO ${role}`);
     }
     for (const d of plan.defaultPrivileges) {
         const inSchema = d.schema === undefined ? "" : ` IN SCHEMA ${quoteIdentifier(d.schema)}`;
-        statements.push(
+        inDatabase.push(
             `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdentifier(d.owner)}${inSchema} GRANT ${d.privileges.join(",")} ON ${d.objectType.toUpperCase()}S TO ${role}`,
         );
     }
-    return statements;
+    return { cluster, inDatabase };
+}
+
+/** The statements as a psql script: stop at the first error, cluster-wide statements, `\connect`, the rest. */
+export function psqlScript(database: string, statements: AccessStatements): string {
+    const lines = [
+        "\\set ON_ERROR_STOP on",
+        ...statements.cluster.map((s) => `${s};`),
+        psqlConnect(database),
+        ...statements.inDatabase.map((s) => `${s};`),
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `\connect` to `database` as psql reads it: the name in double quotes (psql keeps its case and
+ * spaces). A name psql would take for a connection string (holding `=`, or a URI) is given as one,
+ * `dbname='…'`, inside a single-quoted argument.
+ */
+export function psqlConnect(database: string): string {
+    if (!database.includes("=") && !/^postgres(ql)?:\/\//.test(database)) return `\\connect ${quoteIdentifier(database)}`;
+    const conninfo = `dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+    return `\\connect -reuse-previous=on '${conninfo.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }

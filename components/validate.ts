@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_ARG_NAMES, ARG_NAMES, DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
@@ -57,8 +58,6 @@ export class WhalyPostgresArgsError extends Error {
 
 const MAX_IDENTIFIER_BYTES = 63;
 const LIBPQ_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
-// The provider's driver rejects "allow" and "prefer".
-const PROVIDER_SSL_MODES = ["disable", "require", "verify-ca", "verify-full"];
 const MAX_INT32 = 2_147_483_647;
 
 /**
@@ -196,9 +195,26 @@ function checkAdmin(problem: Report, admin: WhalyPostgresAdminArgs): void {
     checkHost(problem, "admin.host", admin.host);
     if (!isOutput(admin.username)) checkIdentifier(problem, "admin.username", admin.username, "role", false);
     if (known(admin.port)) checkInteger(problem, "admin.port", admin.port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
-    if (known(admin.sslMode)) checkOneOf(problem, "admin.sslMode", admin.sslMode, PROVIDER_SSL_MODES);
+    if (known(admin.sslMode)) checkOneOf(problem, "admin.sslMode", admin.sslMode, LIBPQ_SSL_MODES);
+    if (known(admin.sslRootCert)) checkRootCert(problem, "admin.sslRootCert", admin.sslRootCert);
     if (known(admin.superuser) && typeof admin.superuser !== "boolean")
         problem("admin.superuser", admin.superuser, "must be true or false");
+}
+
+/** A CA bundle: PEM text, `system`, or a file this program can read (the provider, on the same machine, reads it too). */
+function checkRootCert(problem: Report, field: string, value: unknown): void {
+    if (typeof value !== "string" || value.trim() === "")
+        return problem(field, value, "must be a PEM file's path, the PEM text, or system for the system's trust store");
+    if (value === "system" || value.includes("-----BEGIN CERTIFICATE-----")) return;
+    try {
+        fs.accessSync(value, fs.constants.R_OK);
+    } catch (e) {
+        problem(
+            field,
+            value,
+            `cannot be read (${(e as NodeJS.ErrnoException).code}): give the path of the server's CA bundle (PEM), or its text`,
+        );
+    }
 }
 
 /** An arg the component does not know is refused, naming the closest one it knows (a typo would otherwise fall back to a default). */

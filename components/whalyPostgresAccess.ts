@@ -9,8 +9,8 @@ import { AccessPlan, planAccess } from "./plan";
 import { roleTakenProblem } from "./preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 import { checkServer, Verdict } from "./serverCheck";
-import { postgresqlProviderOf } from "./serverLocation";
-import { accessStatements } from "./sql";
+import { postgresqlProviderOf, rootCertForProvider } from "./serverLocation";
+import { accessStatements, psqlScript } from "./sql";
 import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./validate";
 
 /**
@@ -38,7 +38,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly ipRanges: pulumi.Output<string[]>;
     /** pg_hba.conf lines admitting only this role to this database from `ipRanges`. */
     readonly pgHbaLines: pulumi.Output<string[]>;
-    /** The SQL statements this component amounts to, in order, the password elided (see {@link renderAccessSql}). */
+    /** The SQL this component amounts to, as a psql script runnable from any database, the password elided (see {@link renderAccessSql}). */
     readonly accessSql: pulumi.Output<string>;
 
     constructor(name: string, args: WhalyPostgresAccessArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -132,6 +132,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 password: admin.password === undefined ? undefined : pulumi.secret(admin.password),
                 database,
                 sslmode: admin.sslMode,
+                sslrootcert: admin.sslRootCert && pulumi.output(admin.sslRootCert).apply(rootCertForProvider),
                 superuser: admin.superuser,
             },
             { parent: this },
@@ -228,9 +229,7 @@ function effectiveArgs(v: ValidatedArgs, verdict: Verdict): ResolvedArgs {
 
 function renderSql(args: ResolvedArgs): string {
     const plan = planAccess(args.schemas, args.tableCreators, args.defaultPrivilegesScope, args.readAllData);
-    return accessStatements(args, plan)
-        .map((statement) => `${statement};\n`)
-        .join("");
+    return psqlScript(args.database, accessStatements(args, plan));
 }
 
 /** What the component declared: the role's name and its password. */

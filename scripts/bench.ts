@@ -15,7 +15,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { planAccess } from "../components/plan";
-import { renderAccessSql } from "../components/sql";
+import { renderAccessStatements } from "../components/sql";
 import { WhalyPostgresAccess } from "../index";
 import { renderChart } from "./bench/chart";
 import { renderTable } from "./bench/table";
@@ -167,11 +167,13 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 /** The floor: the same privileges as SQL in one transaction, then removed again (not timed). */
 async function floor(server: PostgresServer, c: Case): Promise<number> {
-    const statements = renderAccessSql(
+    const { cluster, inDatabase } = renderAccessStatements(
         { database: databaseOf(c), schemas: schemaNames(c), tableCreators: creatorNames(c) },
         { password: "floor-password-0123456789" },
     );
-    const seconds = await timed(() => server.query(["BEGIN", ...statements, "COMMIT"].join(";\n"), { database: databaseOf(c) }));
+    const seconds = await timed(() =>
+        server.query(["BEGIN", ...cluster, ...inDatabase, "COMMIT"].join(";\n"), { database: databaseOf(c) }),
+    );
     await server.query("DROP OWNED BY whaly_bi; DROP ROLE whaly_bi", { database: databaseOf(c) });
     return seconds;
 }

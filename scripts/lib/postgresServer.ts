@@ -24,7 +24,7 @@ export interface PostgresServer {
     adminUser: string;
     adminPassword: string;
     dataDir: string;
-    /** Runs SQL as `user` (default the admin) in `database` (default `postgres`), then disconnects. */
+    /** Runs SQL as `user` (default the admin) in `database` (default `postgres`), then disconnects; over TLS where the server serves it. */
     query<T = Record<string, unknown>>(sql: string, options?: { database?: string; user?: string; password?: string }): Promise<T[]>;
     /** Stops the server (immediate shutdown) and removes its data directory. Safe to call twice. */
     stop(): void;
@@ -112,6 +112,10 @@ function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
+    /** Serve TLS (`ssl = on`) with this certificate and key (PEM). */
+    tls?: { cert: string; key: string };
+    /** With `tls`: accept TCP connections over TLS only (pg_hba.conf `hostssl`), as managed services can require. */
+    tlsOnly?: boolean;
     /** Directory for the data, log and socket (created; must not exist). Default: a new temporary one. */
     dataRoot?: string;
     /** Leave the server running when this process exits; {@link stopPostgresAt} stops it later. Default false. */
@@ -126,6 +130,7 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
     if (options.dataRoot) fs.mkdirSync(dataRoot, { recursive: true });
     const dataDir = path.join(dataRoot, "data");
     const port = await freePort();
+    const tls = options.tls !== undefined;
     const adminUser = "postgres";
     const adminPassword = `admin-${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(path.join(dataRoot, "pwfile"), adminPassword);
@@ -155,7 +160,20 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
         "--no-sync",
     ]);
     fs.rmSync(path.join(dataRoot, "pwfile"));
-    const serverOptions = `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${dataRoot}' -c fsync=off -c password_encryption=scram-sha-256`;
+    let serverOptions = `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${dataRoot}' -c fsync=off -c password_encryption=scram-sha-256`;
+    if (options.tls) {
+        // The server reads its key only when the key is private to it.
+        const [cert, key] = [path.join(dataDir, "server.crt"), path.join(dataDir, "server.key")];
+        fs.writeFileSync(cert, options.tls.cert);
+        fs.writeFileSync(key, options.tls.key, { mode: 0o600 });
+        if (user) execFileSync("chown", [`${user.uid}:${user.gid}`, cert, key]);
+        serverOptions += ` -c ssl=on -c ssl_cert_file='${cert}' -c ssl_key_file='${key}'`;
+        if (options.tlsOnly)
+            fs.writeFileSync(
+                path.join(dataDir, "pg_hba.conf"),
+                "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+            );
+    }
     const logFile = path.join(dataRoot, "server.log");
 
     let state: "running" | "halted" | "stopped" = "halted";
@@ -173,6 +191,7 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
                 database: options.database ?? "postgres",
                 user: options.user ?? adminUser,
                 password: options.password ?? (options.user === undefined ? adminPassword : undefined),
+                ssl: tls ? { rejectUnauthorized: false } : false,
                 connectionTimeoutMillis: 10_000,
             });
             await client.connect();

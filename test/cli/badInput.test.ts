@@ -7,7 +7,8 @@
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { BAD_INPUTS } from "../harness/badInputs";
 import { catalogSnapshot } from "../harness/catalog";
-import { renderAccessSql } from "../../components/sql";
+import { renderAccessStatements } from "../../components/sql";
+import { applyStatements } from "../harness/applySql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
 import { newTestStack, TestStack } from "../harness/stack";
@@ -25,11 +26,11 @@ describe(`bad input through the real CLI, against PostgreSQL ${NEWEST_MAJOR}`, (
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
         // An earlier deployment's grants, which a failed attempt must leave untouched.
-        const sql = renderAccessSql(
+        const sql = renderAccessStatements(
             { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl"] },
             { password: "earlier-Password-123" },
         );
-        await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+        await applyStatements(server, DATABASE, sql);
         before = await catalogSnapshot(server, DATABASE);
         t = await newTestStack("bad-input", async () => undefined);
     });

@@ -1,14 +1,20 @@
 /**
  * The rendered SQL (renderAccessSql) is what the component does: on two identical fresh servers,
- * one gets the SQL by hand and the other the component through the real CLI and provider; the
- * role's catalog privileges, attributes and behaviour must be equal. On every major in the
- * default mode, and on the newest in the compact and all-data modes.
+ * one gets the script through the real `psql -v ON_ERROR_STOP=1 -f`, started in database
+ * `postgres` as a DBA would, and the other the component through the real CLI and provider; the
+ * role's catalog privileges, attributes and behaviour must be equal. On every major in the default
+ * mode, on the newest in the compact and all-data modes, and there again with a database, schemas
+ * and a table creator whose names need quoting.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccessArgs } from "../../index";
 import { scramVerifier } from "../../components/scram";
-import { renderAccessSql } from "../../components/sql";
+import { quoteIdentifier, renderAccessSql } from "../../components/sql";
 import { privilegesOf, roleAttributes } from "../harness/catalog";
 import { as } from "../harness/sessions";
 import { newTestStack } from "../harness/stack";
@@ -19,40 +25,124 @@ jest.setTimeout(300_000);
 
 const BY_HAND_PASSWORD = "by-hand-Password-0123456789";
 
+/** Runs `script` with the real psql, connected to database `postgres` as the admin, stopping at the first error. */
+function psql(server: PostgresServer, script: string): void {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whaly-psql-")), "access.sql");
+    fs.writeFileSync(file, script);
+    try {
+        execFileSync(
+            "psql",
+            [
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                server.host,
+                "-p",
+                String(server.port),
+                "-U",
+                server.adminUser,
+                "-d",
+                "postgres",
+                "-f",
+                file,
+            ],
+            {
+                env: { ...process.env, PGPASSWORD: server.adminPassword, PGSSLMODE: "disable" },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
+    } finally {
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+}
+
+/** The names of a warehouse: the test warehouse's, or ones that need quoting everywhere. */
+interface Names {
+    database: string;
+    schemas: string[];
+    creator: string;
+}
+const PLAIN: Names = { database: DATABASE, schemas: ["public", "sales"], creator: "etl" };
+const QUOTED: Names = { database: "Analytics DB", schemas: ["public", "Sales Data"], creator: "ETL-Bot" };
+
+/** A warehouse with quoted names: a table and a sequence in each schema, a creator that may create in them. */
+async function seedQuoted(server: PostgresServer): Promise<void> {
+    const [db, creator] = [quoteIdentifier(QUOTED.database), quoteIdentifier(QUOTED.creator)];
+    await server.query(`CREATE ROLE ${creator} LOGIN PASSWORD 'creator-password'`);
+    await server.query(`CREATE DATABASE ${db}`);
+    const schemas = QUOTED.schemas.map(quoteIdentifier);
+    await server.query(
+        [
+            `CREATE SCHEMA ${schemas[1]}`,
+            `GRANT USAGE, CREATE ON SCHEMA ${schemas.join(", ")} TO ${creator}`,
+            ...schemas.map((s) => `CREATE TABLE ${s}."Orders" (id serial PRIMARY KEY)`),
+        ].join(";\n"),
+        { database: QUOTED.database },
+    );
+}
+
 /** Everything observable of the role on `server`, logging in with `password`. */
-async function observed(server: PostgresServer, password: string) {
-    await createLaterObjects(server, ["etl", "intruder"]);
-    return {
-        privileges: await privilegesOf(server, DATABASE, "whaly_bi"),
+async function observed(server: PostgresServer, names: Names, password: string) {
+    const common = {
+        privileges: await privilegesOf(server, names.database, "whaly_bi"),
         attributes: await roleAttributes(server, "whaly_bi"),
-        access: await as(server, DATABASE, "whaly_bi", password, accessReport),
-        later: await as(server, DATABASE, "whaly_bi", password, (s) => laterObjectsReadable(s, ["etl", "intruder"])),
+    };
+    if (names === PLAIN) {
+        await createLaterObjects(server, ["etl", "intruder"]);
+        return {
+            ...common,
+            privileges: await privilegesOf(server, DATABASE, "whaly_bi"),
+            access: await as(server, DATABASE, "whaly_bi", password, accessReport),
+            later: await as(server, DATABASE, "whaly_bi", password, (s) => laterObjectsReadable(s, ["etl", "intruder"])),
+        };
+    }
+    const later = `${quoteIdentifier(QUOTED.schemas[1])}."Later"`;
+    await server.query(`CREATE TABLE ${later} (id int)`, { database: QUOTED.database, user: QUOTED.creator, password: "creator-password" });
+    return {
+        ...common,
+        privileges: await privilegesOf(server, QUOTED.database, "whaly_bi"),
+        reads: await as(server, QUOTED.database, "whaly_bi", password, async (s) => ({
+            orders: await s.canSelect(`${quoteIdentifier(QUOTED.schemas[1])}."Orders"`),
+            later: await s.canSelect(later),
+        })),
     };
 }
 
-const cases: Array<[PostgresMajor, string, Partial<WhalyPostgresAccessArgs>]> = [
-    ...POSTGRES_MAJORS.map((major): [PostgresMajor, string, Partial<WhalyPostgresAccessArgs>] => [
-        major,
-        "listed schemas",
-        { schemas: ["public", "sales"], tableCreators: ["etl"] },
-    ]),
-    [NEWEST_MAJOR, "compact", { schemas: ["public", "sales"], tableCreators: ["etl"], defaultPrivilegesScope: "database" }],
-    [NEWEST_MAJOR, "all data", { readAllData: true }],
+type Case = [PostgresMajor, string, Names, Partial<WhalyPostgresAccessArgs>];
+const modes = (names: Names): Array<[string, Partial<WhalyPostgresAccessArgs>]> => [
+    ["listed schemas", { schemas: names.schemas, tableCreators: [names.creator] }],
+    ["compact", { schemas: names.schemas, tableCreators: [names.creator], defaultPrivilegesScope: "database" }],
+    ["all data", { readAllData: true }],
+];
+const cases: Case[] = [
+    ...POSTGRES_MAJORS.map((major): Case => [major, "listed schemas", PLAIN, modes(PLAIN)[0][1]]),
+    ...modes(PLAIN)
+        .slice(1)
+        .map(([label, args]): Case => [NEWEST_MAJOR, label, PLAIN, args]),
+    ...modes(QUOTED).map(([label, args]): Case => [NEWEST_MAJOR, `${label}, names that need quoting`, QUOTED, args]),
 ];
 
-describe.each(cases)("PostgreSQL %i, %s: the rendered SQL by hand and the component", (major, label, args) => {
+describe.each(cases)("PostgreSQL %i, %s: the rendered SQL through psql and the component", (major, label, names, args) => {
     it("give the role the same privileges, attributes and behaviour", async () => {
         const [byHand, deployed] = await Promise.all([startPostgres(major), startPostgres(major)]);
-        const t = await newTestStack(`sql-${major}-${label.replace(/ /g, "-")}`, accessProgram(deployed, args));
+        const t = await newTestStack(
+            `sql-${major}-${label.replace(/[ ,]+/g, "-")}`,
+            accessProgram(deployed, { database: names.database, ...args }),
+        );
         try {
-            await Promise.all([seedWarehouse(byHand), seedWarehouse(deployed)]);
-            const sql = renderAccessSql({ database: DATABASE, ...args }, { password: scramVerifier(BY_HAND_PASSWORD, randomBytes(16)) });
-            await byHand.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+            const seed = names === PLAIN ? seedWarehouse : seedQuoted;
+            await Promise.all([seed(byHand), seed(deployed)]);
+            psql(
+                byHand,
+                renderAccessSql({ database: names.database, ...args }, { password: scramVerifier(BY_HAND_PASSWORD, randomBytes(16)) }),
+            );
             await t.stack.up();
             const password = (await outputValues(t.stack)).password as string;
-            const expected = await observed(byHand, BY_HAND_PASSWORD);
+            const expected = await observed(byHand, names, BY_HAND_PASSWORD);
             expect(expected.privileges.length).toBeGreaterThan(0);
-            expect(await observed(deployed, password)).toEqual(expected);
+            expect(await observed(deployed, names, password)).toEqual(expected);
             await t.stack.destroy();
         } finally {
             t.dispose();

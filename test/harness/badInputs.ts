@@ -146,9 +146,14 @@ export const BAD_INPUTS: BadInput[] = [
     { what: "IP prefix out of range", args: { ipRanges: ["10.0.0.0/33"] }, says: ['ipRanges[0] "10.0.0.0/33"', "not a CIDR range"] },
     { what: "empty IP range list", args: { ipRanges: [] }, says: ["ipRanges []", "omit it to use Whaly's published ranges"] },
     {
-        what: "admin sslMode the provider refuses",
-        args: { admin: { host: "db.internal", username: "postgres", sslMode: "prefer" } },
-        says: ['admin.sslMode "prefer"', "is not one of disable, require"],
+        what: "admin sslMode libpq does not know",
+        args: { admin: { host: "db.internal", username: "postgres", sslMode: "on" } },
+        says: ['admin.sslMode "on"', "is not one of disable, allow, prefer, require, verify-ca, verify-full"],
+    },
+    {
+        what: "admin sslRootCert that cannot be read",
+        args: { admin: { host: "db.internal", username: "postgres", sslMode: "verify-full", sslRootCert: "/nonexistent/ca.pem" } },
+        says: ['admin.sslRootCert "/nonexistent/ca.pem"', "cannot be read (ENOENT)", "the server's CA bundle"],
     },
     {
         what: "admin and a provider together",

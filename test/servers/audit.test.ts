@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { main } from "../../cli";
 import { AuditReport } from "../../components/audit";
 import { scramVerifier } from "../../components/scram";
-import { renderAccessSql } from "../../components/sql";
+import { renderAccessStatements } from "../../components/sql";
+import { applyStatements } from "../harness/applySql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
 
@@ -22,11 +23,11 @@ async function audit(...argv: string[]): Promise<{ code: number; out: string; er
 }
 
 async function grantRead(server: PostgresServer): Promise<void> {
-    const sql = renderAccessSql(
+    const sql = renderAccessStatements(
         { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl"] },
         { password: scramVerifier("bi-password-0123456789", randomBytes(16)) },
     );
-    await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+    await applyStatements(server, DATABASE, sql);
 }
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {

@@ -1,13 +1,14 @@
 /**
  * The plan's privilege model on every supported major, without Pulumi: the SQL the component
- * renders (renderAccessSql, what each planned resource runs), applied by the admin in one transaction, then checked by logging in
+ * renders (renderAccessStatements, what each planned resource runs), applied by the admin in one transaction, then checked by logging in
  * as the BI role and by reading the catalog. The end-to-end suite (test/e2e) checks the same
  * through the real CLI and provider.
  */
 import { randomBytes } from "node:crypto";
 import { scramVerifier } from "../../components/scram";
 import { privilegesOf, roleAttributes, traces } from "../harness/catalog";
-import { renderAccessSql } from "../../components/sql";
+import { renderAccessStatements } from "../../components/sql";
+import { applyStatements } from "../harness/applySql";
 import { dropRoleSql } from "../harness/dropRole";
 import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { as } from "../harness/sessions";
@@ -33,11 +34,11 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the planned grants", (major) => {
     beforeAll(async () => {
         server = await startPostgres(major);
         await seedWarehouse(server);
-        const sql = renderAccessSql(
+        const sql = renderAccessStatements(
             { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl", "dbt"] },
             { password: VERIFIER },
         );
-        await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+        await applyStatements(server, DATABASE, sql);
     });
     afterAll(() => server?.stop());
 
@@ -110,11 +111,11 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the compact mode's database-wide 
         server = await startPostgres(major);
         await seedWarehouse(server);
         await server.query("GRANT USAGE, CREATE ON SCHEMA secret TO etl", { database: DATABASE });
-        const sql = renderAccessSql(
+        const sql = renderAccessStatements(
             { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl", "dbt"], defaultPrivilegesScope: "database" },
             { password: VERIFIER },
         );
-        await server.query(["BEGIN", ...sql, "COMMIT"].join(";\n"), { database: DATABASE });
+        await applyStatements(server, DATABASE, sql);
     });
     afterAll(() => server?.stop());
 

@@ -425,7 +425,7 @@ describe("the compact mode (defaultPrivilegesScope: database)", () => {
 });
 
 describe("the accessSql output", () => {
-    it("is renderAccessSql of the same args, one statement a line, the password elided", async () => {
+    it("is renderAccessSql of the same args, a psql script, the password elided", async () => {
         const args = {
             database: "db",
             schemas: ["sales"],
@@ -437,11 +437,7 @@ describe("the accessSql output", () => {
             component = new WhalyPostgresAccess("sql", args, { transformations });
         });
         const sql = await valueOf(component!.accessSql);
-        expect(sql).toBe(
-            renderAccessSql(args)
-                .map((statement) => `${statement};\n`)
-                .join(""),
-        );
+        expect(sql).toBe(renderAccessSql(args));
         expect(sql).toContain("PASSWORD '<password elided>'");
         expect(sql).not.toContain("generated-Secret");
         expect(sql).not.toContain("admin-pw");

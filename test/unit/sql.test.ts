@@ -1,4 +1,5 @@
-import { renderAccessSql, WhalyPostgresArgsError } from "../../index";
+import { renderAccessSql, renderAccessStatements, WhalyPostgresArgsError } from "../../index";
+import { psqlConnect } from "../../components/sql";
 
 const ROLE = `CREATE ROLE "whaly_bi" WITH ENCRYPTED PASSWORD '<password elided>' VALID UNTIL 'infinity' CONNECTION LIMIT 10 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION`;
 const TIMEOUTS = [
@@ -7,44 +8,60 @@ const TIMEOUTS = [
 ];
 
 describe("renderAccessSql", () => {
-    it("renders the guide's case as the provider runs it, identifiers in double quotes, the password elided", () => {
-        expect(renderAccessSql({ database: "analytics", admin: { host: "db", username: "postgres" } })).toEqual([
-            ROLE,
-            ...TIMEOUTS,
-            `GRANT CONNECT ON DATABASE "analytics" TO "whaly_bi"`,
-            `GRANT USAGE ON SCHEMA "public" TO "whaly_bi"`,
-            `GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "whaly_bi"`,
-            `GRANT SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "whaly_bi"`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "whaly_bi"`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON SEQUENCES TO "whaly_bi"`,
-        ]);
+    it("renders the guide's case as a psql script: cluster-wide statements, \\connect, then the rest, identifiers in double quotes, the password elided", () => {
+        expect(renderAccessSql({ database: "analytics", admin: { host: "db", username: "postgres" } })).toBe(
+            [
+                "\\set ON_ERROR_STOP on",
+                `${ROLE};`,
+                ...TIMEOUTS.map((s) => `${s};`),
+                `GRANT CONNECT ON DATABASE "analytics" TO "whaly_bi";`,
+                `\\connect "analytics"`,
+                `GRANT USAGE ON SCHEMA "public" TO "whaly_bi";`,
+                `GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "whaly_bi";`,
+                `GRANT SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "whaly_bi";`,
+                `ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "whaly_bi";`,
+                `ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON SEQUENCES TO "whaly_bi";`,
+                "",
+            ].join("\n"),
+        );
     });
 
     it("quotes every name, so names that need quoting stay literal, and escapes quotes in a given password", () => {
-        const sql = renderAccessSql(
+        const { cluster, inDatabase } = renderAccessStatements(
             { database: "My DB", schemas: ["Sales Data"], tableCreators: ["ETL-Bot"], roleName: "Whaly BI", password: "it's" },
             { password: "it's" },
         );
-        expect(sql[0]).toContain(`CREATE ROLE "Whaly BI" WITH ENCRYPTED PASSWORD 'it''s'`);
-        expect(sql).toContain(`GRANT CONNECT ON DATABASE "My DB" TO "Whaly BI"`);
-        expect(sql).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE "ETL-Bot" IN SCHEMA "Sales Data" GRANT SELECT ON SEQUENCES TO "Whaly BI"`);
+        expect(cluster[0]).toContain(`CREATE ROLE "Whaly BI" WITH ENCRYPTED PASSWORD 'it''s'`);
+        expect(cluster).toContain(`GRANT CONNECT ON DATABASE "My DB" TO "Whaly BI"`);
+        expect(inDatabase).toContain(
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "ETL-Bot" IN SCHEMA "Sales Data" GRANT SELECT ON SEQUENCES TO "Whaly BI"`,
+        );
+    });
+
+    it("connects as psql reads names: in double quotes, or as a connection string where psql would take the name for one", () => {
+        expect(psqlConnect("My DB")).toBe('\\connect "My DB"');
+        expect(psqlConnect("a=b")).toBe("\\connect -reuse-previous=on 'dbname=''a=b'''");
+        expect(psqlConnect("it's=x\\y")).toBe("\\connect -reuse-previous=on 'dbname=''it\\\\''s=x\\\\\\\\y'''");
     });
 
     it("renders the compact mode's database-wide default privileges", () => {
-        const sql = renderAccessSql({ database: "a", schemas: ["s"], tableCreators: ["etl"], defaultPrivilegesScope: "database" });
-        expect(sql.filter((s) => s.startsWith("ALTER DEFAULT"))).toEqual([
+        const { inDatabase } = renderAccessStatements({
+            database: "a",
+            schemas: ["s"],
+            tableCreators: ["etl"],
+            defaultPrivilegesScope: "database",
+        });
+        expect(inDatabase.filter((s) => s.startsWith("ALTER DEFAULT"))).toEqual([
             `ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON TABLES TO "whaly_bi"`,
             `ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON SEQUENCES TO "whaly_bi"`,
         ]);
     });
 
-    it("renders the all-data mode: the membership and CONNECT, nothing per schema", () => {
-        expect(renderAccessSql({ database: "a", readAllData: true, statementTimeoutMs: 0 })).toEqual([
-            ROLE,
-            `GRANT "pg_read_all_data" TO "whaly_bi"`,
-            TIMEOUTS[1],
-            `GRANT CONNECT ON DATABASE "a" TO "whaly_bi"`,
-        ]);
+    it("renders the all-data mode: the membership and CONNECT, nothing inside the database", () => {
+        expect(renderAccessStatements({ database: "a", readAllData: true, statementTimeoutMs: 0 })).toEqual({
+            cluster: [ROLE, `GRANT "pg_read_all_data" TO "whaly_bi"`, TIMEOUTS[1], `GRANT CONNECT ON DATABASE "a" TO "whaly_bi"`],
+            inDatabase: [],
+        });
     });
 
     it("refuses bad args as the component does", () => {

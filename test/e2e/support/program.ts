@@ -30,11 +30,13 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
 export type ConnectionSource = "admin" | "provider" | "stack config";
 export const CONNECTION_SOURCES: ConnectionSource[] = ["admin", "provider", "stack config"];
 
-/** The role the component connects as: by default the server's superuser. */
+/** How the component connects: by default as the server's superuser, without TLS (the test servers speak none unless asked). */
 export interface Credentials {
     user: string;
     password: string;
     superuser?: boolean;
+    sslMode?: string;
+    sslRootCert?: string;
 }
 
 /**
@@ -46,14 +48,19 @@ export function programFrom(
     source: ConnectionSource,
     server: PostgresServer,
     args: Partial<WhalyPostgresAccessArgs>,
-    credentials: Credentials = { user: server.adminUser, password: server.adminPassword },
+    credentials: Partial<Credentials> = {},
 ): { program: PulumiFn; config: ConfigMap } {
-    const { user, password, superuser } = credentials;
+    const { user, password, superuser, sslMode, sslRootCert } = {
+        user: server.adminUser,
+        password: server.adminPassword,
+        sslMode: "disable",
+        ...credentials,
+    };
     if (source === "admin")
         return {
             program: accessProgram(server, {
                 ...args,
-                admin: { host: server.host, port: server.port, username: user, password, sslMode: "disable", superuser },
+                admin: { host: server.host, port: server.port, username: user, password, sslMode, sslRootCert, superuser },
             }),
             config: {},
         };
@@ -63,7 +70,8 @@ export function programFrom(
         username: user,
         password,
         database: DATABASE,
-        sslmode: "disable",
+        sslmode: sslMode,
+        sslrootcert: sslRootCert,
         superuser,
     };
     if (source === "provider")
