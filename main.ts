@@ -18,6 +18,8 @@ const args: WhalyPostgresAccessArgs = {
     password: config.getSecret("password"),
     passwordLength: config.getNumber("passwordLength"),
     passwordVersion: config.getNumber("passwordVersion"),
+    rotation: config.get("rotation"),
+    loginUsers: config.getObject<string[]>("loginUsers"),
     host: config.get("host"),
     port: config.getNumber("port"),
     sslMode: config.get("sslMode"),
@@ -35,6 +37,7 @@ const args: WhalyPostgresAccessArgs = {
                   username: config.get("adminUser") ?? "postgres",
                   password: adminPassword,
                   sslMode: config.get("adminSslMode"),
+                  sslRootCert: config.get("adminSslRootCert"),
                   superuser: config.getBoolean("adminSuperuser"),
               },
 };

@@ -87,6 +87,17 @@ export interface WhalyPostgresAccessArgs {
     passwordLength?: number;
     /** Bump to rotate the generated password: the role is altered in place, not replaced. Default `1`. */
     passwordVersion?: number;
+    /**
+     * How the password rotates. `"single"` (default, as Whaly's guide): the role logs in, and a new
+     * `passwordVersion` changes its password at once, so Whaly cannot log in until its form gets
+     * the new one. `"alternating"`: the role becomes a NOLOGIN group holding every grant, and two
+     * LOGIN users (`loginUsers`) are its members; each bump gives the user Whaly does not use a new
+     * password and makes it current, while the previous credentials keep working until the bump
+     * after. A plain string. See README, "Rotating the password".
+     */
+    rotation?: string;
+    /** With `rotation: "alternating"`, the two users' names. Default `[<roleName>_a, <roleName>_b]`. Plain strings: they name children. */
+    loginUsers?: string[];
     /** Host Whaly connects to: the primary or a read replica. Default `admin.host`; required without `admin`. */
     host?: pulumi.Input<string>;
     /** Port Whaly connects to. Default `admin.port` when `host` is left to default to `admin.host` and that port is a plain number, else `5432`. */
@@ -111,6 +122,7 @@ export const DEFAULTS = {
     roleName: "whaly_bi",
     passwordLength: 32,
     passwordVersion: 1,
+    rotation: "single",
     port: 5432,
     sslMode: "require",
     connectionLimit: 10,
@@ -131,6 +143,8 @@ const ARGS: Record<keyof WhalyPostgresAccessArgs, true> = {
     password: true,
     passwordLength: true,
     passwordVersion: true,
+    rotation: true,
+    loginUsers: true,
     host: true,
     port: true,
     sslMode: true,

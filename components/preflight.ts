@@ -15,6 +15,10 @@ export interface RoleFacts {
     adminHoldsAdminOption: boolean;
     /** The admin is already a direct member with SET, so the provider needs to grant it nothing. */
     adminIsMember: boolean;
+    /** The role may log in. */
+    canLogin: boolean;
+    /** Roles it is a direct member of. */
+    memberOf: string[];
 }
 
 /** What the check read from the server, connected as the admin or the provider. */
@@ -81,10 +85,10 @@ export function preflightProblems(input: PreflightInput): ArgProblem[] {
     return problems;
 }
 
-/** The BI role's name is taken by a role this stack does not manage. */
-export function roleTakenProblem(roleName: string): ArgProblem {
+/** A name of the plan's roles (`roleName`, or one of `loginUsers`) is taken by a role this stack does not manage. */
+export function roleTakenProblem(roleName: string, field = "roleName"): ArgProblem {
     return {
-        field: "roleName",
+        field,
         value: roleName,
         message: `already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE ${quote(roleName)})`,
     };
@@ -133,6 +137,31 @@ function nonSuperuserAdminProblems(input: PreflightInput, server: ServerFacts): 
             });
     }
     return problems;
+}
+
+/**
+ * What a switch of rotation mode on a live deployment stops, for a warning at preview and up:
+ * to alternating, the role that Whaly logs in as becomes a NOLOGIN group; to single, the two users
+ * (members of the role) are dropped. Sessions already open go on; new logins with them fail.
+ */
+export function rotationSwitchWarnings(
+    roleName: string,
+    rotation: "single" | "alternating",
+    loginUsers: string[],
+    server: ServerFacts,
+): string[] {
+    if (rotation === "alternating" && server.roles[roleName]?.canLogin)
+        return [
+            `rotation "alternating": role ${roleName} logs in today and becomes a NOLOGIN group at this up: new logins as ${roleName} stop working ` +
+                `(open sessions go on). Put the user and password outputs (user ${loginUsers[0]}) into Whaly's form`,
+        ];
+    const members = loginUsers.filter((user) => server.roles[user]?.memberOf.includes(roleName));
+    if (rotation === "single" && members.length > 0)
+        return [
+            `rotation "single": ${members.join(" and ")}, member${members.length === 1 ? "" : "s"} of ${roleName}, ` +
+                `${members.length === 1 ? "is" : "are"} dropped at this up and their logins stop working. Put the user and password outputs (user ${roleName}) into Whaly's form`,
+        ];
+    return [];
 }
 
 /** A role that may create tables in a listed schema, or owns some there, and is not a table creator. */

@@ -9,7 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAdminArgs } from "./args";
 import { isKnown, stillToCreate } from "./dependencies";
 import { ConnectionError } from "./libpq";
-import { discoveredCreators, preflightProblems, ServerFacts, uncoveredCreatorMessage, uncoveredCreators } from "./preflight";
+import {
+    discoveredCreators,
+    preflightProblems,
+    rotationSwitchWarnings,
+    ServerFacts,
+    uncoveredCreatorMessage,
+    uncoveredCreators,
+} from "./preflight";
 import { readServerFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
 import { ArgProblem, formatProblems, resolvedArgProblems, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
@@ -76,7 +83,7 @@ export async function checkServer(
     // What only the server knows.
     let facts: { existingSchemas: string[]; server: ServerFacts };
     try {
-        const roles = [...v.tableCreators, v.roleName, ...(v.readAllData ? ["pg_read_all_data"] : [])];
+        const roles = [...v.tableCreators, v.roleName, ...v.loginUsers, ...(v.readAllData ? ["pg_read_all_data"] : [])];
         facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName);
     } catch (e) {
         const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
@@ -94,6 +101,7 @@ export async function checkServer(
     const problems = preflightProblems({ ...effective, ...facts });
     if (problems.length > 0) return fail(component, where, database, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
+    for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
     return { go: true, database, tableCreators, server: facts.server, where };
 }
 

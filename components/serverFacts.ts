@@ -42,10 +42,11 @@ const CREATORS = `
    WHERE NOT r.rolsuper AND r.rolname <> $2 AND r.rolname NOT LIKE 'pg\\_%'
    ORDER BY 1, 2`;
 
-/** Per role: superuser, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
+/** Per role: superuser, login, direct memberships, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
 function rolesQuery(hasSetOption: boolean): string {
     return `
-  SELECT r.rolname AS name, r.rolsuper AS superuser,
+  SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolcanlogin AS can_login,
+         ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid) AS member_of,
          EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = a.oid AND m.admin_option) AS admin_option,
          EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = a.oid ${hasSetOption ? "AND m.set_option" : ""}) AS member
     FROM pg_roles r, pg_roles a
@@ -91,7 +92,13 @@ export async function readServerFacts(
         ];
         const roles: Record<string, RoleFacts> = {};
         for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
-            roles[row.name] = { superuser: row.superuser, adminHoldsAdminOption: row.admin_option, adminIsMember: row.member };
+            roles[row.name] = {
+                superuser: row.superuser,
+                adminHoldsAdminOption: row.admin_option,
+                adminIsMember: row.member,
+                canLogin: row.can_login,
+                memberOf: row.member_of,
+            };
         return {
             existingSchemas,
             server: {

@@ -5,6 +5,7 @@
  * that `psql -v ON_ERROR_STOP=1 -f access.sql` runs from any database. Pure.
  */
 import { WhalyPostgresAccessArgs } from "./args";
+import { planLogins } from "./logins";
 import { AccessPlan, planAccess } from "./plan";
 import { ResolvedArgs, validateArgs, WhalyPostgresArgsError } from "./validate";
 
@@ -25,8 +26,8 @@ export interface AccessStatements {
 
 /**
  * Renders `args` (checked as the component checks them) as a psql script: the cluster-wide
- * statements, `\connect` to the database, then the statements inside it. `password` is what the
- * role's PASSWORD clause holds (the component gives the SCRAM verifier); by default it is elided.
+ * statements, `\connect` to the database, then the statements inside it. `password` is what each
+ * PASSWORD clause holds (the component gives SCRAM verifiers); by default it is elided.
  */
 export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): string {
     const v = resolvedForSql(args);
@@ -56,15 +57,25 @@ function resolvedForSql(args: WhalyPostgresAccessArgs): ResolvedArgs {
 /** The statements for resolved args and their plan, in the order the provider runs them. */
 export function accessStatements(v: ResolvedArgs, plan: AccessPlan, password: string = ELIDED_PASSWORD): AccessStatements {
     const role = quoteIdentifier(v.roleName);
-    const cluster = [
-        `CREATE ROLE ${role} WITH ENCRYPTED PASSWORD ${quoteLiteral(password)} VALID UNTIL 'infinity' CONNECTION LIMIT ${v.connectionLimit} ` +
-            "NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION",
-    ];
-    for (const member of plan.memberOf) cluster.push(`GRANT ${quoteIdentifier(member)} TO ${role}`);
-    // The provider sets a timeout only when it is not 0 (the role's default).
-    if (v.statementTimeoutMs !== 0) cluster.push(`ALTER ROLE ${role} SET statement_timeout TO ${v.statementTimeoutMs}`);
-    if (v.idleInTransactionSessionTimeoutMs !== 0)
-        cluster.push(`ALTER ROLE ${role} SET idle_in_transaction_session_timeout TO ${v.idleInTransactionSessionTimeoutMs}`);
+    const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
+    const cluster: string[] = [];
+    /** What the provider runs for a role: CREATE ROLE, its memberships, its settings (a timeout only when it is not 0, the default). */
+    const createRole = (name: string, login: boolean, memberOf: string[], guarded: boolean) => {
+        const quoted = quoteIdentifier(name);
+        const secret = login ? `ENCRYPTED PASSWORD ${quoteLiteral(password)} ` : "";
+        cluster.push(
+            `CREATE ROLE ${quoted} WITH ${secret}VALID UNTIL 'infinity' CONNECTION LIMIT ${guarded ? v.connectionLimit : -1} ` +
+                `NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT ${login ? "LOGIN" : "NOLOGIN"} NOBYPASSRLS NOREPLICATION`,
+        );
+        for (const member of memberOf) cluster.push(`GRANT ${quoteIdentifier(member)} TO ${quoted}`);
+        if (!guarded) return;
+        if (v.statementTimeoutMs !== 0) cluster.push(`ALTER ROLE ${quoted} SET statement_timeout TO ${v.statementTimeoutMs}`);
+        if (v.idleInTransactionSessionTimeoutMs !== 0)
+            cluster.push(`ALTER ROLE ${quoted} SET idle_in_transaction_session_timeout TO ${v.idleInTransactionSessionTimeoutMs}`);
+    };
+    createRole(v.roleName, logins.granteeLogsIn, plan.memberOf, logins.granteeLogsIn);
+    if (!logins.granteeLogsIn)
+        for (const login of logins.logins) createRole(login.name, login.passwordVersion !== undefined, [v.roleName], true);
     const inDatabase: string[] = [];
     for (const g of plan.grants) {
         const privileges = g.privileges.join(",");

@@ -3,6 +3,7 @@ import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_ARG_NAMES, ARG_NAMES, DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
 import { WHALY_IP_RANGES } from "./network";
+import { defaultLoginUsers, Rotation } from "./logins";
 import { DefaultPrivilegesScope } from "./plan";
 
 /**
@@ -22,6 +23,9 @@ export interface ValidatedArgs {
     password: pulumi.Input<string> | undefined;
     passwordLength: number;
     passwordVersion: number;
+    rotation: Rotation;
+    /** The two users of the alternating rotation (their default names in single mode, where they are not used). */
+    loginUsers: [string, string];
     host: pulumi.Input<string>;
     port: number;
     sslMode: string;
@@ -111,6 +115,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     checkInteger(problem, "passwordLength", passwordLength, 16, 128, "use a length from 16 to 128, or omit it for 32");
     const passwordVersion = args.passwordVersion ?? DEFAULTS.passwordVersion;
     checkInteger(problem, "passwordVersion", passwordVersion, 1, MAX_INT32, "use a whole number from 1 up, and increase it to rotate");
+    const { rotation, loginUsers } = checkRotation(problem, args, roleName, tableCreators);
 
     const host = args.host ?? admin?.host;
     if (host === undefined)
@@ -162,6 +167,8 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         password: args.password,
         passwordLength,
         passwordVersion,
+        rotation,
+        loginUsers,
         host: host as pulumi.Input<string>,
         port,
         sslMode,
@@ -286,6 +293,45 @@ function checkListedSchemas(
         });
     }
     return { schemas, tableCreators: tableCreators ?? [] };
+}
+
+/** The rotation mode, and in the alternating one its two users: names of their own, apart from the group and the creators. */
+function checkRotation(
+    problem: Report,
+    args: WhalyPostgresAccessArgs,
+    roleName: string,
+    tableCreators: string[],
+): { rotation: Rotation; loginUsers: [string, string] } {
+    const rotation = (args.rotation ?? DEFAULTS.rotation) as Rotation;
+    checkOneOf(problem, "rotation", rotation, ["single", "alternating"]);
+    const defaults = defaultLoginUsers(roleName);
+    if (rotation !== "alternating") {
+        if (args.loginUsers !== undefined)
+            problem("loginUsers", args.loginUsers, 'only serves rotation "alternating": set rotation: "alternating", or drop loginUsers');
+        return { rotation, loginUsers: defaults };
+    }
+    if (args.password !== undefined)
+        problem("password", "[secret]", 'conflicts with rotation "alternating", which generates both users\' passwords: drop password');
+    const users = args.loginUsers ?? defaults;
+    const field = args.loginUsers === undefined ? "roleName" : "loginUsers";
+    if (!Array.isArray(users) || users.length !== 2) {
+        problem("loginUsers", users, 'must list exactly two user names, e.g. ["whaly_a", "whaly_b"]');
+        return { rotation, loginUsers: defaults };
+    }
+    if (args.loginUsers !== undefined) checkNameList(problem, "loginUsers", users, "role", "list two user names");
+    users.forEach((user, i) => {
+        const at = args.loginUsers === undefined ? field : `loginUsers[${i}]`;
+        if (args.loginUsers === undefined && Buffer.byteLength(user, "utf8") > MAX_IDENTIFIER_BYTES)
+            problem(
+                at,
+                roleName,
+                `is too long for the users' default names (${user} is over ${MAX_IDENTIFIER_BYTES} bytes): shorten it, or give loginUsers`,
+            );
+        if (user === roleName) problem(at, user, "is the group role's name (roleName): give the users names of their own");
+        if (tableCreators.includes(user))
+            problem(at, user, "is a table creator: the users must only read, so give them names of their own");
+    });
+    return { rotation, loginUsers: [users[0], users[1]] };
 }
 
 /** discoverTableCreators and strictTableCreators read the catalog, and exclude what would make them meaningless. */

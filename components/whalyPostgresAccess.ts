@@ -5,6 +5,7 @@ import { WhalyPostgresAccessArgs } from "./args";
 import { connectionString } from "./connection";
 import { dependenciesOf, isKnown } from "./dependencies";
 import { renderPgHbaLines } from "./network";
+import { LoginPlan, planLogins, PlannedLogin } from "./logins";
 import { AccessPlan, planAccess } from "./plan";
 import { roleTakenProblem } from "./preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
@@ -28,10 +29,17 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly port: pulumi.Output<number>;
     /** Database Whaly reads. */
     readonly database: pulumi.Output<string>;
-    /** Name of the LOGIN role Whaly uses. */
+    /** Name of the role Whaly logs in as: the role itself, or with rotation "alternating" the current user. */
     readonly user: pulumi.Output<string>;
-    /** Password of the role (secret). */
+    /** Password of `user` (secret). */
     readonly password: pulumi.Output<string>;
+    /**
+     * With rotation "alternating": the user of the previous passwordVersion, whose credentials keep
+     * working until the next bump (`previousUserRetiresAtVersion`). Empty when there is none.
+     */
+    readonly previousUser: pulumi.Output<string>;
+    /** The passwordVersion at which `previousUser`'s password is replaced, and its credentials stop working; 0 when there is no previous user. */
+    readonly previousUserRetiresAtVersion: pulumi.Output<number>;
     /** `postgresql://` URI with every field and the `sslmode` (secret). */
     readonly connectionString: pulumi.Output<string>;
     /** CIDR ranges Whaly connects from, for a firewall, security group or pg_hba.conf. */
@@ -62,6 +70,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         // The name travels with the password (one Output): it is no secret, so say so.
         this.user = pulumi.unsecret(access.apply((d) => d?.user as string));
         this.password = pulumi.secret(access.apply((d) => d?.password as string));
+        this.previousUser = pulumi.unsecret(access.apply((d) => d?.previousUser ?? ""));
+        this.previousUserRetiresAtVersion = this.previousUser.apply((previous) => (previous ? v.passwordVersion + 1 : 0));
         this.connectionString = pulumi.secret(
             pulumi
                 .all([this.host, this.database, access])
@@ -81,6 +91,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             database: this.database,
             user: this.user,
             password: this.password,
+            previousUser: this.previousUser,
+            previousUserRetiresAtVersion: this.previousUserRetiresAtVersion,
             connectionString: this.connectionString,
             ipRanges: this.ipRanges,
             pgHbaLines: this.pgHbaLines,
@@ -102,22 +114,20 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const previous = await turn.after;
         if (!verdict.go) return turn.settle(previous);
         const effective = effectiveArgs(v, verdict);
-        const { password, salt } = this.declareSecrets(name, effective);
-        // At preview, the salt has a value only when it is in the stack's state, with the role it salts.
-        if (verdict.server?.roles[v.roleName] && pulumi.runtime.isDryRun() && !(await isKnown(salt.base64))) {
-            pulumi.log.error(
-                `Preflight of WhalyPostgresAccess on ${verdict.where} failed; nothing was changed:\n${formatProblems([roleTakenProblem(v.roleName)])}`,
-                this,
-            );
-            return turn.settle(previous);
-        }
-        const provider = v.admin && this.declareAdminProvider(name, v, verdict.database);
+        const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(effective.schemas, effective.tableCreators, effective.defaultPrivilegesScope, effective.readAllData);
+        const provider = v.admin && this.declareAdminProvider(name, v, verdict.database);
         // Explicit, so that a destroy removes the grants before what they depend on.
-        const after = [...(await dependenciesOf(dependsOn)), ...previous];
-        const access = this.declareAccess(name, effective, plan, password, salt, { parent: this, provider, dependsOn: after });
-        turn.settle(access);
-        return pulumi.all([access[0].name, password]).apply(([user, pw]) => ({ user, password: pw }));
+        const pgOpts = { parent: this, provider, dependsOn: [...(await dependenciesOf(dependsOn)), ...previous] };
+        const passwords = this.declarePasswords(name, effective, logins);
+        const roles = this.declareRoles(name, effective, logins, plan, passwords, pgOpts);
+        if (!(await this.rolesAreOurs(roles, v.roleName, verdict))) return turn.settle(previous);
+        const grants = this.declareGrants(name, effective, plan, roles.get(logins.grantee)!, pgOpts);
+        turn.settle([...roles.values(), ...grants]);
+        const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : "");
+        return pulumi
+            .all([nameOf(logins.current), passwords.get(logins.current.name)!.password, nameOf(logins.previous)])
+            .apply(([user, password, previousUser]) => ({ user, password, previousUser }));
     }
 
     /** The provider built from `admin`, connected to the component's database (role drops run there). */
@@ -139,52 +149,103 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         );
     }
 
-    /** The password (generated unless given) and the salt of its SCRAM verifier: stack state only, nothing on the server. */
-    private declareSecrets(name: string, v: ResolvedArgs): { password: pulumi.Output<string>; salt: random.RandomBytes } {
-        // A new version replaces only the password; the role is altered in place.
-        const keepers = { version: String(v.passwordVersion) };
-        const password = pulumi.secret(
-            v.password ??
-                new random.RandomPassword(`${name}/password`, { length: v.passwordLength, special: false, keepers }, { parent: this })
-                    .result,
-        );
-        const salt = new random.RandomBytes(`${name}/salt`, { length: SCRAM_SALT_BYTES }, { parent: this });
-        return { password, salt };
+    /**
+     * Per login with a password, the password (generated for its version unless given) and the salt
+     * of its SCRAM verifier: stack state only, nothing on the server.
+     */
+    private declarePasswords(name: string, v: ResolvedArgs, logins: LoginPlan): Map<string, LoginSecret> {
+        const secrets = new Map<string, LoginSecret>();
+        for (const login of logins.logins) {
+            if (login.passwordVersion === undefined) continue;
+            // A new version replaces only the password; the role is altered in place.
+            const keepers = { version: String(login.passwordVersion) };
+            const generated = () =>
+                new random.RandomPassword(
+                    `${name}/password${login.secretSuffix}`,
+                    { length: v.passwordLength, special: false, keepers },
+                    { parent: this },
+                ).result;
+            const password = pulumi.secret(v.password ?? generated());
+            const salt = new random.RandomBytes(`${name}/salt${login.secretSuffix}`, { length: SCRAM_SALT_BYTES }, { parent: this });
+            // The SCRAM verifier, never the password: see scram.ts.
+            const verifier = pulumi.secret(
+                pulumi.all([password, salt.base64]).apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
+            );
+            secrets.set(login.name, { password, verifier });
+        }
+        return secrets;
     }
 
-    /** The role and its grants (plan.ts); returns the role, then the grants. */
-    private declareAccess(
+    /**
+     * The roles, by name: the one holding the grants (single mode: the one that logs in; alternating:
+     * the NOLOGIN group), and the users that log in as its members, each with the role guards.
+     */
+    private declareRoles(
         name: string,
         v: ResolvedArgs,
+        logins: LoginPlan,
         plan: AccessPlan,
-        password: pulumi.Output<string>,
-        salt: random.RandomBytes,
+        secrets: Map<string, LoginSecret>,
         pgOpts: pulumi.CustomResourceOptions,
-    ): [postgresql.Role, ...pulumi.CustomResource[]] {
-        const role = new postgresql.Role(
+    ): Map<string, postgresql.Role> {
+        const readOnly = { superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false };
+        const guarded = (login: PlannedLogin) => ({
+            login: login.passwordVersion !== undefined,
+            password: secrets.get(login.name)?.verifier,
+            connectionLimit: v.connectionLimit,
+            statementTimeout: v.statementTimeoutMs,
+            idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
+        });
+        const grantee = new postgresql.Role(
             `${name}/role`,
             {
-                name: v.roleName,
-                login: true,
-                // The SCRAM verifier, never the password: see scram.ts.
-                password: pulumi.secret(
-                    pulumi
-                        .all([password, salt.base64])
-                        .apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
-                ),
-                connectionLimit: v.connectionLimit,
-                statementTimeout: v.statementTimeoutMs,
-                idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
+                name: logins.grantee,
+                ...(logins.granteeLogsIn ? guarded(logins.current) : { login: false }),
                 // On the role itself: a separate GrantRole would be seen as drift of the role's `roles`.
                 roles: plan.memberOf.length > 0 ? plan.memberOf : undefined,
-                superuser: false,
-                createDatabase: false,
-                createRole: false,
-                replication: false,
-                bypassRowLevelSecurity: false,
+                ...readOnly,
             },
             pgOpts,
         );
+        const roles = new Map([[logins.grantee, grantee]]);
+        if (logins.granteeLogsIn) return roles;
+        for (const login of logins.logins)
+            roles.set(
+                login.name,
+                new postgresql.Role(
+                    `${name}/${login.child}`,
+                    { name: login.name, ...guarded(login), roles: [grantee.name], inherit: true, ...readOnly },
+                    pgOpts,
+                ),
+            );
+        return roles;
+    }
+
+    /**
+     * At preview, a role of the plan that exists on the server must be in this stack's state: only
+     * then does the engine know its ID. Otherwise the plan would take over a role someone else made.
+     * (An `up` without preview cannot tell: the provider refuses to create a role that exists.)
+     */
+    private async rolesAreOurs(roles: Map<string, postgresql.Role>, roleName: string, verdict: Verdict): Promise<boolean> {
+        if (!pulumi.runtime.isDryRun()) return true;
+        const taken: string[] = [];
+        for (const [role, resource] of roles) if (verdict.server?.roles[role] && !(await isKnown(resource.id))) taken.push(role);
+        if (taken.length === 0) return true;
+        pulumi.log.error(
+            `Preflight of WhalyPostgresAccess on ${verdict.where} failed; nothing was changed:\n${formatProblems(taken.map((role) => roleTakenProblem(role, role === roleName ? "roleName" : "loginUsers")))}`,
+            this,
+        );
+        return false;
+    }
+
+    /** The grants of the plan (plan.ts), to the role that holds them. */
+    private declareGrants(
+        name: string,
+        v: ResolvedArgs,
+        plan: AccessPlan,
+        role: postgresql.Role,
+        pgOpts: pulumi.CustomResourceOptions,
+    ): pulumi.CustomResource[] {
         const children: pulumi.CustomResource[] = [];
         for (const grant of plan.grants) {
             const g = new postgresql.Grant(
@@ -218,7 +279,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             );
             children.push(d);
         }
-        return [role, ...children];
+        return children;
     }
 }
 
@@ -232,10 +293,17 @@ function renderSql(args: ResolvedArgs): string {
     return psqlScript(args.database, accessStatements(args, plan));
 }
 
-/** What the component declared: the role's name and its password. */
+/** What the component declared: the current login's name and password, and the previous login's name. */
 interface Declared {
     user: string;
     password: string;
+    previousUser: string;
+}
+
+/** A login's password and the SCRAM verifier the server gets instead. */
+interface LoginSecret {
+    password: pulumi.Output<string>;
+    verifier: pulumi.Output<string>;
 }
 
 /** A component's turn on its database: the previous component's PostgreSQL children, and how to hand its own on. */

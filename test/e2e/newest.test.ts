@@ -39,7 +39,9 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
     it("preview of the new stack already shows the SQL it amounts to, which up then reports the same", async () => {
         const preview = await t.stack.preview({ diff: true });
         // Known at preview (the engine shows the start of it), though the password is not yet.
-        expect(preview.stdout).toMatch(/accessSql\s+: "CREATE ROLE \\"whaly_bi\\" WITH ENCRYPTED PASSWORD '<password elided>'/);
+        expect(preview.stdout).toMatch(
+            /accessSql\s+: "\\\\set ON_ERROR_STOP on\\nCREATE ROLE \\"whaly_bi\\" WITH ENCRYPTED PASSWORD '<password elided>'/,
+        );
         expect(preview.stdout).toMatch(/connectionString: \[unknown\]/);
         await t.stack.up();
         const expected = renderAccessSql({

@@ -3,8 +3,8 @@
  * one gets the script through the real `psql -v ON_ERROR_STOP=1 -f`, started in database
  * `postgres` as a DBA would, and the other the component through the real CLI and provider; the
  * role's catalog privileges, attributes and behaviour must be equal. On every major in the default
- * mode, on the newest in the compact and all-data modes, and there again with a database, schemas
- * and a table creator whose names need quoting.
+ * mode, on the newest in the compact and all-data modes and the alternating rotation, and there
+ * again with a database, schemas and a table creator whose names need quoting.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -83,19 +83,19 @@ async function seedQuoted(server: PostgresServer): Promise<void> {
     );
 }
 
-/** Everything observable of the role on `server`, logging in with `password`. */
-async function observed(server: PostgresServer, names: Names, password: string) {
+/** Everything observable of the role (and its users) on `server`, logging in as `user` with `password`. */
+async function observed(server: PostgresServer, names: Names, user: string, password: string) {
+    const roles = user === "whaly_bi" ? ["whaly_bi"] : ["whaly_bi", "whaly_bi_a", "whaly_bi_b"];
     const common = {
         privileges: await privilegesOf(server, names.database, "whaly_bi"),
-        attributes: await roleAttributes(server, "whaly_bi"),
+        attributes: await Promise.all(roles.map((role) => roleAttributes(server, role))),
     };
     if (names === PLAIN) {
         await createLaterObjects(server, ["etl", "intruder"]);
         return {
             ...common,
-            privileges: await privilegesOf(server, DATABASE, "whaly_bi"),
-            access: await as(server, DATABASE, "whaly_bi", password, accessReport),
-            later: await as(server, DATABASE, "whaly_bi", password, (s) => laterObjectsReadable(s, ["etl", "intruder"])),
+            access: await as(server, DATABASE, user, password, accessReport),
+            later: await as(server, DATABASE, user, password, (s) => laterObjectsReadable(s, ["etl", "intruder"])),
         };
     }
     const later = `${quoteIdentifier(QUOTED.schemas[1])}."Later"`;
@@ -103,7 +103,7 @@ async function observed(server: PostgresServer, names: Names, password: string) 
     return {
         ...common,
         privileges: await privilegesOf(server, QUOTED.database, "whaly_bi"),
-        reads: await as(server, QUOTED.database, "whaly_bi", password, async (s) => ({
+        reads: await as(server, QUOTED.database, user, password, async (s) => ({
             orders: await s.canSelect(`${quoteIdentifier(QUOTED.schemas[1])}."Orders"`),
             later: await s.canSelect(later),
         })),
@@ -121,6 +121,7 @@ const cases: Case[] = [
     ...modes(PLAIN)
         .slice(1)
         .map(([label, args]): Case => [NEWEST_MAJOR, label, PLAIN, args]),
+    [NEWEST_MAJOR, "alternating rotation, version 2", PLAIN, { ...modes(PLAIN)[0][1], rotation: "alternating", passwordVersion: 2 }],
     ...modes(QUOTED).map(([label, args]): Case => [NEWEST_MAJOR, `${label}, names that need quoting`, QUOTED, args]),
 ];
 
@@ -139,10 +140,11 @@ describe.each(cases)("PostgreSQL %i, %s: the rendered SQL through psql and the c
                 renderAccessSql({ database: names.database, ...args }, { password: scramVerifier(BY_HAND_PASSWORD, randomBytes(16)) }),
             );
             await t.stack.up();
-            const password = (await outputValues(t.stack)).password as string;
-            const expected = await observed(byHand, names, BY_HAND_PASSWORD);
+            const out = await outputValues(t.stack);
+            // By hand, every PASSWORD clause got the same password: log in as the user the component made current.
+            const expected = await observed(byHand, names, out.user as string, BY_HAND_PASSWORD);
             expect(expected.privileges.length).toBeGreaterThan(0);
-            expect(await observed(deployed, names, password)).toEqual(expected);
+            expect(await observed(deployed, names, out.user as string, out.password as string)).toEqual(expected);
             await t.stack.destroy();
         } finally {
             t.dispose();

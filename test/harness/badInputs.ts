@@ -155,6 +155,27 @@ export const BAD_INPUTS: BadInput[] = [
         args: { admin: { host: "db.internal", username: "postgres", sslMode: "verify-full", sslRootCert: "/nonexistent/ca.pem" } },
         says: ['admin.sslRootCert "/nonexistent/ca.pem"', "cannot be read (ENOENT)", "the server's CA bundle"],
     },
+    { what: "unknown rotation", args: { rotation: "weekly" }, says: ['rotation "weekly"', "is not one of single, alternating"] },
+    {
+        what: "login users without the alternating rotation",
+        args: { loginUsers: ["a", "b"] },
+        says: ['loginUsers ["a","b"]', 'only serves rotation "alternating"'],
+    },
+    {
+        what: "one login user",
+        args: { rotation: "alternating", loginUsers: ["only_one"] },
+        says: ['loginUsers ["only_one"]', "must list exactly two user names"],
+    },
+    {
+        what: "a login user named as the group",
+        args: { rotation: "alternating", loginUsers: ["whaly_bi", "whaly_b"] },
+        says: ['loginUsers[0] "whaly_bi"', "is the group role's name"],
+    },
+    {
+        what: "a given password with the alternating rotation",
+        args: { rotation: "alternating", password: "a-given-password-1234" },
+        says: ['password "[secret]"', 'conflicts with rotation "alternating"'],
+    },
     {
         what: "admin and a provider together",
         args: {},

@@ -463,3 +463,64 @@ describe("the all-data mode", () => {
         expect(r["all/role"].inputs).toMatchObject({ name: "whaly_bi", roles: ["pg_read_all_data"] });
     });
 });
+
+describe("rotation alternating", () => {
+    async function alternating(passwordVersion: number) {
+        let component: WhalyPostgresAccess | undefined;
+        const name = `alt${passwordVersion}`;
+        const resources = await recordResources((transformations) => {
+            component = new WhalyPostgresAccess(
+                name,
+                { database: "db", rotation: "alternating", passwordVersion, admin: { host: "db.internal", username: "postgres" } },
+                { transformations },
+            );
+        });
+        // Child names without the component's own, which differs per version.
+        const r = Object.fromEntries(resources.map((x) => [x.name.replace(`${name}/`, "alt/"), x]));
+        return { r, resources, component: component! };
+    }
+
+    it("declares the NOLOGIN group holding the grants, and two users, members with the role guards; b without a password before the first rotation", async () => {
+        const { r, resources } = await alternating(1);
+        expect(r["alt/role"].inputs).toEqual({
+            name: "whaly_bi",
+            login: false,
+            superuser: false,
+            createDatabase: false,
+            createRole: false,
+            replication: false,
+            bypassRowLevelSecurity: false,
+        });
+        expect(r["alt/user-a"].inputs).toEqual({
+            name: "whaly_bi_a",
+            login: true,
+            password: secret(scramVerifier("generated-Secret-0123456789abcdef", Buffer.from(MOCK_SALT_BASE64, "base64"))),
+            connectionLimit: 10,
+            statementTimeout: 600000,
+            idleInTransactionSessionTimeout: 60000,
+            roles: ["whaly_bi"],
+            inherit: true,
+            superuser: false,
+            createDatabase: false,
+            createRole: false,
+            replication: false,
+            bypassRowLevelSecurity: false,
+        });
+        expect(r["alt/user-b"].inputs).toMatchObject({ name: "whaly_bi_b", login: false, roles: ["whaly_bi"] });
+        expect(r["alt/user-b"].inputs.password).toBeUndefined();
+        expect(r["alt/password-a"].inputs).toEqual({ length: 32, special: false, keepers: { version: "1" } });
+        expect(r["alt/password-b"]).toBeUndefined();
+        for (const grant of resources.filter((x) => x.type === GRANT || x.type === DEFAULTS)) expect(grant.inputs.role).toBe("whaly_bi");
+    });
+
+    it("at version 4, b is current with version 4's password, a keeps version 3's and is the previous user until version 5", async () => {
+        const { r, component } = await alternating(4);
+        expect(r["alt/password-a"].inputs.keepers).toEqual({ version: "3" });
+        expect(r["alt/password-b"].inputs.keepers).toEqual({ version: "4" });
+        expect(r["alt/user-b"].inputs).toMatchObject({ login: true });
+        expect(await valueOf(component.user)).toBe("whaly_bi_b");
+        expect(await valueOf(component.previousUser)).toBe("whaly_bi_a");
+        expect(await valueOf(component.previousUserRetiresAtVersion)).toBe(5);
+        expect(await pulumi.isSecret(component.password)).toBe(true);
+    });
+});

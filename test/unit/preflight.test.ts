@@ -1,9 +1,11 @@
-import { PreflightInput, preflightProblems, roleTakenProblem, ServerFacts } from "../../components/preflight";
+import { PreflightInput, preflightProblems, roleTakenProblem, rotationSwitchWarnings, ServerFacts } from "../../components/preflight";
 
-const role = (over: Partial<ServerFacts["roles"][string]> = {}) => ({
+const role = (over: Partial<ServerFacts["roles"][string]> = {}): ServerFacts["roles"][string] => ({
     superuser: false,
     adminHoldsAdminOption: false,
     adminIsMember: false,
+    canLogin: true,
+    memberOf: [],
     ...over,
 });
 
@@ -103,5 +105,29 @@ describe("preflight verdicts", () => {
         expect(problems.map((p) => `${p.field} ${p.value}`)).toEqual(["admin.username adm", "tableCreators[2] etl"]);
         expect(problems[0].message).toContain('ALTER ROLE "adm" CREATEROLE');
         expect(problems[1].message).toContain("is a superuser");
+    });
+
+    it("warn of what a switch of rotation mode stops, and only then", () => {
+        const single = server(180000, { roles: { whaly_bi: role() } });
+        const alternating = server(180000, {
+            roles: {
+                whaly_bi: role({ canLogin: false }),
+                whaly_bi_a: role({ memberOf: ["whaly_bi"] }),
+                whaly_bi_b: role({ memberOf: ["whaly_bi"] }),
+            },
+        });
+        const users = ["whaly_bi_a", "whaly_bi_b"];
+        expect(rotationSwitchWarnings("whaly_bi", "alternating", users, single)).toEqual([
+            expect.stringContaining(
+                "role whaly_bi logs in today and becomes a NOLOGIN group at this up: new logins as whaly_bi stop working",
+            ),
+        ]);
+        expect(rotationSwitchWarnings("whaly_bi", "single", users, alternating)).toEqual([
+            expect.stringContaining("whaly_bi_a and whaly_bi_b, members of whaly_bi, are dropped at this up and their logins stop working"),
+        ]);
+        expect(rotationSwitchWarnings("whaly_bi", "alternating", users, alternating)).toEqual([]);
+        expect(rotationSwitchWarnings("whaly_bi", "single", users, single)).toEqual([]);
+        // Roles of those names that are not members of the group are none of the component's business.
+        expect(rotationSwitchWarnings("whaly_bi", "single", users, server(180000, { roles: { whaly_bi_a: role() } }))).toEqual([]);
     });
 });

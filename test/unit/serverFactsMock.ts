@@ -17,7 +17,12 @@ export async function readServerFacts(
         server: {
             versionNum: 180000,
             admin: { name: "postgres", superuser: true, createRole: true },
-            roles: Object.fromEntries(roleNames.map((r) => [r, { superuser: false, adminHoldsAdminOption: true, adminIsMember: false }])),
+            roles: Object.fromEntries(
+                roleNames.map((r) => [
+                    r,
+                    { superuser: false, adminHoldsAdminOption: true, adminIsMember: false, canLogin: true, memberOf: [] },
+                ]),
+            ),
             ownersBySchema: {},
             creatorsBySchema: {},
         },

@@ -64,6 +64,32 @@ describe("renderAccessSql", () => {
         });
     });
 
+    it("renders the alternating rotation: the NOLOGIN group with the grants, two users as its members with the role guards", () => {
+        const { cluster, inDatabase } = renderAccessStatements({
+            database: "a",
+            tableCreators: ["etl"],
+            rotation: "alternating",
+            passwordVersion: 2,
+        });
+        const user = (name: string) => [
+            `CREATE ROLE "${name}" WITH ENCRYPTED PASSWORD '<password elided>' VALID UNTIL 'infinity' CONNECTION LIMIT 10 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION`,
+            `GRANT "whaly_bi" TO "${name}"`,
+            `ALTER ROLE "${name}" SET statement_timeout TO 600000`,
+            `ALTER ROLE "${name}" SET idle_in_transaction_session_timeout TO 60000`,
+        ];
+        expect(cluster).toEqual([
+            `CREATE ROLE "whaly_bi" WITH VALID UNTIL 'infinity' CONNECTION LIMIT -1 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOBYPASSRLS NOREPLICATION`,
+            ...user("whaly_bi_a"),
+            ...user("whaly_bi_b"),
+            `GRANT CONNECT ON DATABASE "a" TO "whaly_bi"`,
+        ]);
+        expect(inDatabase.every((s) => s.endsWith(' TO "whaly_bi"'))).toBe(true);
+        // Before the first rotation, b exists without a password and cannot log in.
+        expect(renderAccessStatements({ database: "a", tableCreators: ["etl"], rotation: "alternating" }).cluster).toContain(
+            `CREATE ROLE "whaly_bi_b" WITH VALID UNTIL 'infinity' CONNECTION LIMIT 10 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOBYPASSRLS NOREPLICATION`,
+        );
+    });
+
     it("refuses bad args as the component does", () => {
         expect(() => renderAccessSql({ database: "a", readAllData: true, schemas: ["s"] })).toThrow(WhalyPostgresArgsError);
     });

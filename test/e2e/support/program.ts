@@ -18,6 +18,8 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
             database: access.database,
             user: access.user,
             password: access.password,
+            previousUser: access.previousUser,
+            previousUserRetiresAtVersion: access.previousUserRetiresAtVersion,
             connectionString: access.connectionString,
             ipRanges: access.ipRanges,
             pgHbaLines: access.pgHbaLines,
