@@ -15,11 +15,16 @@ import { failureOf, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
 
-const CASES: Array<[PostgresMajor, ComposedOptions]> = [15, 18].flatMap((major) =>
-    (["provider", "admin"] as const).flatMap((mode) =>
-        [false, true].map((managedAdmin) => [major as PostgresMajor, { mode, managedAdmin }] as [PostgresMajor, ComposedOptions]),
+const CASES: Array<[PostgresMajor, ComposedOptions]> = [
+    ...[15, 18].flatMap((major) =>
+        (["provider", "admin"] as const).flatMap((mode) =>
+            [false, true].map((managedAdmin) => [major as PostgresMajor, { mode, managedAdmin }] as [PostgresMajor, ComposedOptions]),
+        ),
     ),
-);
+    // The alternating rotation composes the same way.
+    [15, { mode: "provider", managedAdmin: true, args: { rotation: "alternating" } }],
+    [18, { mode: "admin", args: { rotation: "alternating", passwordVersion: 2 } }],
+];
 
 describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major, options) => {
     let server: PostgresServer;
@@ -30,7 +35,7 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
 
     it("previews every child on an empty server, converges in one up, reads a later table, and destroys cleanly", async () => {
         const t = await newTestStack(
-            `composed-${major}-${options.mode}${options.managedAdmin ? "-managed" : ""}`,
+            `composed-${major}-${options.mode}${options.managedAdmin ? "-managed" : ""}${options.args ? "-alternating" : ""}`,
             composedProgram(server, options),
         );
         try {
@@ -46,10 +51,19 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
             expect(output).toContain("The server checks run at up, once");
             expect(output).not.toMatch(/error:/);
             const creators = options.managedAdmin ? ["etl", MANAGED_ADMIN] : ["etl"];
+            const alternating = options.args?.rotation === "alternating";
+            const logins = !alternating
+                ? ["whaly/password", "whaly/salt"]
+                : [
+                      "whaly/user-a",
+                      "whaly/user-b",
+                      "whaly/password-a",
+                      "whaly/salt-a",
+                      ...(options.args?.passwordVersion === 2 ? ["whaly/password-b", "whaly/salt-b"] : []),
+                  ];
             const expectedChildren = [
                 "whaly",
-                "whaly/password",
-                "whaly/salt",
+                ...logins,
                 "whaly/role",
                 "whaly/connect",
                 ...["public", "sales"].flatMap((s) => [`whaly/usage/${s}`, `whaly/select-tables/${s}`, `whaly/select-sequences/${s}`]),
@@ -68,7 +82,7 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
                 password: out.etlPassword as string,
             });
             expect(
-                await as(server, COMPOSED_DATABASE, "whaly_bi", out.password as string, (s) =>
+                await as(server, COMPOSED_DATABASE, out.user as string, out.password as string, (s) =>
                     s.query("SELECT id FROM sales.loaded_later"),
                 ),
             ).toEqual([{ id: 7 }]);
@@ -83,7 +97,11 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
             });
             await t.stack.destroy();
             expect(
-                await server.query("SELECT rolname FROM pg_roles WHERE rolname IN ('whaly_bi', 'etl', $$" + MANAGED_ADMIN + "$$)"),
+                await server.query(
+                    "SELECT rolname FROM pg_roles WHERE rolname IN ('whaly_bi', 'whaly_bi_a', 'whaly_bi_b', 'etl', $$" +
+                        MANAGED_ADMIN +
+                        "$$)",
+                ),
             ).toEqual([]);
             expect(await server.query(`SELECT datname FROM pg_database WHERE datname = '${COMPOSED_DATABASE}'`)).toEqual([]);
         } finally {

@@ -42,7 +42,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: one stack through its life`, () => {
         expect(preview.stdout).toMatch(
             /accessSql\s+: "\\\\set ON_ERROR_STOP on\\nCREATE ROLE \\"whaly_bi\\" WITH ENCRYPTED PASSWORD '<password elided>'/,
         );
-        expect(preview.stdout).toMatch(/connectionString: \[unknown\]/);
+        expect(preview.stdout).toMatch(/connectionString\s+: \[unknown\]/);
         await t.stack.up();
         const expected = renderAccessSql({
             database: DATABASE,
