@@ -176,6 +176,13 @@ function splitPgpassLine(line: string): string[] {
     return parts;
 }
 
+/** A session open on the server: what the package needs of the driver's client (no driver types in the package's API). */
+export interface Session {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rows hold what the SQL selects
+    query<R = any>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+    end(): Promise<void>;
+}
+
 /** A failed connection, its message naming what to change; never holds the password. */
 export class ConnectionError extends Error {
     constructor(
@@ -192,7 +199,7 @@ export class ConnectionError extends Error {
  * Opens a session as libpq would with `settings` (resolved), trying plain then TLS for `allow`
  * and TLS then plain for `prefer`. Throws a {@link ConnectionError} naming the setting to change.
  */
-export async function connect(settings: ResolvedSettings, names: SettingNames = LIBPQ_NAMES): Promise<Client> {
+export async function connect(settings: ResolvedSettings, names: SettingNames = LIBPQ_NAMES): Promise<Session> {
     if (!(SSL_MODES as readonly string[]).includes(settings.sslMode))
         throw new ConnectionError(`${names.sslMode} ${JSON.stringify(settings.sslMode)} is not one of ${SSL_MODES.join(", ")}`, "other");
     const attempts: Array<ConnectionOptions | false> =

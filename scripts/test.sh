@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# The test suite CI runs: lint, type-check (examples included), the Pulumi CLI (built when
-# missing), jest over the unit, property, server, CLI and package suites, then the end-to-end
-# suite wherever the postgresql and random plugins are installed at the pinned versions (it says
-# so when they are not). Prints each phase's duration and, last, one line counting every test
-# that ran. Extra arguments go to every jest run (e.g. `npm test -- -t "PostgreSQL 16"`).
+# The test suite CI runs: lint (ESLint, Prettier, actionlint), type-check (examples included), the
+# Pulumi CLI (built when missing), jest over the unit, property, server, CLI and package suites,
+# then the end-to-end suite wherever the postgresql and random plugins are installed at the
+# pinned versions (it says so when they are not). Prints each phase's duration and, last, one line
+# counting every test that ran. Extra arguments go to every jest run (e.g. `npm test -- -t "PostgreSQL 16"`).
+#
+# Selectors, for CI's matrix (all optional):
+#   WHALY_TEST_PHASES         the phases to run, of lint,typecheck,main,e2e (default: all of them)
+#   WHALY_PG_MAJOR            the end-to-end tests of this PostgreSQL major only (their names start
+#                             "PostgreSQL N"), the YAML and Go consumers left to their own job
+#   WHALY_E2E_PATHS           the end-to-end test files (default: test/e2e)
+#   WHALY_REQUIRE_TOOLCHAIN   "true": a missing plugin, language host or Go fails the run instead
+#                             of leaving its suites out (for runners that can download them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/phase.sh
 
-phase "lint" bash -c 'npx eslint . && npx prettier --check . >/dev/null'
-phase "typecheck" npx tsc --noEmit
-phase "toolchain: pulumi CLI" bash scripts/toolchain.sh cli
+PHASES=",${WHALY_TEST_PHASES:-lint,typecheck,main,e2e},"
+runs() { [[ "$PHASES" == *",$1,"* ]]; }
+REQUIRE="${WHALY_REQUIRE_TOOLCHAIN:-false}"
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
@@ -20,26 +28,40 @@ jest_phase() { # name results-file jest-args...
   shift 2
   phase "$name" npx jest --runInBand --json --outputFile="$results/$file" "$@" || failed_phases=$((failed_phases + 1))
 }
+# A suite that cannot run here: one line, and a failure where the toolchain is required.
+not_run() {
+  echo "e2e: not run: $*"
+  if [[ "$REQUIRE" == "true" ]]; then failed_phases=$((failed_phases + 1)); fi
+}
 
-jest_phase "jest: unit, property, servers, cli, package" main.json test/unit test/servers test/cli test/package "$@"
+if runs lint; then phase "lint" npm run --silent lint || failed_phases=$((failed_phases + 1)); fi
+if runs typecheck; then phase "typecheck" npx tsc --noEmit || failed_phases=$((failed_phases + 1)); fi
+phase "toolchain: pulumi CLI" bash scripts/toolchain.sh cli
 
-missing_plugin=$({ bash scripts/toolchain.sh plugins 2>&1 || true; } |
-  sed -n 's/^toolchain: MISSING resource plugin \([a-z]*\) v\([0-9.]*\):.*/\1 \2/p' | head -n 1)
-if [[ -n "$missing_plugin" ]]; then
-  echo "e2e: not run: plugin $missing_plugin not installed (see README, Toolchain)"
-else
-  # Suites that also need a language host (or Go) run where it is installed; the rest always.
-  has() { [[ -x "${PULUMI_HOME:-$HOME/.pulumi}/bin/$1" ]] || command -v "$1" >/dev/null; }
-  e2e=(test/e2e)
-  if ! has pulumi-language-nodejs; then
-    echo "e2e: not run: test/e2e/project.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see README, Toolchain)"
-    e2e+=(--testPathIgnorePatterns=project.test.ts)
+if runs main; then jest_phase "jest: unit, property, servers, cli, package" main.json test/unit test/servers test/cli test/package "$@"; fi
+
+if runs e2e; then
+  missing_plugin=$({ bash scripts/toolchain.sh plugins 2>&1 || true; } |
+    sed -n 's/^toolchain: MISSING resource plugin \([a-z]*\) v\([0-9.]*\):.*/\1 \2/p' | head -n 1)
+  if [[ -n "$missing_plugin" ]]; then
+    not_run "plugin $missing_plugin not installed (see docs/development.md, Toolchain)"
+  else
+    # Suites that also need a language host (or Go) run where it is installed; the rest always.
+    has() { [[ -x "${PULUMI_HOME:-$HOME/.pulumi}/bin/$1" ]] || command -v "$1" >/dev/null; }
+    read -r -a e2e <<<"${WHALY_E2E_PATHS:-test/e2e}"
+    if [[ -n "${WHALY_PG_MAJOR:-}" ]]; then
+      e2e+=("--testNamePattern=^PostgreSQL ${WHALY_PG_MAJOR}[ :,]" --testPathIgnorePatterns=languages.test.ts)
+    fi
+    if ! has pulumi-language-nodejs; then
+      not_run "test/e2e/project.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see docs/development.md, Toolchain)"
+      e2e+=(--testPathIgnorePatterns=project.test.ts)
+    fi
+    if ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; then
+      not_run "test/e2e/languages.test.ts (the YAML and Go examples): pulumi-language-yaml, pulumi-language-go and go are needed (see docs/development.md, Toolchain)"
+      e2e+=(--testPathIgnorePatterns=languages.test.ts)
+    fi
+    jest_phase "jest: end-to-end" e2e.json "${e2e[@]}" "$@"
   fi
-  if ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; then
-    echo "e2e: not run: test/e2e/languages.test.ts (the YAML and Go examples): pulumi-language-yaml, pulumi-language-go and go are needed (see README, Toolchain)"
-    e2e+=(--testPathIgnorePatterns=languages.test.ts)
-  fi
-  jest_phase "jest: end-to-end" e2e.json "${e2e[@]}" "$@"
 fi
 
 # One line for every jest run: tests that passed, and tests or whole suites that failed.
@@ -49,7 +71,7 @@ node -e '
   for (const file of fs.readdirSync(process.argv[1])) {
     const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
     passed += r.numPassedTests;
-    failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+    failed += r.numRuntimeErrorTestSuites + r.numFailedTests;
   }
   console.log(`jest: ${passed} passed, ${failed} failed`);
 ' "$results"

@@ -2,13 +2,16 @@
 # Makes the Pulumi toolchain available where Pulumi's installer puts it, at the versions pinned in
 # package.json (@pulumi/pulumi, @pulumi/postgresql, @pulumi/random):
 #
-#   cli      ${PULUMI_HOME:-~/.pulumi}/bin/pulumi. Kept when installed at the pinned version;
-#            otherwise built from its Go modules (for machines without Pulumi's installer).
-#   plugins  the postgresql and random resource plugins. Kept when installed; otherwise
-#            `pulumi plugin install resource NAME VERSION`, which downloads them where the
-#            internet is reachable.
+#   cli         ${PULUMI_HOME:-~/.pulumi}/bin/pulumi. Kept when installed at the pinned version;
+#               otherwise Pulumi's installer (get.pulumi.com) where the internet is reachable, which
+#               brings the language hosts too; else built from its Go modules.
+#   plugins     the postgresql and random resource plugins. Kept when installed; otherwise
+#               `pulumi plugin install resource NAME VERSION`, which downloads them where the
+#               internet is reachable.
+#   actionlint  the GitHub Actions workflow linter, built from its Go module at the version below;
+#               its path is printed on stdout.
 #
-# Usage: scripts/toolchain.sh [cli] [plugins]   (default: both)
+# Usage: scripts/toolchain.sh [cli] [plugins] [actionlint]   (default: cli plugins)
 #
 # Whatever cannot be had is named on one line "toolchain: MISSING ..." and the script exits 1.
 # Go's module and build caches (GOMODCACHE, GOCACHE) are reused between runs; the throwaway
@@ -41,6 +44,7 @@ pinned() {
   printf '%s\n' "$v"
 }
 PULUMI_V="$(pinned @pulumi/pulumi)"
+ACTIONLINT_V=1.7.12
 
 # Runs "$@" with its output in $logfile and a heartbeat every 30 s; on failure shows the log's end.
 run_logged() { # step-name logfile cmd...
@@ -89,7 +93,13 @@ step_cli() {
     missing "pulumi CLI v$PULUMI_V: not installed, and no Go toolchain to build it (install Go 1.26+, or Pulumi's installer: curl -fsSL https://get.pulumi.com | sh -s -- --version $PULUMI_V)"
     return 0
   fi
-  log "pulumi CLI v$PULUMI_V: building from Go modules (installed: ${have:-none}); about 8 min cold on 2 cores"
+  # Pulumi's own installer, where the internet is reachable (it brings the language hosts too).
+  if curl -fsSL --max-time 20 https://get.pulumi.com -o "$WORK/get-pulumi.sh" 2>/dev/null &&
+    sh "$WORK/get-pulumi.sh" --version "$PULUMI_V" --install-root "$PULUMI_HOME" --no-edit-path >"$WORK/get-pulumi.log" 2>&1; then
+    log "pulumi CLI: installed $("$BIN/pulumi" version) in $BIN by Pulumi's installer"
+    return 0
+  fi
+  log "pulumi CLI v$PULUMI_V: building from Go modules (installed: ${have:-none}; Pulumi's installer cannot be reached); about 8 min cold on 2 cores"
   dir="$WORK/pulumi-v$PULUMI_V"
   rm -rf "$dir" && mkdir -p "$dir"
   # `go install pkg@version` refuses modules with replace directives: build in a wrapper module
@@ -147,6 +157,23 @@ step_plugin() { # name
   fi
 }
 
+# ---------------------------------------------------------------- actionlint
+step_actionlint() {
+  local bin="$WORK/bin/actionlint"
+  if [[ "$("$bin" -version 2>/dev/null | head -n 1)" != "v$ACTIONLINT_V" ]]; then
+    if ! command -v go >/dev/null; then
+      missing "actionlint v$ACTIONLINT_V: not installed, and no Go toolchain to build it (install Go 1.26+)"
+      return 0
+    fi
+    if ! run_logged "actionlint v$ACTIONLINT_V: build" "$WORK/actionlint.log" \
+      env GOBIN="$WORK/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_V"; then
+      missing "actionlint v$ACTIONLINT_V: the Go build failed (log in $WORK/actionlint.log)"
+      return 0
+    fi
+  fi
+  printf '%s\n' "$bin"
+}
+
 # ---------------------------------------------------------------- main
 mkdir -p "$WORK"
 want=("$@")
@@ -158,8 +185,9 @@ for component in "${want[@]}"; do
       step_plugin postgresql
       step_plugin random
       ;;
+    actionlint) step_actionlint ;;
     *)
-      echo "toolchain: unknown component '$component' (use: cli plugins)" >&2
+      echo "toolchain: unknown component '$component' (use: cli plugins actionlint)" >&2
       exit 2
       ;;
   esac

@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { changelogSection } from "../../scripts/releaseNotes";
 import { PackedProject, packedProject } from "../harness/packedProject";
 
 jest.setTimeout(300_000);
@@ -28,13 +29,31 @@ describe("npm install of the packed package", () => {
     });
     afterAll(() => project?.dispose());
 
-    it("ships the compiled JavaScript and its type declarations, and no sources or tests", () => {
+    it("ships the compiled JavaScript and its type declarations, the README and the changelog, and no sources or tests", () => {
         expect(project.packedFiles).toEqual(
-            expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/package.json"]),
+            expect.arrayContaining([
+                "package/dist/index.js",
+                "package/dist/index.d.ts",
+                "package/package.json",
+                "package/README.md",
+                "package/CHANGELOG.md",
+            ]),
         );
-        expect(project.packedFiles.filter((f) => !/^package\/(dist\/.*\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/.test(f))).toEqual(
-            [],
-        );
+        expect(
+            project.packedFiles.filter((f) => !/^package\/(dist\/.*\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)),
+        ).toEqual([]);
+    });
+
+    it("carries the metadata a registry shows: repository, homepage, issues, keywords, and a changelog section for its version", () => {
+        const manifest = JSON.parse(fs.readFileSync(path.join(project.dir, "node_modules", "whaly-postgres", "package.json"), "utf8"));
+        expect(manifest).toMatchObject({
+            repository: { type: "git", url: expect.stringMatching(/^git\+https:\/\/github\.com\/.+\.git$/) },
+            homepage: expect.stringMatching(/^https:\/\//),
+            bugs: { url: expect.stringMatching(/\/issues$/) },
+            keywords: expect.arrayContaining(["pulumi", "postgresql", "whaly"]),
+        });
+        const changelog = fs.readFileSync(path.join(project.dir, "node_modules", "whaly-postgres", "CHANGELOG.md"), "utf8");
+        expect(changelogSection(changelog, manifest.version)).toContain("### Added");
     });
 
     it("loads in Node.js with the component and the helpers exported", () => {

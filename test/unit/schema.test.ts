@@ -3,34 +3,8 @@
  * TypeScript API, against that API read independently with the TypeScript compiler: every arg
  * and output is there, described, and the secrets are secret. No language host needed.
  */
-import * as path from "node:path";
-import * as ts from "typescript";
+import { membersOf } from "../harness/apiMembers";
 import { whalyPostgresProvider } from "../../provider/schema";
-
-const COMPONENTS = path.resolve(__dirname, "../../components");
-
-/** Names of an interface's members, or of a class's public readonly instance properties. */
-function membersOf(file: string, name: string): string[] {
-    const program = ts.createProgram([path.join(COMPONENTS, file)], { strict: true });
-    const source = program.getSourceFile(path.join(COMPONENTS, file))!;
-    const names: string[] = [];
-    source.forEachChild((node) => {
-        if ((ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) && node.name?.text === name)
-            for (const member of node.members) {
-                if (!member.name || !ts.isIdentifier(member.name)) continue;
-                const modifiers = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
-                const kinds = modifiers.map((m) => m.kind);
-                if (
-                    ts.isPropertySignature(member) ||
-                    (ts.isPropertyDeclaration(member) &&
-                        kinds.includes(ts.SyntaxKind.ReadonlyKeyword) &&
-                        !kinds.includes(ts.SyntaxKind.StaticKeyword))
-                )
-                    names.push(member.name.text);
-            }
-    });
-    return names.sort();
-}
 
 describe("the package schema", () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,63 @@
+/**
+ * The README and the docs stay true to each other and to the API: every relative link resolves
+ * (a file that exists, a heading that exists), and every arg of the TypeScript API has its row in
+ * the README's table of args.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { membersOf } from "../harness/apiMembers";
+
+const ROOT = path.resolve(__dirname, "../..");
+const PAGES = [
+    "README.md",
+    "CHANGELOG.md",
+    ...fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+];
+
+/** The text outside code blocks. */
+const prose = (markdown: string) => markdown.replace(/^```[\s\S]*?^```/gm, "");
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+const anchor = (heading: string) =>
+    heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\- _]/gu, "")
+        .replace(/ /g, "-");
+
+function anchorsOf(file: string): string[] {
+    return [...prose(fs.readFileSync(file, "utf8")).matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1]));
+}
+
+describe("the README and the docs", () => {
+    it.each(PAGES)("%s: every relative link leads to a file and heading that exist", (page) => {
+        const text = prose(fs.readFileSync(path.join(ROOT, page), "utf8"));
+        const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^(https?:|mailto:)/.test(t));
+        const broken = links.filter((link) => {
+            const [file, hash] = link.split("#");
+            const target = file ? path.resolve(path.dirname(path.join(ROOT, page)), file) : path.join(ROOT, page);
+            if (!fs.existsSync(target)) return true;
+            return hash !== undefined && target.endsWith(".md") && !anchorsOf(target).includes(hash);
+        });
+        expect(broken).toEqual([]);
+        if (page === "README.md") expect(links.length).toBeGreaterThan(10);
+    });
+
+    it("the README has a row for every arg of the TypeScript API, admin's included", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const rows = [...readme.matchAll(/^\| `([\w.]+)` \|/gm)].map((m) => m[1]);
+        const args = [
+            ...membersOf("args.ts", "WhalyPostgresAccessArgs"),
+            ...membersOf("args.ts", "WhalyPostgresAdminArgs").map((a) => `admin.${a}`),
+        ];
+        expect(args.length).toBeGreaterThan(20);
+        expect(args.filter((arg) => !rows.includes(arg))).toEqual([]);
+    });
+
+    it("the README stays short: what a newcomer needs, the rest in docs/", () => {
+        expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8").split("\n").length).toBeLessThan(250);
+    });
+});
