@@ -101,8 +101,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 
     /**
-     * Declares the children once the checks passed: the secrets, then (the role's name being ours)
-     * the provider built from `admin`, the role and its grants, after the previous component's.
+     * Declares the children once the checks passed, after the previous component's: the provider
+     * built from `admin`, the passwords, the roles, and (their names being ours) the grants.
      */
     private async declare(
         name: string,

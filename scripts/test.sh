@@ -48,15 +48,18 @@ if runs e2e; then
   else
     # Suites that also need a language host (or Go) run where it is installed; the rest always.
     has() { [[ -x "${PULUMI_HOME:-$HOME/.pulumi}/bin/$1" ]] || command -v "$1" >/dev/null; }
-    read -r -a e2e <<<"${WHALY_E2E_PATHS:-test/e2e}"
+    paths="${WHALY_E2E_PATHS:-test/e2e}"
+    read -r -a e2e <<<"$paths"
+    # Whether a file of the suite is among those selected.
+    selected() { [[ " $paths " == *" test/e2e "* || " $paths " == *"$1"* ]] && ! [[ "$1" == *languages* && -n "${WHALY_PG_MAJOR:-}" ]]; }
     if [[ -n "${WHALY_PG_MAJOR:-}" ]]; then
       e2e+=("--testNamePattern=^PostgreSQL ${WHALY_PG_MAJOR}[ :,]" --testPathIgnorePatterns=languages.test.ts)
     fi
-    if ! has pulumi-language-nodejs; then
+    if selected project.test.ts && ! has pulumi-language-nodejs; then
       not_run "test/e2e/project.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see docs/development.md, Toolchain)"
       e2e+=(--testPathIgnorePatterns=project.test.ts)
     fi
-    if ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; then
+    if selected languages.test.ts && { ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; }; then
       not_run "test/e2e/languages.test.ts (the YAML and Go examples): pulumi-language-yaml, pulumi-language-go and go are needed (see docs/development.md, Toolchain)"
       e2e+=(--testPathIgnorePatterns=languages.test.ts)
     fi
