@@ -57,6 +57,15 @@ describe("the README and the docs", () => {
         expect(args.filter((arg) => !rows.includes(arg))).toEqual([]);
     });
 
+    it.each([
+        ["README.md", "examples/guide/index.ts"],
+        ["docs/languages.md", "examples/yaml/Pulumi.yaml"],
+        ["docs/languages.md", "examples/go/main.go"],
+    ])("%s shows %s as it is", (page, example) => {
+        const blocks = [...fs.readFileSync(path.join(ROOT, page), "utf8").matchAll(/^```\w*\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+        expect(blocks).toContain(fs.readFileSync(path.join(ROOT, example), "utf8"));
+    });
+
     it("the README stays short: what a newcomer needs, the rest in docs/", () => {
         expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8").split("\n").length).toBeLessThan(250);
     });
