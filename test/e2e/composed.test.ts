@@ -22,8 +22,8 @@ const CASES: Array<[PostgresMajor, ComposedOptions]> = [
         ),
     ),
     // The alternating rotation composes the same way.
-    [15, { mode: "provider", managedAdmin: true, args: { rotation: "alternating" } }],
-    [18, { mode: "admin", args: { rotation: "alternating", passwordVersion: 2 } }],
+    [18, { mode: "provider", managedAdmin: true, args: { rotation: "alternating" } }],
+    [15, { mode: "admin", args: { rotation: "alternating", passwordVersion: 2 } }],
 ];
 
 describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major, options) => {
