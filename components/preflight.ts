@@ -25,6 +25,8 @@ export interface RoleFacts {
 export interface ServerFacts {
     /** `server_version_num`, e.g. 180004. */
     versionNum: number;
+    /** The server is a read replica (in recovery), which refuses every change. */
+    inRecovery: boolean;
     admin: { name: string; superuser: boolean; createRole: boolean };
     /** Every role named by the plan or owning what it grants on, by name; missing = does not exist. */
     roles: Record<string, RoleFacts>;
@@ -54,6 +56,12 @@ export function preflightProblems(input: PreflightInput): ArgProblem[] {
     const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
     const { server } = input;
 
+    if (server.inRecovery)
+        problem(
+            "server",
+            "a read replica",
+            "refuses every change: point the admin (or the provider) at the primary, and give the replica as host, where Whaly reads",
+        );
     const major = Math.floor(server.versionNum / 10000);
     if (server.versionNum < MIN_SERVER_VERSION_NUM)
         problem("server", `PostgreSQL ${major}`, "is not supported: use PostgreSQL 12 or later");

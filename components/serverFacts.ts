@@ -66,7 +66,7 @@ export async function readServerFacts(
         const [admin] = (
             await client.query(
                 `SELECT current_user AS name, rolsuper AS superuser, rolcreaterole AS create_role,
-                        current_setting('server_version_num')::int AS version_num
+                        current_setting('server_version_num')::int AS version_num, pg_is_in_recovery() AS in_recovery
                    FROM pg_roles WHERE rolname = current_user`,
             )
         ).rows;
@@ -103,6 +103,7 @@ export async function readServerFacts(
             existingSchemas,
             server: {
                 versionNum: admin.version_num,
+                inRecovery: admin.in_recovery,
                 admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
                 roles,
                 ownersBySchema,

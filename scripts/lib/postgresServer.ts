@@ -116,13 +116,49 @@ export interface StartOptions {
     tls?: { cert: string; key: string };
     /** With `tls`: accept TCP connections over TLS only (pg_hba.conf `hostssl`), as managed services can require. */
     tlsOnly?: boolean;
+    /** Start a streaming read replica of this server (of the same major), from a base backup of it, instead of a new cluster. */
+    replicaOf?: PostgresServer;
     /** Directory for the data, log and socket (created; must not exist). Default: a new temporary one. */
     dataRoot?: string;
     /** Leave the server running when this process exits; {@link stopPostgresAt} stops it later. Default false. */
     keepRunning?: boolean;
 }
 
-/** Starts a fresh server of `major` and waits until it accepts password logins. */
+/**
+ * A streaming replica's data directory, from a low-level base backup of `primary` (the npm
+ * binaries ship no pg_basebackup): the files copied between backup start and stop, the backup
+ * label, `standby.signal`, and `primary_conninfo` pointing at the primary.
+ */
+async function baseBackup(primary: PostgresServer, dataDir: string, user: { uid: number; gid: number } | undefined): Promise<void> {
+    const client = new Client({
+        host: primary.host,
+        port: primary.port,
+        user: primary.adminUser,
+        password: primary.adminPassword,
+        database: "postgres",
+    });
+    await client.connect();
+    try {
+        const modern = primary.major >= 15;
+        await client.query(
+            modern ? "SELECT pg_backup_start('whaly-replica', true)" : "SELECT pg_start_backup('whaly-replica', true, false)",
+        );
+        fs.cpSync(primary.dataDir, dataDir, { recursive: true, filter: (file) => !/postmaster\.(pid|opts)$/.test(file) });
+        const [{ labelfile }] = (
+            await client.query(modern ? "SELECT labelfile FROM pg_backup_stop()" : "SELECT labelfile FROM pg_stop_backup(false)")
+        ).rows;
+        fs.writeFileSync(path.join(dataDir, "backup_label"), labelfile);
+    } finally {
+        await client.end();
+    }
+    fs.writeFileSync(path.join(dataDir, "standby.signal"), "");
+    const conninfo = `host=${primary.host} port=${primary.port} user=${primary.adminUser} password=${primary.adminPassword}`;
+    fs.appendFileSync(path.join(dataDir, "postgresql.auto.conf"), `primary_conninfo = '${conninfo}'\n`);
+    if (user) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, dataDir]);
+    fs.chmodSync(dataDir, 0o700);
+}
+
+/** Starts a fresh server of `major` (or a replica, with `replicaOf`) and waits until it accepts password logins. */
 export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options: StartOptions = {}): Promise<PostgresServer> {
     const binaries = binariesFor(major);
     const user = serverUser();
@@ -132,7 +168,8 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
     const port = await freePort();
     const tls = options.tls !== undefined;
     const adminUser = "postgres";
-    const adminPassword = `admin-${Math.random().toString(36).slice(2)}`;
+    // A replica is its primary's cluster: the same roles and passwords.
+    const adminPassword = options.replicaOf?.adminPassword ?? `admin-${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(path.join(dataRoot, "pwfile"), adminPassword);
     if (user) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, dataRoot]);
 
@@ -148,17 +185,19 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
         if (result.status !== 0)
             throw new Error(`PostgreSQL ${major}: ${tool} failed (${result.status}): ${result.stderr || result.stdout}`);
     };
-    run("initdb", [
-        "-D",
-        dataDir,
-        "-U",
-        adminUser,
-        "--pwfile",
-        path.join(dataRoot, "pwfile"),
-        "--auth=scram-sha-256",
-        "--encoding=UTF8",
-        "--no-sync",
-    ]);
+    if (options.replicaOf) await baseBackup(options.replicaOf, dataDir, user);
+    else
+        run("initdb", [
+            "-D",
+            dataDir,
+            "-U",
+            adminUser,
+            "--pwfile",
+            path.join(dataRoot, "pwfile"),
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-sync",
+        ]);
     fs.rmSync(path.join(dataRoot, "pwfile"));
     let serverOptions = `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${dataRoot}' -c fsync=off -c password_encryption=scram-sha-256`;
     if (options.tls) {

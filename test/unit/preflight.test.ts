@@ -13,6 +13,7 @@ const role = (over: Partial<ServerFacts["roles"][string]> = {}): ServerFacts["ro
 function server(versionNum: number, over: Partial<ServerFacts> = {}): ServerFacts {
     return {
         versionNum,
+        inRecovery: false,
         admin: { name: "adm", superuser: false, createRole: true },
         roles: { adm: role(), etl: role(), loader: role({ adminHoldsAdminOption: true }) },
         ownersBySchema: { sales: ["adm"] },
@@ -62,6 +63,12 @@ describe("preflight verdicts", () => {
             message:
                 'already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE "Whaly BI")',
         });
+    });
+
+    it("refuse a read replica, which refuses every change, saying where to point the admin", () => {
+        const problems = preflightProblems(input({ server: server(150000, { inRecovery: true }) }));
+        expect(problems.map((p) => `${p.field} ${p.value}`)).toEqual(["server a read replica"]);
+        expect(problems[0].message).toContain("point the admin (or the provider) at the primary, and give the replica as host");
     });
 
     it("refuse servers older than PostgreSQL 12", () => {

@@ -16,6 +16,7 @@ export async function readServerFacts(
         existingSchemas: schemas.filter((s) => s !== "ghost"),
         server: {
             versionNum: 180000,
+            inRecovery: false,
             admin: { name: "postgres", superuser: true, createRole: true },
             roles: Object.fromEntries(
                 roleNames.map((r) => [
