@@ -122,7 +122,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const passwords = this.declarePasswords(name, effective, logins);
         const roles = this.declareRoles(name, effective, logins, plan, passwords, pgOpts);
         if (!(await this.rolesAreOurs(roles, v.roleName, verdict))) return turn.settle(previous);
-        const grants = this.declareGrants(name, effective, plan, roles.get(logins.grantee)!, pgOpts);
+        // After every role, users included: a non-superuser provider's role and grant statements
+        // take locks on role memberships, and running them side by side deadlocked a destroy.
+        const grantOpts = { ...pgOpts, dependsOn: [...pgOpts.dependsOn, ...roles.values()] };
+        const grants = this.declareGrants(name, effective, plan, roles.get(logins.grantee)!, grantOpts);
         turn.settle([...roles.values(), ...grants]);
         const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : "");
         return pulumi
