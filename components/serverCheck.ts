@@ -37,7 +37,7 @@ export interface Verdict {
 
 /** The checks whose verdict {@link checkServer} gives, for the message when they cannot run. */
 const CHECKS =
-    "database and schemas exist, table creators exist and are all listed, PostgreSQL 12+, the role name is free, the admin may grant what the plan needs";
+    "the database and schemas exist, the server is the primary and PostgreSQL 12+, table creators exist and are all listed, the role names are free, the admin may grant what the plan needs";
 
 /**
  * Runs the checks for `component` once what it depends on exists (at `up`, after it is created).
