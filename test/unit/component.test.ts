@@ -385,7 +385,7 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
         expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
         expect(warned.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
-                /The server checks did not run \(database and schemas exist, .*\): the component cannot connect with the provider's credentials, as it signs in with an AWS RDS IAM token/,
+                /The server checks did not run \(the database and schemas exist, .*\): the component cannot connect with the provider's credentials, as it signs in with an AWS RDS IAM token/,
             ),
         ]);
         warned.mockRestore();
