@@ -6,34 +6,47 @@
  */
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
-import { PackedProject, packedProject } from "../harness/packedProject";
-import { ProjectCli, projectCli } from "../harness/projectCli";
+import { packedProject } from "../harness/packedProject";
+import { projectCli } from "../harness/projectCli";
 import { as } from "../harness/sessions";
 import { DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
 
 jest.setTimeout(600_000);
 
+/** examples/`example` packed and installed in a project directory, with a stack `dev` holding `config` (`adminPassword` a secret). */
+function exampleProject(example: string, config: Record<string, string>, env: Record<string, string> = {}) {
+    const project = packedProject(example);
+    const cli = projectCli(project.dir, env);
+    return {
+        pulumi: cli.run,
+        async init() {
+            await cli.run("stack", "init", "dev");
+            for (const [key, value] of Object.entries(config))
+                await cli.run("config", "set", ...(key === "adminPassword" ? ["--secret"] : []), key, value);
+        },
+        dispose() {
+            project.dispose();
+            cli.dispose();
+        },
+    };
+}
+
 describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/guide in a project directory`, () => {
     let server: PostgresServer;
-    let project: PackedProject;
-    let cli: ProjectCli;
+    let project: ReturnType<typeof exampleProject>;
     let pulumi: (...args: string[]) => Promise<string>;
 
     beforeAll(async () => {
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
-        project = packedProject("guide");
+        const config = { adminHost: server.host, adminPort: String(server.port), adminPassword: server.adminPassword };
         // The test server speaks no TLS; the provider reads PGSSLMODE.
-        cli = projectCli(project.dir, { PGSSLMODE: "disable" });
-        pulumi = cli.run;
-        await pulumi("stack", "init", "dev");
-        await pulumi("config", "set", "adminHost", server.host);
-        await pulumi("config", "set", "adminPort", String(server.port));
-        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+        project = exampleProject("guide", config, { PGSSLMODE: "disable" });
+        pulumi = project.pulumi;
+        await project.init();
     });
     afterAll(() => {
         project?.dispose();
-        cli?.dispose();
         server?.stop();
     });
 
@@ -69,24 +82,19 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/guide in a project d
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: pulumi up of examples/larger-stack, a warehouse stack, on an empty server`, () => {
     let server: PostgresServer;
-    let project: PackedProject;
-    let cli: ProjectCli;
+    let project: ReturnType<typeof exampleProject>;
     let pulumi: (...args: string[]) => Promise<string>;
 
     beforeAll(async () => {
         server = await startPostgres(NEWEST_MAJOR);
-        project = packedProject("larger-stack");
-        cli = projectCli(project.dir);
-        pulumi = cli.run;
-        await pulumi("stack", "init", "dev");
-        await pulumi("config", "set", "primaryHost", server.host);
-        await pulumi("config", "set", "port", String(server.port));
-        await pulumi("config", "set", "sslMode", "disable"); // the test server speaks no TLS
-        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+        // The test server speaks no TLS.
+        const config = { primaryHost: server.host, port: String(server.port), sslMode: "disable", adminPassword: server.adminPassword };
+        project = exampleProject("larger-stack", config);
+        pulumi = project.pulumi;
+        await project.init();
     });
     afterAll(() => {
         project?.dispose();
-        cli?.dispose();
         server?.stop();
     });
 
