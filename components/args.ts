@@ -81,6 +81,16 @@ export interface WhalyPostgresAccessArgs {
     readAllData?: boolean;
     /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child resources. */
     roleName?: string;
+    /**
+     * Take over the role named `roleName` when it exists already (made by hand from Whaly's guide,
+     * say) instead of refusing it. Each `up` then makes it hold exactly what the plan holds: what it
+     * holds beyond (attributes, settings, memberships, privileges, default privileges) is revoked
+     * before any child changes anything, each difference listed at preview with its SQL. Its
+     * password is kept until the next `passwordVersion` bump, unless `password` is given. Default
+     * `false`: a role of that name that this stack does not manage is refused. See README,
+     * "Already followed Whaly's guide by hand?".
+     */
+    adoptRole?: boolean;
     /** Password of the role. Default: a generated alphanumeric password of `passwordLength` characters. Always a secret. */
     password?: pulumi.Input<string>;
     /** Length of the generated password, 16 to 128. Default `32`. Not allowed together with `password`. */
@@ -140,6 +150,7 @@ const ARGS: Record<keyof WhalyPostgresAccessArgs, true> = {
     strictTableCreators: true,
     readAllData: true,
     roleName: true,
+    adoptRole: true,
     password: true,
     passwordLength: true,
     passwordVersion: true,

@@ -10,10 +10,12 @@ export interface ConnectionFields {
 
 /**
  * A libpq URI (`postgresql://user:password@host:port/database?sslmode=...`) with every part
- * percent-encoded and IPv6 hosts in brackets, so any password or name survives the trip.
+ * percent-encoded and IPv6 hosts in brackets, so any password or name survives the trip. An empty
+ * password (one the stack does not know) leaves the URI without one.
  */
 export function connectionString(fields: ConnectionFields): string {
     const host = fields.host.includes(":") && !fields.host.startsWith("[") ? `[${fields.host}]` : fields.host;
     const e = encodeURIComponent;
-    return `postgresql://${e(fields.user)}:${e(fields.password)}@${host}:${fields.port}/${e(fields.database)}?sslmode=${e(fields.sslMode)}`;
+    const password = fields.password === "" ? "" : `:${e(fields.password)}`;
+    return `postgresql://${e(fields.user)}${password}@${host}:${fields.port}/${e(fields.database)}?sslmode=${e(fields.sslMode)}`;
 }

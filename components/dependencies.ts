@@ -27,6 +27,11 @@ export function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
     return internals(output).isKnown;
 }
 
+/** The value of a known Output (an unknown one would never resolve: check isKnown first). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
 /** The resources `dependsOn` names, however it is given (a list, an Output, a Promise). */
 export function dependenciesOf(dependsOn: DependsOn): Promise<pulumi.Resource[]> {
     return sdk.gatherExplicitDependencies(dependsOn);

@@ -7,7 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAdminArgs } from "./args";
-import { isKnown, stillToCreate } from "./dependencies";
+import { Adoption, planAdoption, plannedRole } from "./adoption";
+import { isKnown, stillToCreate, valueOf } from "./dependencies";
 import { ConnectionError } from "./libpq";
 import {
     discoveredCreators,
@@ -19,6 +20,7 @@ import {
 } from "./preflight";
 import { readServerFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
+import { TakeOverConnection } from "./takeOver";
 import { ArgProblem, formatProblems, resolvedArgProblems, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
@@ -33,6 +35,8 @@ export interface Verdict {
     server?: ServerFacts;
     /** Where the checks connected (`host:port/database as user`), for messages; never a secret. */
     where: string;
+    /** With adoptRole, when the role exists: what adopting it changes, and the connection to run the take-over on. */
+    adoption?: Adoption & { connection: TakeOverConnection };
 }
 
 /** The checks whose verdict {@link checkServer} gives, for the message when they cannot run. */
@@ -81,10 +85,10 @@ export async function checkServer(
     const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
 
     // What only the server knows.
-    let facts: { existingSchemas: string[]; server: ServerFacts };
+    let facts: Awaited<ReturnType<typeof readServerFacts>>;
     try {
         const roles = [...v.tableCreators, v.roleName, ...v.loginUsers, ...(v.readAllData ? ["pg_read_all_data"] : [])];
-        facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName);
+        facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName, v.adoptRole);
     } catch (e) {
         const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
         if (error.reason === "client-certificate")
@@ -102,7 +106,22 @@ export async function checkServer(
     if (problems.length > 0) return fail(component, where, database, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
-    return { go: true, database, tableCreators, server: facts.server, where };
+    const adoption = facts.holdings && planAdoption(facts.holdings, plannedRole(effective, facts.server));
+    if (adoption && adoption.problems.length > 0) return fail(component, where, database, adoption.problems);
+    if (adoption && adoption.lines.length > 0)
+        pulumi.log.warn(
+            `adoptRole: role ${v.roleName} on ${where} differs from the plan, and this up makes it match: what goes is revoked before ` +
+                `any child changes anything, what the plan adds comes with the children. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
+            component,
+        );
+    return {
+        go: true,
+        database,
+        tableCreators,
+        server: facts.server,
+        where,
+        adoption: adoption && { ...adoption, connection: { settings, names } },
+    };
 }
 
 /** The one problem a failed connection poses, naming the setting to change. */
@@ -164,11 +183,6 @@ function coversCreators(component: pulumi.Resource, v: ValidatedArgs & { tableCr
     }
     for (const c of uncovered) pulumi.log.warn(uncoveredCreatorMessage(c, v.roleName), component);
     return true;
-}
-
-/** The value of a known Output (an unknown one would never resolve: check isKnown first). */
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply(resolve));
 }
 
 /** The database's name for the rendered SQL of a deferred preview (the name may be unknown there). */

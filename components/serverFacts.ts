@@ -3,7 +3,8 @@
  * would with the settings of the admin or the provider (components/libpq.ts), so the check
  * reaches the server the provider will.
  */
-import { connect, ResolvedSettings, SettingNames } from "./libpq";
+import { HeldDefault, HeldPrivilege, ObjectKind, RoleHoldings } from "./adoption";
+import { connect, ResolvedSettings, Session, SettingNames } from "./libpq";
 import { RoleFacts, ServerFacts } from "./preflight";
 
 /** Names of `schemas` that exist in the connected database. */
@@ -53,14 +54,18 @@ function rolesQuery(hasSetOption: boolean): string {
    WHERE a.rolname = current_user AND r.rolname = ANY($1::text[])`;
 }
 
-/** The facts, and the schemas that exist. Throws a ConnectionError naming the setting to change when it cannot connect. */
+/**
+ * The facts, the schemas that exist, and with `adopt`, what the BI role holds when it exists.
+ * Throws a ConnectionError naming the setting to change when it cannot connect.
+ */
 export async function readServerFacts(
     settings: ResolvedSettings,
     names: SettingNames,
     schemas: string[],
     roleNames: string[],
     biRole: string,
-): Promise<{ existingSchemas: string[]; server: ServerFacts }> {
+    adopt = false,
+): Promise<{ existingSchemas: string[]; server: ServerFacts; holdings?: RoleHoldings }> {
     const client = await connect(settings, names);
     try {
         const [admin] = (
@@ -99,18 +104,190 @@ export async function readServerFacts(
                 canLogin: row.can_login,
                 memberOf: row.member_of,
             };
-        return {
-            existingSchemas,
-            server: {
-                versionNum: admin.version_num,
-                inRecovery: admin.in_recovery,
-                admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
-                roles,
-                ownersBySchema,
-                creatorsBySchema,
-            },
+        const server: ServerFacts = {
+            versionNum: admin.version_num,
+            inRecovery: admin.in_recovery,
+            admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
+            roles,
+            ownersBySchema,
+            creatorsBySchema,
         };
+        const holdings = adopt && roles[biRole] ? await readRoleHoldings(client, biRole, schemas, server) : undefined;
+        return { existingSchemas, server, holdings };
     } finally {
         await client.end();
     }
+}
+
+/** The role's oid, for the queries below ($1 is its name). */
+const ROLE = "(SELECT oid FROM pg_roles WHERE rolname = $1)";
+
+/** Each ACL entry naming the role: on databases and tablespaces (shared), and on the objects of the connected database. */
+const PRIVILEGES = `
+  SELECT 'database' AS kind, NULL::text AS schema, d.datname::text AS name, NULL::text AS detail, a.privilege_type AS privilege,
+         pg_get_userbyid(a.grantor)::text AS grantor, a.is_grantable AS grantable
+    FROM pg_database d CROSS JOIN aclexplode(d.datacl) a WHERE a.grantee = ${ROLE}
+  UNION ALL
+  SELECT 'tablespace', NULL, t.spcname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+    FROM pg_tablespace t CROSS JOIN aclexplode(t.spcacl) a WHERE a.grantee = ${ROLE}
+  UNION ALL
+  SELECT 'schema', NULL, n.nspname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+    FROM pg_namespace n CROSS JOIN aclexplode(n.nspacl) a WHERE a.grantee = ${ROLE}
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
+         n.nspname, c.relname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a
+   WHERE a.grantee = ${ROLE} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  UNION ALL
+  SELECT 'column', n.nspname, c.relname, att.attname, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+    FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+   CROSS JOIN aclexplode(att.attacl) a
+   WHERE a.grantee = ${ROLE} AND att.attnum > 0 AND NOT att.attisdropped
+  UNION ALL
+  SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
+         a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a WHERE a.grantee = ${ROLE}
+  UNION ALL
+  SELECT 'type', n.nspname, t.typname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace CROSS JOIN aclexplode(t.typacl) a WHERE a.grantee = ${ROLE}
+   ORDER BY 1, 2, 3, 4, 5`;
+
+/** Each default privilege naming the role, in the connected database. */
+const DEFAULTS = `
+  SELECT pg_get_userbyid(d.defaclrole)::text AS owner, n.nspname::text AS schema, d.defaclobjtype::text AS object_type,
+         a.privilege_type AS privilege, a.is_grantable AS grantable
+    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace CROSS JOIN aclexplode(d.defaclacl) a
+   WHERE a.grantee = ${ROLE}
+   ORDER BY 1, 2 NULLS FIRST, 3, 4`;
+
+/** The relations of the listed schemas ($2) the role may not SELECT through an ACL entry of its own. */
+const UNREADABLE = `
+  SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'S' AS sequence
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = ANY($2::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+     AND NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = ${ROLE} AND a.privilege_type = 'SELECT')
+   ORDER BY 1, 2`;
+
+/**
+ * Everything that depends on the role (pg_shdepend), to find what the privilege reads above do not
+ * cover: objects it owns, and privileges in other databases or on other kinds of object.
+ */
+const DEPENDENCIES = `
+  SELECT s.deptype, s.classid::regclass::text AS catalog, s.dbid = 0 AS shared,
+         s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AS here,
+         (SELECT datname::text FROM pg_database WHERE oid = s.dbid) AS database,
+         CASE WHEN s.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+              THEN pg_describe_object(s.classid, s.objid, s.objsubid) END AS object
+    FROM pg_shdepend s
+   WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = ${ROLE} AND s.deptype IN ('o', 'a')
+   ORDER BY 5 NULLS FIRST, 6`;
+
+/** The catalogs whose ACL entries the take-over revokes (PRIVILEGES and DEFAULTS read them). */
+const REVOCABLE = new Set(["pg_database", "pg_tablespace", "pg_namespace", "pg_class", "pg_proc", "pg_type", "pg_default_acl"]);
+
+/** What the existing role `role` holds, for an adoption (adoption.ts decides what changes). */
+async function readRoleHoldings(client: Session, role: string, schemas: string[], server: ServerFacts): Promise<RoleHoldings> {
+    const modern = server.versionNum >= 160000;
+    const [attributes] = (
+        await client.query(
+            `SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolinherit, rolconnlimit,
+                    rolvaliduntil::text AS valid_until, coalesce(rolconfig, '{}') AS config,
+                    ARRAY(SELECT d.datname::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+                           WHERE s.setrole = r.oid ORDER BY 1) AS settings_in_databases
+               FROM pg_roles r WHERE rolname = $1`,
+            [role],
+        )
+    ).rows;
+    const memberOf = (
+        await client.query(
+            // Who may revoke a membership: a superuser; before 16, CREATEROLE over a non-superuser group;
+            // since 16, ADMIN OPTION on the group and the privileges of its grantor.
+            `SELECT g.rolname AS role, pg_get_userbyid(m.grantor)::text AS grantor,
+                    a.rolsuper
+                    OR (${modern ? "false" : "a.rolcreaterole AND NOT g.rolsuper"})
+                    OR (EXISTS (SELECT 1 FROM pg_auth_members x WHERE x.roleid = g.oid AND x.member = a.oid AND x.admin_option)
+                        ${modern ? "AND pg_has_role(a.oid, m.grantor, 'USAGE')" : ""}) AS admin_may_revoke
+               FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, pg_roles a
+              WHERE m.member = ${ROLE} AND a.rolname = current_user
+              ORDER BY 1, 2`,
+            [role],
+        )
+    ).rows.map((r) => ({ role: r.role as string, grantor: r.grantor as string, adminMayRevoke: r.admin_may_revoke as boolean }));
+    const privileges: HeldPrivilege[] = (await client.query(PRIVILEGES, [role])).rows.map((r) => ({
+        kind: r.kind as ObjectKind,
+        schema: r.schema ?? undefined,
+        name: r.name,
+        detail: r.detail ?? undefined,
+        privilege: r.privilege,
+        grantor: r.grantor,
+        grantable: r.grantable,
+    }));
+    const defaults: HeldDefault[] = (await client.query(DEFAULTS, [role])).rows.map((r) => ({
+        owner: r.owner,
+        schema: r.schema ?? undefined,
+        objectType: r.object_type,
+        privilege: r.privilege,
+        grantable: r.grantable,
+    }));
+    const unreadable = (await client.query(UNREADABLE, [role, schemas])).rows.map((r) => ({
+        schema: r.schema as string,
+        name: r.name as string,
+        sequence: r.sequence as boolean,
+    }));
+    const beyondReach = describeBeyondReach((await client.query(DEPENDENCIES, [role])).rows);
+    // SET ROLE needs membership, with the SET option since 16; a superuser may act as anyone.
+    const actors = [...new Set([...privileges.map((p) => p.grantor), ...defaults.map((d) => d.owner)])];
+    const adminActsAs: Record<string, boolean> = {};
+    for (const r of (
+        await client.query(
+            "SELECT rolname AS name, pg_has_role(current_user, oid, $2) AS acts FROM pg_roles WHERE rolname = ANY($1::text[])",
+            [actors, modern ? "SET" : "MEMBER"],
+        )
+    ).rows)
+        adminActsAs[r.name] = r.acts;
+    const facts = server.roles[role];
+    const adminMayAlter = server.admin.superuser || (server.admin.createRole && (!modern || facts.adminHoldsAdminOption));
+    return {
+        attributes: {
+            superuser: attributes.rolsuper,
+            createDatabase: attributes.rolcreatedb,
+            createRole: attributes.rolcreaterole,
+            replication: attributes.rolreplication,
+            bypassRowLevelSecurity: attributes.rolbypassrls,
+            login: attributes.rolcanlogin,
+            inherit: attributes.rolinherit,
+            connectionLimit: attributes.rolconnlimit,
+            validUntil: attributes.valid_until ?? undefined,
+        },
+        settings: attributes.config,
+        settingsInDatabases: attributes.settings_in_databases,
+        memberOf,
+        privileges,
+        defaults,
+        unreadable,
+        beyondReach,
+        adminActsAs,
+        adminMayAlter,
+    };
+}
+
+/** The dependencies on the role that the take-over cannot remove, one sentence each. */
+function describeBeyondReach(
+    rows: Array<{ deptype: string; catalog: string; shared: boolean; here: boolean; database: string | null; object: string | null }>,
+): string[] {
+    const sentences: string[] = [];
+    const elsewhere = new Map<string, { owns: number; holds: number }>();
+    for (const r of rows) {
+        if (!r.shared && !r.here) {
+            const counts = elsewhere.get(r.database!) ?? { owns: 0, holds: 0 };
+            counts[r.deptype === "o" ? "owns" : "holds"]++;
+            elsewhere.set(r.database!, counts);
+        } else if (r.deptype === "o") sentences.push(`owns ${r.object}`);
+        else if (!REVOCABLE.has(r.catalog)) sentences.push(`holds privileges on ${r.object}`);
+    }
+    for (const [database, { owns, holds }] of elsewhere) {
+        if (owns > 0) sentences.push(`owns ${owns} object${owns === 1 ? "" : "s"} in database ${database}`);
+        if (holds > 0) sentences.push(`holds privileges in database ${database} (${holds} object${holds === 1 ? "" : "s"})`);
+    }
+    return sentences;
 }

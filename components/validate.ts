@@ -20,6 +20,8 @@ export interface ValidatedArgs {
     discoverTableCreators: boolean;
     strictTableCreators: boolean;
     roleName: string;
+    /** Take over an existing role named roleName (adoption.ts). */
+    adoptRole: boolean;
     password: pulumi.Input<string> | undefined;
     passwordLength: number;
     passwordVersion: number;
@@ -93,6 +95,8 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
 
     const readAllData = args.readAllData ?? false;
     if (typeof readAllData !== "boolean") problem("readAllData", readAllData, "must be true or false");
+    const adoptRole = args.adoptRole ?? false;
+    if (typeof adoptRole !== "boolean") problem("adoptRole", adoptRole, "must be true or false");
     const { discoverTableCreators, strictTableCreators } = checkCreatorDiscovery(problem, args);
     const { schemas, tableCreators } =
         readAllData === true
@@ -164,6 +168,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         discoverTableCreators,
         strictTableCreators,
         roleName,
+        adoptRole: adoptRole === true,
         password: args.password,
         passwordLength,
         passwordVersion,

@@ -3,7 +3,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { WhalyPostgresAccessArgs } from "./args";
 import { connectionString } from "./connection";
-import { dependenciesOf, isKnown } from "./dependencies";
+import { dependenciesOf, isKnown, valueOf } from "./dependencies";
 import { renderPgHbaLines } from "./network";
 import { LoginPlan, planLogins, PlannedLogin } from "./logins";
 import { AccessPlan, planAccess } from "./plan";
@@ -12,6 +12,7 @@ import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
 import { checkServer, Verdict } from "./serverCheck";
 import { postgresqlProviderOf, rootCertForProvider } from "./serverLocation";
 import { accessStatements, psqlScript } from "./sql";
+import { takeOverAtUp } from "./takeOver";
 import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./validate";
 
 /**
@@ -112,15 +113,15 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         dependsOn: pulumi.ResourceOptions["dependsOn"],
     ): Promise<pulumi.Output<Declared> | undefined> {
         const previous = await turn.after;
-        if (!verdict.go) return turn.settle(previous);
+        if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption))) return turn.settle(previous);
         const effective = effectiveArgs(v, verdict);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(effective.schemas, effective.tableCreators, effective.defaultPrivilegesScope, effective.readAllData);
         const provider = v.admin && this.declareAdminProvider(name, v, verdict.database);
         // Explicit, so that a destroy removes the grants before what they depend on.
         const pgOpts = { parent: this, provider, dependsOn: [...(await dependenciesOf(dependsOn)), ...previous] };
-        const passwords = this.declarePasswords(name, effective, logins);
-        const roles = this.declareRoles(name, effective, logins, plan, passwords, pgOpts);
+        const passwords = await this.declarePasswords(name, effective, logins, verdict.adoption !== undefined);
+        const roles = this.declareRoles(name, effective, logins, plan, passwords, pgOpts, verdict.adoption !== undefined);
         if (!(await this.rolesAreOurs(roles, v.roleName, verdict))) return turn.settle(previous);
         // After every role, users included: a non-superuser provider's role and grant statements
         // take locks on role memberships, and running them side by side deadlocked a destroy.
@@ -128,8 +129,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const grants = this.declareGrants(name, effective, plan, roles.get(logins.grantee)!, grantOpts);
         turn.settle([...roles.values(), ...grants]);
         const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : "");
+        const current = passwords.get(logins.current.name)!;
+        if (current.kept) pulumi.log.warn(keptPasswordWarning(v.roleName, v.passwordVersion), this);
         return pulumi
-            .all([nameOf(logins.current), passwords.get(logins.current.name)!.password, nameOf(logins.previous)])
+            .all([nameOf(logins.current), current.kept ? "" : current.password, nameOf(logins.previous)])
             .apply(([user, password, previousUser]) => ({ user, password, previousUser }));
     }
 
@@ -154,9 +157,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
     /**
      * Per login with a password, the password (generated for its version unless given) and the salt
-     * of its SCRAM verifier: stack state only, nothing on the server.
+     * of its SCRAM verifier: stack state only, nothing on the server. A role adopted with a password
+     * of its own keeps it until the next bump (see adoptedPasswordKept).
      */
-    private declarePasswords(name: string, v: ResolvedArgs, logins: LoginPlan): Map<string, LoginSecret> {
+    private async declarePasswords(name: string, v: ResolvedArgs, logins: LoginPlan, adopting: boolean): Promise<Map<string, LoginSecret>> {
         const secrets = new Map<string, LoginSecret>();
         for (const login of logins.logins) {
             if (login.passwordVersion === undefined) continue;
@@ -169,12 +173,21 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                     { parent: this },
                 ).result;
             const password = pulumi.secret(v.password ?? generated());
-            const salt = new random.RandomBytes(`${name}/salt${login.secretSuffix}`, { length: SCRAM_SALT_BYTES }, { parent: this });
+            // Created with the login's first password and never replaced: it also records the version
+            // at which an existing role was adopted (see adoptedPasswordKept).
+            const adopted = adopting && logins.granteeLogsIn && v.password === undefined;
+            const salt = new random.RandomBytes(
+                `${name}/salt${login.secretSuffix}`,
+                { length: SCRAM_SALT_BYTES, keepers: adopted ? { adoptedAtVersion: String(login.passwordVersion) } : undefined },
+                { parent: this, ignoreChanges: ["keepers"] },
+            );
             // The SCRAM verifier, never the password: see scram.ts.
             const verifier = pulumi.secret(
                 pulumi.all([password, salt.base64]).apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
             );
-            secrets.set(login.name, { password, verifier });
+            const kept =
+                logins.granteeLogsIn && v.password === undefined && (await adoptedPasswordKept(salt, login.passwordVersion, adopted));
+            secrets.set(login.name, { password, verifier, kept });
         }
         return secrets;
     }
@@ -190,11 +203,12 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         plan: AccessPlan,
         secrets: Map<string, LoginSecret>,
         pgOpts: pulumi.CustomResourceOptions,
+        adopting: boolean,
     ): Map<string, postgresql.Role> {
         const readOnly = { superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false };
         const guarded = (login: PlannedLogin) => ({
             login: login.passwordVersion !== undefined,
-            password: secrets.get(login.name)?.verifier,
+            password: secrets.get(login.name)?.kept ? undefined : secrets.get(login.name)?.verifier,
             connectionLimit: v.connectionLimit,
             statementTimeout: v.statementTimeoutMs,
             idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
@@ -208,7 +222,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 roles: plan.memberOf.length > 0 ? plan.memberOf : undefined,
                 ...readOnly,
             },
-            pgOpts,
+            // An existing role is taken over (its ID is its name); one already in the state stays as it is.
+            { ...pgOpts, import: adopting ? logins.grantee : undefined },
         );
         const roles = new Map([[logins.grantee, grantee]]);
         if (logins.granteeLogsIn) return roles;
@@ -232,7 +247,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     private async rolesAreOurs(roles: Map<string, postgresql.Role>, roleName: string, verdict: Verdict): Promise<boolean> {
         if (!pulumi.runtime.isDryRun()) return true;
         const taken: string[] = [];
-        for (const [role, resource] of roles) if (verdict.server?.roles[role] && !(await isKnown(resource.id))) taken.push(role);
+        for (const [role, resource] of roles)
+            if (verdict.server?.roles[role] && !(role === roleName && verdict.adoption) && !(await isKnown(resource.id))) taken.push(role);
         if (taken.length === 0) return true;
         pulumi.log.error(
             `Preflight of WhalyPostgresAccess on ${verdict.where} failed; nothing was changed:\n${formatProblems(taken.map((role) => roleTakenProblem(role, role === roleName ? "roleName" : "loginUsers")))}`,
@@ -303,10 +319,32 @@ interface Declared {
     previousUser: string;
 }
 
-/** A login's password and the SCRAM verifier the server gets instead. */
+/** A login's password and the SCRAM verifier the server gets instead, or with `kept` the role's own password left as it is. */
 interface LoginSecret {
     password: pulumi.Output<string>;
     verifier: pulumi.Output<string>;
+    kept: boolean;
+}
+
+/**
+ * Whether an adopted role keeps the password it had: until `passwordVersion` goes above the version
+ * it was adopted at. The salt's keepers hold that version: a salt created while the role already
+ * exists means the role was made outside the stack, and a salt in the state keeps its keepers as
+ * they were (ignoreChanges), so a role the stack created is never taken for an adopted one.
+ */
+async function adoptedPasswordKept(salt: random.RandomBytes, version: number, adopting: boolean): Promise<boolean> {
+    const keepers = salt.keepers;
+    // At up, known once the salt exists; should a preview not know it, what this run writes stands in.
+    if (!(await isKnown(keepers))) return adopting;
+    return (await valueOf(keepers))?.adoptedAtVersion === String(version);
+}
+
+function keptPasswordWarning(roleName: string, version: number): string {
+    return (
+        `adoptRole: role ${roleName} keeps the password it has, which this stack does not know: until passwordVersion goes above ${version}, ` +
+        `the password output is empty and connectionString holds no password (Whaly's form keeps the one it has). ` +
+        `Set passwordVersion to ${version + 1} to give the role this stack's generated password, then put it in Whaly's form`
+    );
 }
 
 /** A component's turn on its database: the previous component's PostgreSQL children, and how to hand its own on. */

@@ -6,16 +6,13 @@
  * mode, on the newest in the compact and all-data modes and the alternating rotation, and there
  * again with a database, schemas and a table creator whose names need quoting.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccessArgs } from "../../index";
 import { scramVerifier } from "../../components/scram";
 import { quoteIdentifier, renderAccessSql } from "../../components/sql";
 import { privilegesOf, roleAttributes } from "../harness/catalog";
+import { psql } from "../harness/psql";
 import { as } from "../harness/sessions";
 import { newTestStack } from "../harness/stack";
 import { accessReport, createLaterObjects, DATABASE, laterObjectsReadable, seedWarehouse } from "../harness/warehouse";
@@ -24,39 +21,6 @@ import { accessProgram, outputValues } from "./support/program";
 jest.setTimeout(300_000);
 
 const BY_HAND_PASSWORD = "by-hand-Password-0123456789";
-
-/** Runs `script` with the real psql, connected to database `postgres` as the admin, stopping at the first error. */
-function psql(server: PostgresServer, script: string): void {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "whaly-psql-")), "access.sql");
-    fs.writeFileSync(file, script);
-    try {
-        execFileSync(
-            "psql",
-            [
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                server.host,
-                "-p",
-                String(server.port),
-                "-U",
-                server.adminUser,
-                "-d",
-                "postgres",
-                "-f",
-                file,
-            ],
-            {
-                env: { ...process.env, PGPASSWORD: server.adminPassword, PGSSLMODE: "disable" },
-                stdio: ["ignore", "pipe", "pipe"],
-            },
-        );
-    } finally {
-        fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    }
-}
 
 /** The names of a warehouse: the test warehouse's, or ones that need quoting everywhere. */
 interface Names {
