@@ -21,7 +21,7 @@ import {
 import { readServerFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
 import { TakeOverConnection } from "./takeOver";
-import { ArgProblem, formatProblems, resolvedArgProblems, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
+import { ArgProblem, formatProblems, resolvedArgProblems, ResolvedArgs, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
 export interface Verdict {
@@ -64,10 +64,12 @@ export async function checkServer(
     };
 
     // Wait for what the component depends on; at preview, what is still to be created cannot be looked at.
+    // With adoptRole the preview still reads the role, where it can, to say what adopting it changes.
     const pending = await stillToCreate(dependsOn, [v.database, ...Object.values(v.admin ?? {})]);
-    if (preview && pending.length > 0) return defer(`${pending.join(", ")} ${pending.length === 1 ? "exists" : "exist"}`);
+    const deferred = preview && pending.length > 0 ? `${pending.join(", ")} ${pending.length === 1 ? "exists" : "exist"}` : undefined;
+    if (deferred && !v.adoptRole) return defer(deferred);
     const resolved = pulumi.output({ database: v.database, admin: v.admin as WhalyPostgresAdminArgs | undefined });
-    if (!(await isKnown(resolved))) return defer("the server's address is known");
+    if (!(await isKnown(resolved))) return defer(deferred ?? "the server's address is known");
     // The args given as Outputs, resolved, follow the args' rules.
     const { database, admin } = await valueOf(resolved);
     const argProblems = resolvedArgProblems({ database, admin: admin as Record<string, unknown> | undefined });
@@ -78,8 +80,9 @@ export async function checkServer(
 
     // Where the server is, and as whom.
     const located = locateServer(database, admin, provider);
-    if (!(await isKnown(located))) return defer("the provider's configuration is known");
+    if (!(await isKnown(located))) return defer(deferred ?? "the provider's configuration is known");
     const location = await valueOf(located);
+    if (deferred && !location.settings) return defer(deferred);
     if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "");
     const { settings, names } = location;
     const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
@@ -91,6 +94,7 @@ export async function checkServer(
         facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName, v.adoptRole);
     } catch (e) {
         const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
+        if (deferred) return defer(`${deferred} (and what adopting role ${v.roleName} changes is read then: ${error.message})`);
         if (error.reason === "client-certificate")
             return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`);
         // The provider's configuration may come from resources this update creates, which the component cannot see.
@@ -98,30 +102,50 @@ export async function checkServer(
             return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`);
         return fail(component, where, database, [connectionProblem(error, location, database)]);
     }
-
-    // The verdict (preflight.ts decides; this reports).
     const tableCreators = v.discoverTableCreators ? discoveredCreators(v.schemas, facts.server) : v.tableCreators;
     const effective = { ...v, database, tableCreators };
+    const adopt = () => adoptionVerdict(component, effective, facts, where, { settings, names });
+
+    // A deferred preview: only what adopting the role changes, as far as what exists tells.
+    if (deferred) {
+        const adoption = adopt();
+        return adoption === "refused" ? { ...fromArgs(database), go: false } : { ...(await defer(deferred)), adoption };
+    }
+
+    // The verdict (preflight.ts decides; this reports).
     const problems = preflightProblems({ ...effective, ...facts });
     if (problems.length > 0) return fail(component, where, database, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
-    const adoption = facts.holdings && planAdoption(facts.holdings, plannedRole(effective, facts.server));
-    if (adoption && adoption.problems.length > 0) return fail(component, where, database, adoption.problems);
-    if (adoption && adoption.lines.length > 0)
+    const adoption = adopt();
+    if (adoption === "refused") return { ...fromArgs(database), go: false };
+    return { go: true, database, tableCreators, server: facts.server, where, adoption };
+}
+
+/**
+ * With adoptRole and the role existing: what adopting it changes, said in one warning (a line per
+ * difference), or "refused" (logged) when the admin cannot make it match the plan.
+ */
+function adoptionVerdict(
+    component: pulumi.Resource,
+    v: ResolvedArgs,
+    facts: Awaited<ReturnType<typeof readServerFacts>>,
+    where: string,
+    connection: TakeOverConnection,
+): Verdict["adoption"] | "refused" {
+    if (!facts.holdings) return undefined;
+    const adoption = planAdoption(facts.holdings, plannedRole(v, facts.server));
+    if (adoption.problems.length > 0) {
+        fail(component, where, v.database, adoption.problems);
+        return "refused";
+    }
+    if (adoption.lines.length > 0)
         pulumi.log.warn(
             `adoptRole: role ${v.roleName} on ${where} differs from the plan, and this up makes it match: what goes is revoked before ` +
                 `any child changes anything, what the plan adds comes with the children. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
             component,
         );
-    return {
-        go: true,
-        database,
-        tableCreators,
-        server: facts.server,
-        where,
-        adoption: adoption && { ...adoption, connection: { settings, names } },
-    };
+    return { ...adoption, connection };
 }
 
 /** The one problem a failed connection poses, naming the setting to change. */

@@ -5,16 +5,18 @@
  * the `up` the role holds exactly what a fresh deployment holds on an identical server; its
  * password is kept until the first passwordVersion bump; destroy leaves nothing.
  */
+import * as postgresql from "@pulumi/postgresql";
 import { auditRole } from "../../components/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { WhalyPostgresAccessArgs } from "../../index";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harness/catalog";
 import { HAND_MADE_PASSWORD, makeByHand } from "../harness/handMade";
+import { killPulumi, restoreIfTorn } from "../harness/kill";
 import { startReader } from "../harness/reader";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
-import { DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
-import { accessProgram, failureOf, outputValues } from "./support/program";
+import { CREATOR_PASSWORD, DATABASE, expectedPrivileges, seedWarehouse } from "../harness/warehouse";
+import { accessProgram, CONNECTION_SOURCES, failureOf, outputValues, programFrom } from "./support/program";
 
 jest.setTimeout(300_000);
 
@@ -145,5 +147,272 @@ describe.each([12, 15, 18] as PostgresMajor[])("PostgreSQL %i: adopting a whaly_
     it("destroy leaves nothing that mentions the role", async () => {
         await t.stack.destroy();
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});
+
+describe("PostgreSQL 15: adopting through the program's own provider, and through the default provider from stack config", () => {
+    let server: PostgresServer;
+    beforeAll(async () => {
+        server = await startPostgres(15);
+        await seedWarehouse(server);
+    });
+    afterAll(() => server?.stop());
+
+    it.each(CONNECTION_SOURCES.filter((source) => source !== "admin"))(
+        "with %s: the preview names the differences; the up takes the role over with 0 failed reads; it then matches the plan",
+        async (source) => {
+            makeByHand(server);
+            const { program, config } = programFrom(source, server, { ...ARGS, adoptRole: true });
+            const t = await newTestStack(`adopt-${source.replace(" ", "-")}`, program);
+            try {
+                await t.stack.setAllConfig(config);
+                let output = "";
+                await t.stack.preview({ onOutput: (line) => (output += line) });
+                expect(adoptionLines(output)).toEqual(expect.arrayContaining(['- CREATEDB: ALTER ROLE "whaly_bi" NOCREATEDB']));
+                expect(adoptionLines(output)).toHaveLength(17);
+                const reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, READ);
+                await t.stack.up();
+                const totals = await reader.stop();
+                expect(totals.failures).toEqual([]);
+                expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+                expect(await roleAttributes(server, "whaly_bi")).toMatchObject({ rolcreatedb: false, rolconnlimit: 10, member_of: [] });
+                expect(await logsIn(server, "whaly_bi", HAND_MADE_PASSWORD)).toBe(true);
+                await t.stack.preview({ expectNoChanges: true, refresh: true });
+                await t.stack.destroy();
+                expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+                console.log(`PostgreSQL 15, adoption with ${source}: reader ${JSON.stringify(totals.queries)} queries, 0 failed`);
+            } finally {
+                t.dispose();
+            }
+        },
+    );
+});
+
+describe("PostgreSQL 18: adopting in a stack that also declares a schema", () => {
+    let server: PostgresServer;
+    beforeAll(async () => {
+        server = await startPostgres(18);
+        await seedWarehouse(server);
+        makeByHand(server);
+    });
+    afterAll(() => server?.stop());
+
+    const program = () => async () => {
+        const provider = new postgresql.Provider("warehouse", {
+            host: server.host,
+            port: server.port,
+            username: server.adminUser,
+            password: server.adminPassword,
+            database: DATABASE,
+            sslmode: "disable",
+        });
+        const marts = new postgresql.Schema("marts", { name: "marts", owner: "etl", database: DATABASE }, { provider });
+        new WhalyPostgresAccess(
+            "whaly",
+            {
+                database: DATABASE,
+                host: server.host,
+                port: server.port,
+                schemas: ["public", "sales", "marts"],
+                tableCreators: ["etl", "dbt"],
+                adoptRole: true,
+            },
+            { provider, dependsOn: [marts] },
+        );
+    };
+
+    it("the preview defers the other checks yet names the differences; one up adopts, with 0 failed reads, and grants on the new schema", async () => {
+        const t = await newTestStack("adopt-composed", program());
+        try {
+            let output = "";
+            await t.stack.preview({ onOutput: (line) => (output += line) });
+            expect(output).toContain("The server checks run at up, once postgresql:index/schema:Schema marts exists");
+            expect(adoptionLines(output)).toEqual(
+                expect.arrayContaining([
+                    '- CREATEDB: ALTER ROLE "whaly_bi" NOCREATEDB',
+                    '- SELECT on table secret.salaries (granted by postgres): REVOKE SELECT ON TABLE "secret"."salaries" FROM "whaly_bi" (as postgres)',
+                    '+ USAGE on schema marts: GRANT USAGE ON SCHEMA "marts" TO "whaly_bi"',
+                ]),
+            );
+            const reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, READ);
+            await t.stack.up();
+            const totals = await reader.stop();
+            expect(totals.failures).toEqual([]);
+            const marts = [
+                "schema marts USAGE",
+                ...["etl", "dbt"].flatMap((c) => [`default ${c} marts table SELECT`, `default ${c} marts sequence SELECT`]),
+            ];
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(
+                [...expectedPrivileges(["public", "sales"], ["etl", "dbt"]), ...marts].sort(),
+            );
+            await t.stack.preview({ expectNoChanges: true });
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        } finally {
+            t.dispose();
+        }
+    });
+});
+
+describe.each([15, 18] as PostgresMajor[])("PostgreSQL %i: adopting with a non-superuser admin (a managed service's)", (major) => {
+    const ADMIN = "adm";
+    const ADMIN_PASSWORD = "adm-Password-123";
+    let server: PostgresServer;
+    let t: TestStack;
+
+    /** The managed layout: adm owns the database and schema sales; whaly_bi made by adm from the guide; etl, made by the superuser, granted it SELECT on its own table. */
+    beforeAll(async () => {
+        server = await startPostgres(major);
+        await server.query(
+            `CREATE ROLE ${ADMIN} LOGIN CREATEROLE PASSWORD '${ADMIN_PASSWORD}'; CREATE ROLE etl LOGIN PASSWORD '${CREATOR_PASSWORD}'`,
+        );
+        await server.query(`CREATE DATABASE ${DATABASE} OWNER ${ADMIN}`);
+        const asAdmin = { user: ADMIN, password: ADMIN_PASSWORD };
+        await server.query(`CREATE USER whaly_bi WITH ENCRYPTED PASSWORD '${HAND_MADE_PASSWORD}'`, asAdmin);
+        await server.query(
+            `CREATE SCHEMA sales; CREATE TABLE sales.orders (id serial PRIMARY KEY);
+             GRANT CONNECT ON DATABASE ${DATABASE} TO whaly_bi;
+             GRANT USAGE ON SCHEMA sales TO whaly_bi; GRANT SELECT ON ALL TABLES IN SCHEMA sales TO whaly_bi;
+             ALTER DEFAULT PRIVILEGES IN SCHEMA sales GRANT SELECT ON TABLES TO whaly_bi;`,
+            { database: DATABASE, ...asAdmin },
+        );
+        await server.query("CREATE SCHEMA etl_only AUTHORIZATION etl", { database: DATABASE });
+        await server.query(
+            "CREATE TABLE etl_only.feed (id int); GRANT USAGE ON SCHEMA etl_only TO whaly_bi; GRANT SELECT ON etl_only.feed TO whaly_bi",
+            {
+                database: DATABASE,
+                user: "etl",
+                password: CREATOR_PASSWORD,
+            },
+        );
+        t = await newTestStack(
+            `adopt-managed-pg${major}`,
+            accessProgram(server, {
+                schemas: ["sales"],
+                tableCreators: [ADMIN],
+                adoptRole: true,
+                admin: {
+                    host: server.host,
+                    port: server.port,
+                    username: ADMIN,
+                    password: ADMIN_PASSWORD,
+                    sslMode: "disable",
+                    superuser: false,
+                },
+            }),
+        );
+    });
+    afterAll(() => {
+        t?.dispose();
+        server?.stop();
+    });
+
+    it("a privilege granted by a role the admin cannot act as is refused at preview and at up, named with the fix, and nothing changes", async () => {
+        const before = await catalogSnapshot(server, DATABASE);
+        const message = await failureOf(t.stack.preview());
+        expect(message).toContain(
+            `Preflight of WhalyPostgresAccess on 127.0.0.1:${server.port}/${DATABASE} as ${ADMIN} failed; nothing was changed`,
+        );
+        expect(message).toContain(
+            '- adoptRole true: role whaly_bi holds SELECT on table etl_only.feed, granted by etl, and the admin adm cannot act as etl to revoke it: run REVOKE SELECT ON TABLE "etl_only"."feed" FROM "whaly_bi" as etl',
+        );
+        expect(message).toContain("- adoptRole true: role whaly_bi holds USAGE on schema etl_only, granted by etl");
+        await expect(t.stack.up()).rejects.toThrow("the admin adm cannot act as etl to revoke it");
+        expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+    });
+
+    it("once the admin may act as etl (the fix named), the up takes the role over, with 0 failed reads, to exactly the plan", async () => {
+        await server.query(`GRANT etl TO ${ADMIN}`);
+        const reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, "SELECT count(*) FROM sales.orders");
+        await t.stack.up();
+        const totals = await reader.stop();
+        expect(totals.failures).toEqual([]);
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(
+            [
+                `database ${DATABASE} CONNECT`,
+                "schema sales USAGE",
+                "table sales.orders SELECT",
+                "sequence sales.orders_id_seq SELECT",
+                "default adm sales table SELECT",
+                "default adm sales sequence SELECT",
+            ].sort(),
+        );
+        await t.stack.preview({ expectNoChanges: true });
+        await t.stack.destroy();
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});
+
+describe("PostgreSQL 18: adopting with rotation alternating, and an up killed mid-adoption", () => {
+    let server: PostgresServer;
+    let twin: PostgresServer;
+    beforeAll(async () => {
+        [server, twin] = await Promise.all([startPostgres(18), startPostgres(18)]);
+        await Promise.all([seedWarehouse(server), seedWarehouse(twin)]);
+    });
+    afterAll(() => {
+        server?.stop();
+        twin?.stop();
+    });
+
+    it("the hand-made role becomes the group: the preview warns what stops; its users log in; it holds what a fresh group holds", async () => {
+        makeByHand(server);
+        const args = { ...ARGS, rotation: "alternating" };
+        const t = await newTestStack("adopt-alternating", accessProgram(server, { ...args, adoptRole: true }));
+        const fresh = await newTestStack("adopt-alternating-twin", accessProgram(twin, args));
+        try {
+            let output = "";
+            await t.stack.preview({ onOutput: (line) => (output += line) });
+            expect(output).toContain(
+                'rotation "alternating": role whaly_bi logs in today and becomes a NOLOGIN group at this up: new logins as whaly_bi stop working',
+            );
+            expect(adoptionLines(output)).toEqual(
+                expect.arrayContaining(['~ LOGIN (the plan: NOLOGIN, a group): ALTER ROLE "whaly_bi" NOLOGIN']),
+            );
+            await t.stack.up();
+            await fresh.stack.up();
+            const out = await outputValues(t.stack);
+            expect(out.user).toBe("whaly_bi_a");
+            expect(await as(server, DATABASE, "whaly_bi_a", out.password as string, (s) => s.canSelect("sales.orders"))).toBe(true);
+            for (const role of ["whaly_bi", "whaly_bi_a", "whaly_bi_b"]) {
+                expect(await privilegesOf(server, DATABASE, role)).toEqual(await privilegesOf(twin, DATABASE, role));
+                expect(await roleAttributes(server, role)).toEqual(await roleAttributes(twin, role));
+            }
+            await t.stack.preview({ expectNoChanges: true });
+            await Promise.all([t.stack.destroy(), fresh.stack.destroy()]);
+            expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        } finally {
+            t.dispose();
+            fresh.dispose();
+        }
+    });
+
+    it("killed (SIGKILL) once the role is imported: the recovery converges to the plan, the hand-made password still logs in", async () => {
+        makeByHand(server);
+        const t = await newTestStack("adopt-killed", accessProgram(server, { ...ARGS, adoptRole: true }));
+        try {
+            let killed = 0;
+            await failureOf(
+                t.stack.up({
+                    onEvent: (event) => {
+                        if (event.resOutputsEvent?.metadata.type === "postgresql:index/role:Role") killed += killPulumi();
+                    },
+                }),
+            );
+            expect(killed).toBe(1);
+            restoreIfTorn(t, "adopt-killed");
+            await t.stack.cancel();
+            await t.stack.refresh({ clearPendingCreates: true });
+            await t.stack.up();
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+            expect(await roleAttributes(server, "whaly_bi")).toMatchObject({ rolcreatedb: false, member_of: [] });
+            expect(await logsIn(server, "whaly_bi", HAND_MADE_PASSWORD)).toBe(true);
+            expect((await outputValues(t.stack)).password).toBe("");
+            await t.stack.preview({ expectNoChanges: true, refresh: true });
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        } finally {
+            t.dispose();
+        }
     });
 });

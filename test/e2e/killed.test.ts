@@ -4,11 +4,10 @@
  * --clear-pending-creates`, `pulumi up`) converges to exactly the planned privileges, and nothing
  * stays granted that the state does not know about.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { planAccess } from "../../components/plan";
 import { privilegesOf, traces } from "../harness/catalog";
+import { killPulumi, restoreIfTorn } from "../harness/kill";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
@@ -18,23 +17,6 @@ jest.setTimeout(600_000);
 
 const SCHEMAS = Array.from({ length: 20 }, (_, i) => `s${i}`);
 const CREATORS = ["etl", "dbt", "intruder"];
-
-/** Pids of this process's children running `command` (the Automation API's CLI). */
-function childrenRunning(command: string): number[] {
-    return fs
-        .readdirSync("/proc")
-        .filter((entry) => /^\d+$/.test(entry))
-        .flatMap((pid) => {
-            try {
-                // /proc/PID/stat: "pid (comm) state ppid ..."
-                const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").trim();
-                const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(stat)!;
-                return comm === command && Number(rest.split(" ")[1]) === process.pid ? [Number(pid)] : [];
-            } catch {
-                return []; // gone meanwhile
-            }
-        });
-}
 
 /** What the plan grants on the seeded warehouse, one table per schema, written out. */
 function expected(): string[] {
@@ -63,21 +45,6 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
         server?.stop();
     });
 
-    /**
-     * The README's first step when the kill tore the state file (the self-managed backend writes it
-     * in place, and `failed to load checkpoint: EOF` says so): the checkpoint before it, kept as .bak.
-     */
-    function restoreIfTorn(): void {
-        const file = path.join(t.backendDir, ".pulumi", "stacks", "whaly-e2e", "killed.json");
-        const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-        try {
-            JSON.parse(text);
-        } catch {
-            console.log(`the kill tore ${path.basename(file)} (${text.length} bytes): restoring ${path.basename(file)}.bak`);
-            fs.copyFileSync(`${file}.bak`, file);
-        }
-    }
-
     it("SIGKILL after 40 PostgreSQL resources were created leaves the stack locked, with resources missing", async () => {
         const total = 2 + planAccess(SCHEMAS, CREATORS).grants.length + planAccess(SCHEMAS, CREATORS).defaultPrivileges.length;
         let created = 0;
@@ -86,16 +53,12 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
             t.stack.up({
                 onEvent: (event) => {
                     const type = event.resOutputsEvent?.metadata.type ?? "";
-                    if (!type.startsWith("postgresql:index/") || ++created !== 40) return;
-                    for (const pid of childrenRunning("pulumi")) {
-                        process.kill(pid, "SIGKILL");
-                        killed++;
-                    }
+                    if (type.startsWith("postgresql:index/") && ++created === 40) killed += killPulumi();
                 },
             }),
         );
         expect(killed).toBe(1);
-        restoreIfTorn();
+        restoreIfTorn(t, "killed");
         const state = (await t.stack.exportStack()).deployment;
         const inState = (state.resources ?? []).filter((r: { type: string }) => r.type.startsWith("postgresql:index/")).length;
         expect(inState).toBeGreaterThan(0);
