@@ -15,6 +15,7 @@ const args: WhalyPostgresAccessArgs = {
     schemas: config.getObject<string[]>("schemas"),
     tableCreators: config.getObject<string[]>("tableCreators"),
     roleName: config.get("roleName"),
+    adoptRole: config.getBoolean("adoptRole"),
     password: config.getSecret("password"),
     passwordLength: config.getNumber("passwordLength"),
     passwordVersion: config.getNumber("passwordVersion"),

@@ -6,6 +6,7 @@
  * password is kept until the first passwordVersion bump; destroy leaves nothing.
  */
 import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
 import { auditRole } from "../../components/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
@@ -384,6 +385,40 @@ describe("PostgreSQL 18: adopting with rotation alternating, and an up killed mi
         } finally {
             t.dispose();
             fresh.dispose();
+        }
+    });
+
+    it("with the docs' transform (retainOnDelete on every child), destroy forgets the role and leaves Whaly reading", async () => {
+        makeByHand(server);
+        const keepOnDestroy: pulumi.ResourceTransform = (args) => ({ props: args.props, opts: { ...args.opts, retainOnDelete: true } });
+        const t = await newTestStack("adopt-retained", async () => {
+            new WhalyPostgresAccess(
+                "whaly",
+                {
+                    database: DATABASE,
+                    ...ARGS,
+                    adoptRole: true,
+                    admin: {
+                        host: server.host,
+                        port: server.port,
+                        username: server.adminUser,
+                        password: server.adminPassword,
+                        sslMode: "disable",
+                    },
+                },
+                { transforms: [keepOnDestroy] },
+            );
+        });
+        try {
+            await t.stack.up();
+            const held = await privilegesOf(server, DATABASE, "whaly_bi");
+            await t.stack.destroy();
+            expect((await t.stack.exportStack()).deployment.resources ?? []).toEqual([]);
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(held);
+            expect(await as(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, (s) => s.canSelect("sales.orders"))).toBe(true);
+            await server.query("DROP OWNED BY whaly_bi; DROP ROLE whaly_bi", { database: DATABASE });
+        } finally {
+            t.dispose();
         }
     });
 

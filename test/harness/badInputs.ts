@@ -45,6 +45,11 @@ export const BAD_INPUTS: BadInput[] = [
     },
     { what: "white space around a name", args: { tableCreators: ["etl "] }, says: ['tableCreators[0] "etl "', "white space", "remove it"] },
     {
+        what: "adoptRole not a boolean",
+        args: { adoptRole: "yes" as unknown as boolean },
+        says: ['adoptRole "yes"', "must be true or false"],
+    },
+    {
         what: "duplicate schemas",
         args: { schemas: ["sales", "hr", "sales"] },
         says: ['schemas[2] "sales"', "duplicates schemas[0]", "list each schema once"],

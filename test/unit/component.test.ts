@@ -524,3 +524,38 @@ describe("rotation alternating", () => {
         expect(await pulumi.isSecret(component.password)).toBe(true);
     });
 });
+
+describe("adoptRole, the role existing on the server", () => {
+    /** Child names without the component's own, which differs per test (the mocked engine keeps every registration). */
+    async function adopted(name: string, args: Partial<WhalyPostgresAccessArgs> = {}) {
+        let component: WhalyPostgresAccess | undefined;
+        const resources = await recordResources((transformations) => {
+            component = new WhalyPostgresAccess(
+                name,
+                { database: "db", adoptRole: true, admin: { host: "db.internal", username: "postgres" }, ...args },
+                { transformations },
+            );
+        });
+        return { r: Object.fromEntries(resources.map((x) => [x.name.replace(`${name}/`, "adopt/"), x])), component: component! };
+    }
+
+    it("imports the role, keeps its password (no password input, empty outputs), and records the adoption's version in the salt", async () => {
+        const { r, component } = await adopted("adopt-kept");
+        expect(r["adopt/role"].importId).toBe("whaly_bi");
+        expect(r["adopt/role"].inputs.password).toBeUndefined();
+        expect(r["adopt/role"].inputs).toMatchObject({ name: "whaly_bi", login: true, connectionLimit: 10 });
+        expect(r["adopt/salt"].inputs).toEqual({ length: 16, keepers: { adoptedAtVersion: "1" } });
+        expect(await valueOf(component.password)).toBe("");
+        expect(await valueOf(component.connectionString)).toBe("postgresql://whaly_bi@db.internal:5432/db?sslmode=require");
+        // The grants are the plan's, as for a role the component creates.
+        expect(r["adopt/select-tables/public"].inputs).toMatchObject({ role: "whaly_bi", privileges: ["SELECT"] });
+    });
+
+    it("with a password given, sets it at once (its SCRAM verifier), and records nothing in the salt", async () => {
+        const { r, component } = await adopted("adopt-given", { password: "given-Password-1" });
+        expect(r["adopt/role"].importId).toBe("whaly_bi");
+        expect(r["adopt/role"].inputs.password).toEqual(secret(scramVerifier("given-Password-1", Buffer.from(MOCK_SALT_BASE64, "base64"))));
+        expect(r["adopt/salt"].inputs).toEqual({ length: 16 });
+        expect(await valueOf(component.password)).toBe("given-Password-1");
+    });
+});

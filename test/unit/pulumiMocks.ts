@@ -13,6 +13,8 @@ export interface RegisteredResource {
     parent?: string;
     /** The `deleteBeforeReplace` resource option. */
     deleteBeforeReplace?: boolean;
+    /** The ID of an existing resource the engine was asked to import (the `import` resource option). */
+    importId?: string;
     resource: pulumi.Resource;
 }
 
@@ -34,7 +36,13 @@ const registered: Array<Omit<RegisteredResource, "parent" | "resource">> = [];
 pulumi.runtime.setMocks(
     {
         newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+            registered.push({
+                type: args.type,
+                name: args.name,
+                inputs: args.inputs,
+                provider: args.provider,
+                importId: args.id || undefined,
+            });
             const generated: Record<string, Record<string, unknown>> = {
                 "random:index/randomPassword:RandomPassword": { result: "generated-Secret-0123456789abcdef" },
                 "random:index/randomBytes:RandomBytes": { base64: MOCK_SALT_BASE64 },

@@ -1,18 +1,45 @@
 /**
  * Stands in for components/serverFacts.ts in the unit tests (`jest.mock`), which test the resource
  * graph without a server: every schema but "ghost" exists, so does every role the plan names, and
- * the admin is a superuser. The preflight's verdicts are tested on their own (preflight.test.ts)
- * and on real servers (test/e2e).
+ * the admin is a superuser. With `adopt`, the BI role is one made by hand that holds nothing yet
+ * but its attributes, so that adopting it adds grants and revokes nothing (nothing to run).
+ * The preflight's verdicts are tested on their own (preflight.test.ts) and on real servers (test/e2e).
  */
+import type { RoleHoldings } from "../../components/adoption";
 import type { ServerFacts } from "../../components/preflight";
+
+const HAND_MADE: RoleHoldings = {
+    attributes: {
+        superuser: false,
+        createDatabase: false,
+        createRole: false,
+        replication: false,
+        bypassRowLevelSecurity: false,
+        login: true,
+        inherit: true,
+        connectionLimit: 10,
+    },
+    settings: ["statement_timeout=600000", "idle_in_transaction_session_timeout=60000"],
+    settingsInDatabases: [],
+    memberOf: [],
+    privileges: [],
+    defaults: [],
+    unreadable: [],
+    beyondReach: [],
+    adminActsAs: {},
+    adminMayAlter: true,
+};
 
 export async function readServerFacts(
     _settings: unknown,
     _names: unknown,
     schemas: string[],
     roleNames: string[],
-): Promise<{ existingSchemas: string[]; server: ServerFacts }> {
+    _biRole: string,
+    adopt = false,
+): Promise<{ existingSchemas: string[]; server: ServerFacts; holdings?: RoleHoldings }> {
     return {
+        holdings: adopt ? HAND_MADE : undefined,
         existingSchemas: schemas.filter((s) => s !== "ghost"),
         server: {
             versionNum: 180000,
