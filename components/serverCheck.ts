@@ -168,7 +168,7 @@ function fail(component: pulumi.Resource, where: string, database: string, probl
 
 /** Credentials the checks cannot use: one warning naming the checks that did not run; the catalog-reading options cannot work. */
 function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string): Verdict {
-    const needsCatalog = (["discoverTableCreators", "strictTableCreators"] as const).filter((option) => v[option]);
+    const needsCatalog = (["discoverTableCreators", "strictTableCreators", "adoptRole"] as const).filter((option) => v[option]);
     if (needsCatalog.length > 0)
         return fail(
             component,
@@ -177,7 +177,7 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
             needsCatalog.map((field) => ({
                 field,
                 value: true,
-                message: `reads the catalog, and the component cannot connect with the provider's credentials (${why}): list tableCreators instead, or give admin credentials`,
+                message: `reads the catalog, and the component cannot connect with the provider's credentials (${why}): ${field === "adoptRole" ? "give admin credentials" : "list tableCreators instead, or give admin credentials"}`,
             })),
         );
     pulumi.log.warn(
