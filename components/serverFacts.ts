@@ -177,7 +177,7 @@ const DEPENDENCIES = `
          s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AS here,
          (SELECT datname::text FROM pg_database WHERE oid = s.dbid) AS database,
          CASE WHEN s.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
-              THEN pg_describe_object(s.classid, s.objid, s.objsubid) END AS object
+              THEN (SELECT o.type || ' ' || o.identity FROM pg_identify_object(s.classid, s.objid, s.objsubid) o) END AS object
     FROM pg_shdepend s
    WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = ${ROLE} AND s.deptype IN ('o', 'a')
    ORDER BY 5 NULLS FIRST, 6`;

@@ -13,6 +13,7 @@ import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harness/catalog";
 import { HAND_MADE_PASSWORD, makeByHand } from "../harness/handMade";
 import { killPulumi, restoreIfTorn } from "../harness/kill";
+import { psql } from "../harness/psql";
 import { startReader } from "../harness/reader";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
@@ -446,6 +447,105 @@ describe("PostgreSQL 18: adopting with rotation alternating, and an up killed mi
             await t.stack.preview({ expectNoChanges: true, refresh: true });
             await t.stack.destroy();
             expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        } finally {
+            t.dispose();
+        }
+    });
+});
+
+/** Extras beyond the guide's, each a kind of object or setting the take-over revokes with its own SQL. */
+const ODD_EXTRAS_SQL = `
+ALTER ROLE whaly_bi NOINHERIT CONNECTION LIMIT 3 VALID UNTIL '2031-01-01';
+ALTER ROLE whaly_bi SET search_path TO sales, public;
+ALTER ROLE whaly_bi SET work_mem TO '64MB';
+ALTER ROLE whaly_bi IN DATABASE ${DATABASE} SET statement_timeout TO '5min';
+\\c ${DATABASE}
+CREATE FUNCTION public.answer(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n';
+REVOKE EXECUTE ON FUNCTION public.answer(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.answer(integer) TO whaly_bi WITH GRANT OPTION;
+CREATE DOMAIN public.amount AS integer;
+REVOKE USAGE ON DOMAIN public.amount FROM PUBLIC;
+GRANT USAGE ON DOMAIN public.amount TO whaly_bi;
+GRANT UPDATE (amount) ON secret.salaries TO whaly_bi;
+GRANT SELECT ON public.customers TO whaly_bi WITH GRANT OPTION;
+GRANT USAGE ON SEQUENCE sales.invoice_no TO whaly_bi;
+GRANT CREATE, TEMPORARY ON DATABASE ${DATABASE} TO whaly_bi;
+GRANT CONNECT ON DATABASE postgres TO whaly_bi;
+ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT ON TABLES TO whaly_bi;
+ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA sales GRANT UPDATE ON TABLES TO whaly_bi;
+`;
+
+describe.each([13, 16] as PostgresMajor[])("PostgreSQL %i: adopting a role with extras of every kind", (major) => {
+    let server: PostgresServer;
+    beforeAll(async () => {
+        server = await startPostgres(major);
+        await seedWarehouse(server);
+        makeByHand(server);
+        psql(server, ODD_EXTRAS_SQL);
+    });
+    afterAll(() => server?.stop());
+
+    it("revokes each with its own SQL in one up, keeps Whaly reading, and leaves exactly the plan", async () => {
+        const t = await newTestStack(`adopt-odd-pg${major}`, accessProgram(server, { ...ARGS, adoptRole: true }));
+        try {
+            let output = "";
+            await t.stack.preview({ onOutput: (line) => (output += line) });
+            expect(adoptionLines(output)).toEqual(
+                expect.arrayContaining([
+                    '~ NOINHERIT (the plan: INHERIT): ALTER ROLE "whaly_bi" INHERIT',
+                    '- setting work_mem = 64MB: ALTER ROLE "whaly_bi" RESET work_mem',
+                    `- settings in database ${DATABASE}: ALTER ROLE "whaly_bi" IN DATABASE "${DATABASE}" RESET ALL`,
+                    '- EXECUTE on function public.answer(n integer) (granted by postgres): REVOKE EXECUTE ON ROUTINE "public"."answer"(n integer) FROM "whaly_bi" CASCADE (as postgres)',
+                    '- UPDATE on column secret.salaries.amount (granted by postgres): REVOKE UPDATE ("amount") ON TABLE "secret"."salaries" FROM "whaly_bi" (as postgres)',
+                    '- the grant option of SELECT on table public.customers (granted by postgres): REVOKE GRANT OPTION FOR SELECT ON TABLE "public"."customers" FROM "whaly_bi" CASCADE (as postgres)',
+                    '- default INSERT on tables that postgres creates in any schema: ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" REVOKE INSERT ON TABLES FROM "whaly_bi"',
+                ]),
+            );
+            const reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, READ);
+            await t.stack.up();
+            const totals = await reader.stop();
+            expect(totals.failures).toEqual([]);
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+            expect(await privilegesOf(server, "postgres", "whaly_bi")).toEqual([]);
+            expect(
+                await server.query("SELECT rolinherit, rolvaliduntil::text AS valid_until FROM pg_roles WHERE rolname = 'whaly_bi'"),
+            ).toEqual([{ rolinherit: true, valid_until: "infinity" }]);
+            expect(await roleAttributes(server, "whaly_bi")).toMatchObject({
+                rolconnlimit: 10,
+                rolconfig: ["statement_timeout=600000", "idle_in_transaction_session_timeout=60000"],
+            });
+            expect(
+                await server.query(
+                    "SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = 'whaly_bi' AND s.setdatabase <> 0",
+                ),
+            ).toEqual([]);
+            await t.stack.preview({ expectNoChanges: true, refresh: true });
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        } finally {
+            t.dispose();
+        }
+    });
+
+    it("refuses a role that owns a table, or holds privileges in another database, naming each, and changes nothing", async () => {
+        makeByHand(server, false);
+        await server.query("CREATE DATABASE crm");
+        psql(
+            server,
+            "GRANT CONNECT ON DATABASE crm TO whaly_bi;\n\\c crm\nCREATE TABLE leads (id int);\nGRANT SELECT ON leads TO whaly_bi;",
+        );
+        await server.query("CREATE TABLE public.scratch (id int); ALTER TABLE public.scratch OWNER TO whaly_bi", { database: DATABASE });
+        const t = await newTestStack(`adopt-refused-pg${major}`, accessProgram(server, { ...ARGS, adoptRole: true }));
+        try {
+            const before = await catalogSnapshot(server, DATABASE);
+            const message = await failureOf(t.stack.preview());
+            expect(message).toContain(
+                "- adoptRole true: role whaly_bi owns table public.scratch, which the component cannot take away from database analytics",
+            );
+            expect(message).toContain(
+                "- adoptRole true: role whaly_bi holds privileges in database crm (1 object), which the component cannot take away",
+            );
+            expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
         } finally {
             t.dispose();
         }
