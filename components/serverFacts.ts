@@ -42,6 +42,24 @@ const CREATORS = `
    WHERE NOT r.rolsuper AND r.rolname <> $2 AND r.rolname NOT LIKE 'pg\\_%'
    ORDER BY 1, 2`;
 
+/**
+ * Every schema but the listed and the system ones, with its owner (pg_database_owner resolved),
+ * how many relations it holds, and whether PUBLIC, or the BI role itself, may use it.
+ */
+const UNLISTED_SCHEMAS = `
+  WITH counts AS (SELECT relnamespace, count(*)::int AS relations FROM pg_class
+                   WHERE relkind IN ('r', 'p', 'f', 'v', 'm', 'S') GROUP BY relnamespace)
+  SELECT n.nspname AS schema,
+         CASE WHEN r.rolname = 'pg_database_owner'
+              THEN (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) ELSE r.rolname END AS owner,
+         coalesce(c.relations, 0) AS relations,
+         EXISTS (SELECT 1 FROM aclexplode(n.nspacl) a WHERE a.grantee = 0 AND a.privilege_type = 'USAGE') AS public_usage,
+         EXISTS (SELECT 1 FROM aclexplode(n.nspacl) a JOIN pg_roles g ON g.oid = a.grantee
+                  WHERE g.rolname = $2 AND a.privilege_type = 'USAGE') AS role_usage
+    FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner LEFT JOIN counts c ON c.relnamespace = n.oid
+   WHERE n.nspname <> ALL($1::text[]) AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+   ORDER BY 1`;
+
 /** Per role: superuser, login, direct memberships, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
 function rolesQuery(hasSetOption: boolean): string {
     return `
@@ -90,6 +108,13 @@ export async function readServerFacts(
                     .map((c) => c.role),
             ]),
         ];
+        const unlistedSchemas = (await client.query(UNLISTED_SCHEMAS, [schemas, biRole])).rows.map((r) => ({
+            schema: r.schema as string,
+            owner: r.owner as string,
+            relations: r.relations as number,
+            publicUsage: r.public_usage as boolean,
+            roleUsage: r.role_usage as boolean,
+        }));
         const roles: Record<string, RoleFacts> = {};
         for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
             roles[row.name] = {
@@ -108,6 +133,7 @@ export async function readServerFacts(
                 roles,
                 ownersBySchema,
                 creatorsBySchema,
+                unlistedSchemas,
             },
         };
     } finally {

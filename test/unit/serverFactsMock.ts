@@ -26,6 +26,7 @@ export async function readServerFacts(
             ),
             ownersBySchema: {},
             creatorsBySchema: {},
+            unlistedSchemas: [],
         },
     };
 }
