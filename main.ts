@@ -14,6 +14,7 @@ const args: WhalyPostgresAccessArgs = {
     database: config.require("database"),
     schemas: config.getObject<string[]>("schemas"),
     tableCreators: config.getObject<string[]>("tableCreators"),
+    futureSchemas: config.getBoolean("futureSchemas"),
     roleName: config.get("roleName"),
     adoptRole: config.getBoolean("adoptRole"),
     password: config.getSecret("password"),

@@ -40,6 +40,8 @@ export interface HeldPrivilege {
     privilege: string;
     grantor: string;
     grantable: boolean;
+    /** The object's owner, whose default privileges may be what granted it. */
+    owner?: string;
 }
 
 /** One default privilege naming the role: what `owner` creates later (in `schema`, or anywhere) gets `privilege`. */
@@ -79,7 +81,7 @@ export interface RoleHoldings {
     unreadable: Array<{ schema: string; name: string; sequence: boolean }>;
     /** What the take-over cannot remove from the component's database, each described: objects the role owns, privileges in other databases, on other kinds of object. */
     beyondReach: string[];
-    /** Per grantor (of a privilege) and owner (of a default privilege): whether the admin may act as that role. */
+    /** Per grantor (of a privilege), owner (of a default privilege) and table creator: whether the admin may act as that role. */
     adminActsAs: Record<string, boolean>;
     /** The admin may alter the role itself (superuser; CREATEROLE before PostgreSQL 16; ADMIN OPTION on it since). */
     adminMayAlter: boolean;
@@ -129,6 +131,9 @@ const SUPERUSER_ONLY = new Set(["SUPERUSER", "REPLICATION", "BYPASSRLS"]);
 
 const DEFAULT_KINDS: Record<HeldDefault["objectType"], string> = { r: "TABLES", S: "SEQUENCES", f: "ROUTINES", T: "TYPES", n: "SCHEMAS" };
 
+/** pg_default_acl's letter for each object type of the plan's default privileges. */
+const DEFAULT_LETTERS = { table: "r", sequence: "S", schema: "n" } as const;
+
 /**
  * What the args make of the role: the single rotation's role logs in with the role guards; the
  * alternating rotation's group does not log in and has none (its users have them).
@@ -143,7 +148,7 @@ export function plannedRole(v: ResolvedArgs, server: { versionNum: number; admin
         roleName: v.roleName,
         database: v.database,
         schemas: v.schemas,
-        plan: planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData),
+        plan: planAccess(v.schemas, v.tableCreators, v),
         login,
         connectionLimit: login ? v.connectionLimit : -1,
         settings,
@@ -233,7 +238,7 @@ export function planAdoption(held: RoleHoldings, planned: PlannedRole): Adoption
             );
     }
     const plannedDefaults = planned.plan.defaultPrivileges.map((d) =>
-        defaultKey(d.owner, d.schema, d.objectType === "table" ? "r" : "S", "SELECT"),
+        defaultKey(d.owner, d.schema, DEFAULT_LETTERS[d.objectType], d.privileges[0]),
     );
     for (const d of held.defaults) {
         const inPlan = plannedDefaults.includes(defaultKey(d.owner, d.schema, d.objectType, d.privilege));
@@ -249,14 +254,21 @@ export function planAdoption(held: RoleHoldings, planned: PlannedRole): Adoption
             );
     }
 
-    lines.push(...additions(held, planned));
-    return { lines, statements: inRunOrder(statements), problems };
+    const added = additions(held, planned);
+    lines.push(...added.lines);
+    // The plan's default privileges first: one it replaces (per schema or database-wide) never leaves a gap.
+    return { lines, statements: [...added.defaults, ...inRunOrder(statements)], problems };
 }
 
-/** The plan's grants and default privileges the role lacks, as lines: the children create them. */
-function additions(held: RoleHoldings, planned: PlannedRole): string[] {
+/**
+ * The plan's grants and default privileges the role lacks, as lines: the children create them.
+ * The default privileges are also granted by the take-over, before it revokes those the plan
+ * does not hold, where the admin may act as their owner (the child then finds them in place).
+ */
+function additions(held: RoleHoldings, planned: PlannedRole): { lines: string[]; defaults: TakeOverStatement[] } {
     const role = q(planned.roleName);
     const lines: string[] = [];
+    const defaults: TakeOverStatement[] = [];
     const holds = (kind: ObjectKind, name: string, privilege: string) =>
         held.privileges.some((p) => p.kind === kind && p.name === name && p.privilege === privilege);
     if (!holds("database", planned.database, "CONNECT"))
@@ -275,29 +287,34 @@ function additions(held: RoleHoldings, planned: PlannedRole): string[] {
         }
     }
     for (const d of planned.plan.defaultPrivileges) {
-        const objectType = d.objectType === "table" ? "r" : "S";
-        if (
-            held.defaults.some(
-                (h) => defaultKey(h.owner, h.schema, h.objectType, h.privilege) === defaultKey(d.owner, d.schema, objectType, "SELECT"),
-            )
-        )
-            continue;
+        const [objectType, privilege] = [DEFAULT_LETTERS[d.objectType], d.privileges[0]];
+        const key = defaultKey(d.owner, d.schema, objectType, privilege);
+        if (held.defaults.some((h) => defaultKey(h.owner, h.schema, h.objectType, h.privilege) === key)) continue;
         const where = d.schema === undefined ? "" : ` IN SCHEMA ${q(d.schema)}`;
-        lines.push(
-            `+ default SELECT on ${describeDefault({ owner: d.owner, schema: d.schema, objectType })}: ALTER DEFAULT PRIVILEGES FOR ROLE ${q(d.owner)}${where} GRANT SELECT ON ${DEFAULT_KINDS[objectType]} TO ${role}`,
-        );
+        const sql = `ALTER DEFAULT PRIVILEGES FOR ROLE ${q(d.owner)}${where} GRANT ${privilege} ON ${DEFAULT_KINDS[objectType]} TO ${role}`;
+        lines.push(`+ default ${privilege} on ${describeDefault({ owner: d.owner, schema: d.schema, objectType })}: ${sql}`);
+        if (held.adminActsAs[d.owner]) defaults.push({ sql });
     }
-    return lines;
+    return { lines, defaults };
 }
 
-/** Whether the plan holds this privilege: CONNECT on the database, USAGE on a listed schema, SELECT on what is in one. */
+/**
+ * Whether the plan holds this privilege: CONNECT on the database, USAGE on a listed schema, SELECT
+ * on what is in one; and what the plan's database-wide default privileges give what a table creator
+ * makes anywhere (SELECT on its tables and sequences, with futureSchemas USAGE on its schemas).
+ */
 function isPlanned(p: HeldPrivilege, planned: PlannedRole): boolean {
     if (p.kind === "database") return p.name === planned.database && p.privilege === "CONNECT";
+    const byDefault = (objectType: "table" | "sequence" | "schema") =>
+        planned.plan.defaultPrivileges.some(
+            (d) => d.schema === undefined && d.owner === p.owner && d.objectType === objectType && d.privileges.includes(p.privilege),
+        );
     // No schema is listed in the all-data mode: CONNECT is all it holds directly.
     const listed = planned.schemas.includes(p.kind === "schema" ? p.name : (p.schema ?? ""));
-    if (p.kind === "schema") return listed && p.privilege === "USAGE";
-    const relation = ["table", "view", "materialized view", "foreign table", "sequence"].includes(p.kind);
-    return relation && listed && p.privilege === "SELECT";
+    if (p.kind === "schema") return (listed && p.privilege === "USAGE") || byDefault("schema");
+    if (p.kind === "sequence") return (listed && p.privilege === "SELECT") || byDefault("sequence");
+    const relation = ["table", "view", "materialized view", "foreign table"].includes(p.kind);
+    return relation && ((listed && p.privilege === "SELECT") || byDefault("table"));
 }
 
 const defaultKey = (owner: string, schema: string | undefined, objectType: string, privilege: string) =>
@@ -311,9 +328,10 @@ function describe(p: HeldPrivilege): string {
     return `${p.kind} ${qualified}`;
 }
 
-/** `tables that etl creates in schema sales`. */
+/** `tables that etl creates in schema sales`, `schemas that etl creates`. */
 function describeDefault(d: Pick<HeldDefault, "owner" | "schema" | "objectType">): string {
     const kind = DEFAULT_KINDS[d.objectType].toLowerCase();
+    if (d.objectType === "n") return `${kind} that ${d.owner} creates`;
     return `${kind} that ${d.owner} creates ${d.schema === undefined ? "in any schema" : `in schema ${d.schema}`}`;
 }
 

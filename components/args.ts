@@ -60,7 +60,8 @@ export interface WhalyPostgresAccessArgs {
      * `"database"` (the compact mode): one per creator and object type, database-wide, so
      * 2·creators resources instead of 2·schemas·creators; objects the creators make in unlisted
      * schemas then get an entry too, unreadable without USAGE on their schema (see README).
-     * A plain string, not a union type, so that the package schema of other languages can carry it.
+     * With `futureSchemas`, `"database"` (the only scope whose default privileges survive a
+     * schema's drop). A plain string, not a union type, so that the package schema of other languages can carry it.
      */
     defaultPrivilegesScope?: string;
     /**
@@ -79,6 +80,16 @@ export interface WhalyPostgresAccessArgs {
      * and `defaultPrivilegesScope` are refused with it. Default `false`. See README, "All-data mode".
      */
     readAllData?: boolean;
+    /**
+     * Make every schema a table creator creates from now on readable the moment it exists, with the
+     * tables, views, materialized views and sequences the table creators make in it: database-wide
+     * default privileges per creator (`ALTER DEFAULT PRIVILEGES FOR ROLE c GRANT USAGE ON SCHEMAS`,
+     * and SELECT on tables and sequences), which survive a creator dropping and recreating a schema,
+     * as dbt clean-ups and CI runs do. The listed `schemas` keep their grants on what exists today;
+     * schemas of other roles stay closed. Default `false`. Not with `readAllData`, nor with
+     * `defaultPrivilegesScope: "schema"`. See docs/dbt.md.
+     */
+    futureSchemas?: boolean;
     /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child resources. */
     roleName?: string;
     /**
@@ -149,6 +160,7 @@ const ARGS: Record<keyof WhalyPostgresAccessArgs, true> = {
     discoverTableCreators: true,
     strictTableCreators: true,
     readAllData: true,
+    futureSchemas: true,
     roleName: true,
     adoptRole: true,
     password: true,

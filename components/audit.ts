@@ -51,6 +51,12 @@ export interface AuditReport {
     beyondRead: Array<{ privilege: string; on: string; counts: boolean }>;
     /** Default privileges that name the role. */
     defaultPrivileges: Array<{ owner: string; schema: string | null; objectType: string; privileges: string }>;
+    /**
+     * Roles whose schemas made from now on the role will use, with the tables they make there that
+     * it will read: database-wide default USAGE on schemas and default SELECT on tables of that
+     * owner, given to the role, a role it inherits from, or PUBLIC.
+     */
+    futureSchemaOwners: string[];
     /** The roles that are members of it (a group's users), each with what it holds beyond the role. */
     members: Array<{ name: string; canLogin: boolean; holdsMore: string[] }>;
     /** True when nothing counted in `beyondRead`, no attribute beyond LOGIN, and no member holds more than the role. */
@@ -212,6 +218,18 @@ async function readRole(
               GROUP BY 1, 2, 3 ORDER BY 1, 2 NULLS FIRST, 3`,
     );
 
+    // Per-schema defaults cannot reach a schema that does not exist yet: database-wide ones only.
+    const futureSchemaOwners = (
+        await q<{ owner: string }>(
+            `SELECT pg_get_userbyid(d.defaclrole) AS owner
+               FROM pg_default_acl d CROSS JOIN aclexplode(d.defaclacl) a
+              WHERE d.defaclnamespace = 0 AND (a.grantee = 0 OR pg_has_role($1, a.grantee, 'USAGE'))
+              GROUP BY 1
+             HAVING bool_or(d.defaclobjtype = 'n' AND a.privilege_type = 'USAGE') AND bool_or(d.defaclobjtype = 'r' AND a.privilege_type = 'SELECT')
+              ORDER BY 1`,
+        )
+    ).map((r) => r.owner);
+
     return {
         role,
         server: info,
@@ -224,6 +242,7 @@ async function readRole(
         readable,
         beyondRead,
         defaultPrivileges,
+        futureSchemaOwners,
         members: [],
         readOnly: extraAttributes.length === 0 && beyondRead.every((b) => !b.counts),
     };
@@ -269,7 +288,12 @@ export function formatAudit(report: AuditReport, verbose = false): string {
     lines.push("", "Default privileges naming it:");
     if (report.defaultPrivileges.length === 0) lines.push("  (none)");
     for (const d of report.defaultPrivileges)
-        lines.push(`  ${d.privileges} on ${d.objectType} that ${d.owner} creates ${d.schema ? `in schema ${d.schema}` : "in any schema"}`);
+        lines.push(
+            `  ${d.privileges} on ${d.objectType} that ${d.owner} creates${d.objectType === "schemas" ? "" : d.schema ? ` in schema ${d.schema}` : " in any schema"}`,
+        );
+    lines.push("", "Future schemas (readable the moment they exist):");
+    if (report.futureSchemaOwners.length === 0) lines.push("  (none)");
+    for (const owner of report.futureSchemaOwners) lines.push(`  the schemas ${owner} creates, with the tables ${owner} creates in them`);
     lines.push(
         "",
         report.readOnly

@@ -18,8 +18,9 @@ export interface PlannedDefaultPrivileges {
     /** Child resource name, relative to the component. */
     name: string;
     owner: string;
+    /** Always absent for schemas: PostgreSQL refuses `IN SCHEMA` with `ON SCHEMAS`. */
     schema?: string;
-    objectType: "table" | "sequence";
+    objectType: "table" | "sequence" | "schema";
     privileges: string[];
 }
 
@@ -41,21 +42,26 @@ export function namePart(identifier: string): string {
 /** Where default privileges apply: per listed schema, or database-wide per creator (the compact mode). */
 export type DefaultPrivilegesScope = "schema" | "database";
 
+/** The args that shape the plan beyond the names (as in ValidatedArgs). */
+export interface PlanMode {
+    defaultPrivilegesScope?: DefaultPrivilegesScope;
+    readAllData?: boolean;
+    futureSchemas?: boolean;
+}
+
 /**
  * CONNECT on the database; per schema USAGE, SELECT on all tables, SELECT on all sequences (one
  * Grant each: a second Grant on the same schema and object type would revoke the first); default
  * SELECT on future tables and sequences per (creator, schema), or per creator database-wide.
- * SELECT only on sequences: USAGE would allow nextval.
+ * SELECT only on sequences: USAGE would allow nextval. With futureSchemas, also default USAGE on
+ * the schemas each creator makes, database-wide, as the table and sequence defaults then are:
+ * a schema's own default privileges would be dropped with it.
  */
-export function planAccess(
-    schemas: readonly string[],
-    tableCreators: readonly string[],
-    scope: DefaultPrivilegesScope = "schema",
-    readAllData = false,
-): AccessPlan {
+export function planAccess(schemas: readonly string[], tableCreators: readonly string[], mode: PlanMode = {}): AccessPlan {
     const grants: PlannedGrant[] = [{ name: "connect", objectType: "database", privileges: ["CONNECT"] }];
     // PostgreSQL 14+: SELECT on every table, view and sequence of every schema, present and future.
-    if (readAllData) return { memberOf: ["pg_read_all_data"], grants, defaultPrivileges: [] };
+    if (mode.readAllData) return { memberOf: ["pg_read_all_data"], grants, defaultPrivileges: [] };
+    const scope = mode.futureSchemas ? "database" : (mode.defaultPrivilegesScope ?? "schema");
     const defaultPrivileges: PlannedDefaultPrivileges[] = [];
     for (const schema of schemas) {
         const s = namePart(schema);
@@ -67,7 +73,12 @@ export function planAccess(
         if (scope === "schema")
             for (const owner of tableCreators) defaultPrivileges.push(...defaultsFor(owner, `${namePart(owner)}/${s}`, schema));
     }
-    if (scope === "database") for (const owner of tableCreators) defaultPrivileges.push(...defaultsFor(owner, namePart(owner)));
+    if (scope === "database")
+        for (const owner of tableCreators) {
+            defaultPrivileges.push(...defaultsFor(owner, namePart(owner)));
+            if (mode.futureSchemas)
+                defaultPrivileges.push({ name: `default-schemas/${namePart(owner)}`, owner, objectType: "schema", privileges: ["USAGE"] });
+        }
     return { memberOf: [], grants, defaultPrivileges };
 }
 

@@ -34,6 +34,21 @@ export interface ServerFacts {
     ownersBySchema: Record<string, string[]>;
     /** Per listed schema, the roles that may create tables there or own some (see serverFacts.ts), with the relations each owns. */
     creatorsBySchema: Record<string, Array<{ role: string; objects: number }>>;
+    /** Every schema of the database that is not listed, system schemas left out. */
+    unlistedSchemas: UnlistedSchema[];
+}
+
+/** A schema the args do not list, as the futureSchemas warnings need it. */
+export interface UnlistedSchema {
+    schema: string;
+    /** Its owner, pg_database_owner resolved to the database's owner. */
+    owner: string;
+    /** Tables, views, materialized views and sequences in it. */
+    relations: number;
+    /** PUBLIC may use it (USAGE), as on `public` by default: then every role may reach what it grants SELECT on. */
+    publicUsage: boolean;
+    /** The BI role may use it already: a schema made since futureSchemas was deployed, or granted by hand. */
+    roleUsage: boolean;
 }
 
 export interface PreflightInput {

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAdminArgs } from "./args";
 import { Adoption, planAdoption, plannedRole } from "./adoption";
 import { isKnown, stillToCreate, valueOf } from "./dependencies";
+import { futureSchemasCoverage, unlistedCreatorSchemas, unlistedSchemaWarning } from "./futureSchemas";
 import { ConnectionError } from "./libpq";
 import {
     discoveredCreators,
@@ -60,6 +61,7 @@ export async function checkServer(
     const defer = async (reason: string): Promise<Verdict> => {
         const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
         pulumi.log.info(`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
+        tellFutureSchemas(component, v, v.tableCreators);
         return fromArgs(await nameOf(v.database));
     };
 
@@ -117,6 +119,7 @@ export async function checkServer(
     if (problems.length > 0) return fail(component, where, database, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
+    tellFutureSchemas(component, v, tableCreators, facts.server);
     const adoption = adopt();
     if (adoption === "refused") return { ...fromArgs(database), go: false };
     return { go: true, database, tableCreators, server: facts.server, where, adoption };
@@ -142,7 +145,8 @@ function adoptionVerdict(
     if (adoption.lines.length > 0)
         pulumi.log.warn(
             `adoptRole: role ${v.roleName} on ${where} differs from the plan, and this up makes it match: what goes is revoked before ` +
-                `any child changes anything, what the plan adds comes with the children. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
+                `any child changes anything (the plan's default privileges set first, so that no table made meanwhile is missed), ` +
+                `what the plan adds comes with the children. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
             component,
         );
     return { ...adoption, connection };
@@ -184,7 +188,19 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
         `The server checks did not run (${CHECKS}): the component cannot connect with the provider's credentials, as ${why}. The deployment goes on; a misfit fails at the resource it concerns.`,
         component,
     );
+    tellFutureSchemas(component, v, v.tableCreators);
     return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}` };
+}
+
+/**
+ * With futureSchemas, one info line saying whose new schemas the role reads and, where the
+ * server was read, one warning per unlisted schema those roles own (futureSchemas.ts).
+ */
+function tellFutureSchemas(component: pulumi.Resource, v: ValidatedArgs, tableCreators: string[], server?: ServerFacts): void {
+    if (!v.futureSchemas || tableCreators.length === 0) return;
+    pulumi.log.info(futureSchemasCoverage(tableCreators, v.roleName), component);
+    for (const schema of server ? unlistedCreatorSchemas(tableCreators, server) : [])
+        pulumi.log.warn(unlistedSchemaWarning(schema, v.roleName), component);
 }
 
 /**

@@ -43,6 +43,24 @@ const CREATORS = `
    WHERE NOT r.rolsuper AND r.rolname <> $2 AND r.rolname NOT LIKE 'pg\\_%'
    ORDER BY 1, 2`;
 
+/**
+ * Every schema but the listed and the system ones, with its owner (pg_database_owner resolved),
+ * how many relations it holds, and whether PUBLIC, or the BI role itself, may use it.
+ */
+const UNLISTED_SCHEMAS = `
+  WITH counts AS (SELECT relnamespace, count(*)::int AS relations FROM pg_class
+                   WHERE relkind IN ('r', 'p', 'f', 'v', 'm', 'S') GROUP BY relnamespace)
+  SELECT n.nspname AS schema,
+         CASE WHEN r.rolname = 'pg_database_owner'
+              THEN (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) ELSE r.rolname END AS owner,
+         coalesce(c.relations, 0) AS relations,
+         EXISTS (SELECT 1 FROM aclexplode(n.nspacl) a WHERE a.grantee = 0 AND a.privilege_type = 'USAGE') AS public_usage,
+         EXISTS (SELECT 1 FROM aclexplode(n.nspacl) a JOIN pg_roles g ON g.oid = a.grantee
+                  WHERE g.rolname = $2 AND a.privilege_type = 'USAGE') AS role_usage
+    FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner LEFT JOIN counts c ON c.relnamespace = n.oid
+   WHERE n.nspname <> ALL($1::text[]) AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+   ORDER BY 1`;
+
 /** Per role: superuser, login, direct memberships, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
 function rolesQuery(hasSetOption: boolean): string {
     return `
@@ -95,6 +113,13 @@ export async function readServerFacts(
                     .map((c) => c.role),
             ]),
         ];
+        const unlistedSchemas = (await client.query(UNLISTED_SCHEMAS, [schemas, biRole])).rows.map((r) => ({
+            schema: r.schema as string,
+            owner: r.owner as string,
+            relations: r.relations as number,
+            publicUsage: r.public_usage as boolean,
+            roleUsage: r.role_usage as boolean,
+        }));
         const roles: Record<string, RoleFacts> = {};
         for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
             roles[row.name] = {
@@ -111,8 +136,9 @@ export async function readServerFacts(
             roles,
             ownersBySchema,
             creatorsBySchema,
+            unlistedSchemas,
         };
-        const holdings = adopt && roles[biRole] ? await readRoleHoldings(client, biRole, schemas, server) : undefined;
+        const holdings = adopt && roles[biRole] ? await readRoleHoldings(client, biRole, schemas, named, server) : undefined;
         return { existingSchemas, server, holdings };
     } finally {
         await client.end();
@@ -122,33 +148,33 @@ export async function readServerFacts(
 /** The role's oid, for the queries below ($1 is its name). */
 const ROLE = "(SELECT oid FROM pg_roles WHERE rolname = $1)";
 
-/** Each ACL entry naming the role: on databases and tablespaces (shared), and on the objects of the connected database. */
+/** Each ACL entry naming the role: on databases and tablespaces (shared), and on the objects of the connected database; with each object's owner. */
 const PRIVILEGES = `
   SELECT 'database' AS kind, NULL::text AS schema, d.datname::text AS name, NULL::text AS detail, a.privilege_type AS privilege,
-         pg_get_userbyid(a.grantor)::text AS grantor, a.is_grantable AS grantable
+         pg_get_userbyid(a.grantor)::text AS grantor, a.is_grantable AS grantable, pg_get_userbyid(d.datdba)::text AS owner
     FROM pg_database d CROSS JOIN aclexplode(d.datacl) a WHERE a.grantee = ${ROLE}
   UNION ALL
-  SELECT 'tablespace', NULL, t.spcname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+  SELECT 'tablespace', NULL, t.spcname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(t.spcowner)
     FROM pg_tablespace t CROSS JOIN aclexplode(t.spcacl) a WHERE a.grantee = ${ROLE}
   UNION ALL
-  SELECT 'schema', NULL, n.nspname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+  SELECT 'schema', NULL, n.nspname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(n.nspowner)
     FROM pg_namespace n CROSS JOIN aclexplode(n.nspacl) a WHERE a.grantee = ${ROLE}
   UNION ALL
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
-         n.nspname, c.relname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+         n.nspname, c.relname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(c.relowner)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a
    WHERE a.grantee = ${ROLE} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
   UNION ALL
-  SELECT 'column', n.nspname, c.relname, att.attname, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+  SELECT 'column', n.nspname, c.relname, att.attname, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(c.relowner)
     FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
    CROSS JOIN aclexplode(att.attacl) a
    WHERE a.grantee = ${ROLE} AND att.attnum > 0 AND NOT att.attisdropped
   UNION ALL
   SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
-         a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+         a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(p.proowner)
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a WHERE a.grantee = ${ROLE}
   UNION ALL
-  SELECT 'type', n.nspname, t.typname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable
+  SELECT 'type', n.nspname, t.typname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(t.typowner)
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace CROSS JOIN aclexplode(t.typacl) a WHERE a.grantee = ${ROLE}
    ORDER BY 1, 2, 3, 4, 5`;
 
@@ -186,7 +212,13 @@ const DEPENDENCIES = `
 const REVOCABLE = new Set(["pg_database", "pg_tablespace", "pg_namespace", "pg_class", "pg_proc", "pg_type", "pg_default_acl"]);
 
 /** What the existing role `role` holds, for an adoption (adoption.ts decides what changes). */
-async function readRoleHoldings(client: Session, role: string, schemas: string[], server: ServerFacts): Promise<RoleHoldings> {
+async function readRoleHoldings(
+    client: Session,
+    role: string,
+    schemas: string[],
+    creators: string[],
+    server: ServerFacts,
+): Promise<RoleHoldings> {
     const modern = server.versionNum >= 160000;
     const [attributes] = (
         await client.query(
@@ -221,6 +253,7 @@ async function readRoleHoldings(client: Session, role: string, schemas: string[]
         privilege: r.privilege,
         grantor: r.grantor,
         grantable: r.grantable,
+        owner: r.owner,
     }));
     const defaults: HeldDefault[] = (await client.query(DEFAULTS, [role])).rows.map((r) => ({
         owner: r.owner,
@@ -236,7 +269,7 @@ async function readRoleHoldings(client: Session, role: string, schemas: string[]
     }));
     const beyondReach = describeBeyondReach((await client.query(DEPENDENCIES, [role])).rows);
     // SET ROLE needs membership, with the SET option since 16; a superuser may act as anyone.
-    const actors = [...new Set([...privileges.map((p) => p.grantor), ...defaults.map((d) => d.owner)])];
+    const actors = [...new Set([...privileges.map((p) => p.grantor), ...defaults.map((d) => d.owner), ...creators])];
     const adminActsAs: Record<string, boolean> = {};
     for (const r of (
         await client.query(

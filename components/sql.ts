@@ -37,7 +37,7 @@ export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { passwo
 /** The statements of {@link renderAccessSql}, for running them through a driver rather than psql. */
 export function renderAccessStatements(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): AccessStatements {
     const v = resolvedForSql(args);
-    return accessStatements(v, planAccess(v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData), options.password);
+    return accessStatements(v, planAccess(v.schemas, v.tableCreators, v), options.password);
 }
 
 function resolvedForSql(args: WhalyPostgresAccessArgs): ResolvedArgs {

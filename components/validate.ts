@@ -16,6 +16,8 @@ export interface ValidatedArgs {
     tableCreators: string[];
     defaultPrivilegesScope: DefaultPrivilegesScope;
     readAllData: boolean;
+    /** The creators' schemas made from now on are readable (defaultPrivilegesScope is then "database"). */
+    futureSchemas: boolean;
     /** Table creators come from the catalog (tableCreators is then empty here). */
     discoverTableCreators: boolean;
     strictTableCreators: boolean;
@@ -150,7 +152,8 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         "use milliseconds, 0 for no timeout",
     );
 
-    const defaultPrivilegesScope = args.defaultPrivilegesScope ?? DEFAULTS.defaultPrivilegesScope;
+    const futureSchemas = checkFutureSchemas(problem, args);
+    const defaultPrivilegesScope = args.defaultPrivilegesScope ?? (futureSchemas ? "database" : DEFAULTS.defaultPrivilegesScope);
     checkOneOf(problem, "defaultPrivilegesScope", defaultPrivilegesScope, ["schema", "database"]);
 
     const ipRanges = args.ipRanges ?? [...WHALY_IP_RANGES];
@@ -165,6 +168,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         tableCreators,
         defaultPrivilegesScope: defaultPrivilegesScope as DefaultPrivilegesScope,
         readAllData: readAllData === true,
+        futureSchemas,
         discoverTableCreators,
         strictTableCreators,
         roleName,
@@ -362,6 +366,31 @@ function checkCreatorDiscovery(
             "has nothing to check with discoverTableCreators, which covers every creator it finds: drop one of the two",
         );
     return { discoverTableCreators: flags.discoverTableCreators === true, strictTableCreators: flags.strictTableCreators === true };
+}
+
+/**
+ * futureSchemas rests on database-wide default privileges: per-schema ones go with their schema
+ * (its pg_default_acl rows are dropped with it), and pg_read_all_data already reads every schema.
+ */
+function checkFutureSchemas(problem: Report, args: WhalyPostgresAccessArgs): boolean {
+    const value = args.futureSchemas ?? false;
+    if (typeof value !== "boolean") {
+        problem("futureSchemas", value, "must be true or false");
+        return false;
+    }
+    if (value && args.readAllData === true)
+        problem(
+            "futureSchemas",
+            true,
+            "is redundant with readAllData, which already reads every schema, present and future, whoever creates it: drop futureSchemas",
+        );
+    if (value && args.defaultPrivilegesScope === "schema")
+        problem(
+            "defaultPrivilegesScope",
+            "schema",
+            'conflicts with futureSchemas: default privileges IN SCHEMA go with their schema when a creator drops it (DROP SCHEMA … CASCADE, as dbt clean-ups and CI runs do), and a new schema has none; drop defaultPrivilegesScope, or set it to "database"',
+        );
+    return value;
 }
 
 /** The all-data mode grants on every schema through pg_read_all_data: listing schemas or creators would mean nothing. */

@@ -116,7 +116,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption))) return turn.settle(previous);
         const effective = effectiveArgs(v, verdict);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
-        const plan = planAccess(effective.schemas, effective.tableCreators, effective.defaultPrivilegesScope, effective.readAllData);
+        const plan = planAccess(effective.schemas, effective.tableCreators, effective);
         const provider = v.admin && this.declareAdminProvider(name, v, verdict.database);
         // Explicit, so that a destroy removes the grants before what they depend on.
         const pgOpts = { parent: this, provider, dependsOn: [...(await dependenciesOf(dependsOn)), ...previous] };
@@ -308,7 +308,7 @@ function effectiveArgs(v: ValidatedArgs, verdict: Verdict): ResolvedArgs {
 }
 
 function renderSql(args: ResolvedArgs): string {
-    const plan = planAccess(args.schemas, args.tableCreators, args.defaultPrivilegesScope, args.readAllData);
+    const plan = planAccess(args.schemas, args.tableCreators, args);
     return psqlScript(args.database, accessStatements(args, plan));
 }
 

@@ -389,6 +389,35 @@ describe("PostgreSQL 18: adopting with rotation alternating, and an up killed mi
         }
     });
 
+    it("with futureSchemas, what the creators make later (a schema, a table) is the plan's: the next preview names nothing, the next up keeps it", async () => {
+        makeByHand(server);
+        const t = await newTestStack("adopt-future", accessProgram(server, { ...ARGS, adoptRole: true, futureSchemas: true }));
+        try {
+            const reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, READ);
+            await t.stack.up();
+            expect((await reader.stop()).failures).toEqual([]);
+            await server.query("GRANT CREATE ON DATABASE analytics TO etl", { database: DATABASE });
+            await server.query("CREATE SCHEMA marts; CREATE TABLE marts.revenue AS SELECT 1 AS amount", {
+                database: DATABASE,
+                user: "etl",
+                password: CREATOR_PASSWORD,
+            });
+            const readsMarts = () =>
+                as(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, (s) => s.query("SELECT amount FROM marts.revenue"));
+            expect(await readsMarts()).toEqual([{ amount: 1 }]);
+            let output = "";
+            await t.stack.preview({ onOutput: (line) => (output += line), expectNoChanges: true });
+            expect(adoptionLines(output)).toEqual([]);
+            await t.stack.up();
+            expect(await readsMarts()).toEqual([{ amount: 1 }]);
+            await server.query("DROP SCHEMA marts CASCADE", { database: DATABASE });
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+        } finally {
+            t.dispose();
+        }
+    });
+
     it("with the docs' transform (retainOnDelete on every child), destroy forgets the role and leaves Whaly reading", async () => {
         makeByHand(server);
         const keepOnDestroy: pulumi.ResourceTransform = (args) => ({ props: args.props, opts: { ...args.opts, retainOnDelete: true } });

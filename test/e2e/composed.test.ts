@@ -24,6 +24,9 @@ const CASES: Array<[PostgresMajor, ComposedOptions]> = [
     // The alternating rotation composes the same way.
     [18, { mode: "provider", managedAdmin: true, args: { rotation: "alternating" } }],
     [15, { mode: "admin", args: { rotation: "alternating", passwordVersion: 2 } }],
+    // So does futureSchemas, with the non-superuser admin acting for the creator it created.
+    [18, { mode: "provider", managedAdmin: true, args: { futureSchemas: true } }],
+    [15, { mode: "admin", managedAdmin: true, args: { futureSchemas: true, rotation: "alternating" } }],
 ];
 
 describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major, options) => {
@@ -35,7 +38,7 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
 
     it("previews every child on an empty server, converges in one up, reads a later table, and destroys cleanly", async () => {
         const t = await newTestStack(
-            `composed-${major}-${options.mode}${options.managedAdmin ? "-managed" : ""}${options.args ? "-alternating" : ""}`,
+            `composed-${major}-${options.mode}${options.managedAdmin ? "-managed" : ""}${options.args?.rotation ? "-alternating" : ""}${options.args?.futureSchemas ? "-future" : ""}`,
             composedProgram(server, options),
         );
         try {
@@ -49,8 +52,10 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
                 },
             });
             expect(output).toContain("The server checks run at up, once");
+            const future = options.args?.futureSchemas === true;
             expect(output).not.toMatch(/error:/);
             const creators = options.managedAdmin ? ["etl", MANAGED_ADMIN] : ["etl"];
+            if (future) expect(output).toContain(`futureSchemas: the schemas that ${creators.join(" and ")} create from now on`);
             const alternating = options.args?.rotation === "alternating";
             const logins = !alternating
                 ? ["whaly/password", "whaly/salt"]
@@ -68,7 +73,9 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
                 "whaly/connect",
                 ...["public", "sales"].flatMap((s) => [`whaly/usage/${s}`, `whaly/select-tables/${s}`, `whaly/select-sequences/${s}`]),
                 ...creators.flatMap((c) =>
-                    ["public", "sales"].flatMap((s) => [`whaly/default-tables/${c}/${s}`, `whaly/default-sequences/${c}/${s}`]),
+                    future
+                        ? ["tables", "sequences", "schemas"].map((kind) => `whaly/default-${kind}/${c}`)
+                        : ["public", "sales"].flatMap((s) => [`whaly/default-tables/${c}/${s}`, `whaly/default-sequences/${c}/${s}`]),
                 ),
                 ...(options.mode === "admin" ? ["whaly/admin"] : []),
             ];
@@ -87,6 +94,29 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
                 ),
             ).toEqual([{ id: 7 }]);
             expect(await privilegesOf(server, COMPOSED_DATABASE, "whaly_bi")).toContain("table sales.loaded_later SELECT");
+            if (future) {
+                // A schema etl makes after the deploy is readable at once, with no up.
+                await server.query("CREATE SCHEMA etl_fresh; CREATE TABLE etl_fresh.loads AS SELECT 8 AS id", {
+                    database: COMPOSED_DATABASE,
+                    user: "etl",
+                    password: out.etlPassword as string,
+                });
+                expect(
+                    await as(server, COMPOSED_DATABASE, out.user as string, out.password as string, (s) =>
+                        s.query("SELECT id FROM etl_fresh.loads"),
+                    ),
+                ).toEqual([{ id: 8 }]);
+                // None of the component's children drifts. (On PostgreSQL 16+ the stack's own admin
+                // role does: CREATE ROLE gives its non-superuser creator ADMIN OPTION on etl and whaly_bi,
+                // memberships that a refresh reads into the admin's `roles`.)
+                const drifted = [...(await t.plannedOps({ refresh: true })).keys()];
+                expect(drifted.filter((n) => n === "whaly" || n.startsWith("whaly/"))).toEqual([]);
+                await server.query("DROP SCHEMA etl_fresh CASCADE", {
+                    database: COMPOSED_DATABASE,
+                    user: "etl",
+                    password: out.etlPassword as string,
+                });
+            }
             await t.stack.preview({ expectNoChanges: true });
 
             // The stack's schema is dropped without CASCADE: the table made by hand goes first.

@@ -3,8 +3,9 @@
  * one gets the script through the real `psql -v ON_ERROR_STOP=1 -f`, started in database
  * `postgres` as a DBA would, and the other the component through the real CLI and provider; the
  * role's catalog privileges, attributes and behaviour must be equal. On every major in the default
- * mode, on the newest in the compact and all-data modes and the alternating rotation, and there
- * again with a database, schemas and a table creator whose names need quoting.
+ * mode, on the newest in the compact, all-data and futureSchemas modes and the alternating
+ * rotation, and there again with a database, schemas and a table creator whose names need quoting.
+ * After the deploy, each creator also makes a schema of its own with a table in it.
  */
 import { randomBytes } from "node:crypto";
 import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
@@ -56,20 +57,37 @@ async function observed(server: PostgresServer, names: Names, user: string, pass
     };
     if (names === PLAIN) {
         await createLaterObjects(server, ["etl", "intruder"]);
+        // And a schema of each, made after the deploy (what futureSchemas opens for a creator).
+        await server.query(`GRANT CREATE ON DATABASE ${DATABASE} TO etl, intruder`);
+        for (const creator of ["etl", "intruder"])
+            await server.query(`CREATE SCHEMA ${creator}_fresh; CREATE TABLE ${creator}_fresh.t (id serial)`, {
+                database: DATABASE,
+                user: creator,
+                password: "creator-password",
+            });
         return {
             ...common,
             access: await as(server, DATABASE, user, password, accessReport),
             later: await as(server, DATABASE, user, password, (s) => laterObjectsReadable(s, ["etl", "intruder"])),
+            freshSchemas: await as(server, DATABASE, user, password, async (s) => ({
+                etl: await s.canSelect("etl_fresh.t"),
+                intruder: await s.canSelect("intruder_fresh.t"),
+            })),
+            privilegesAfter: await privilegesOf(server, DATABASE, "whaly_bi"),
         };
     }
     const later = `${quoteIdentifier(QUOTED.schemas[1])}."Later"`;
-    await server.query(`CREATE TABLE ${later} (id int)`, { database: QUOTED.database, user: QUOTED.creator, password: "creator-password" });
+    const creator = { database: QUOTED.database, user: QUOTED.creator, password: "creator-password" };
+    await server.query(`CREATE TABLE ${later} (id int)`, creator);
+    await server.query(`GRANT CREATE ON DATABASE ${quoteIdentifier(QUOTED.database)} TO ${quoteIdentifier(QUOTED.creator)}`);
+    await server.query(`CREATE SCHEMA "Fresh Data"; CREATE TABLE "Fresh Data"."Loads" (id int)`, creator);
     return {
         ...common,
         privileges: await privilegesOf(server, QUOTED.database, "whaly_bi"),
         reads: await as(server, QUOTED.database, user, password, async (s) => ({
             orders: await s.canSelect(`${quoteIdentifier(QUOTED.schemas[1])}."Orders"`),
             later: await s.canSelect(later),
+            fresh: await s.canSelect(`"Fresh Data"."Loads"`),
         })),
     };
 }
@@ -79,6 +97,7 @@ const modes = (names: Names): Array<[string, Partial<WhalyPostgresAccessArgs>]> 
     ["listed schemas", { schemas: names.schemas, tableCreators: [names.creator] }],
     ["compact", { schemas: names.schemas, tableCreators: [names.creator], defaultPrivilegesScope: "database" }],
     ["all data", { readAllData: true }],
+    ["future schemas", { schemas: names.schemas, tableCreators: [names.creator], futureSchemas: true }],
 ];
 const cases: Case[] = [
     ...POSTGRES_MAJORS.map((major): Case => [major, "listed schemas", PLAIN, modes(PLAIN)[0][1]]),

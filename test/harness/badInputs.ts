@@ -141,6 +141,29 @@ export const BAD_INPUTS: BadInput[] = [
         args: { defaultPrivilegesScope: "global" },
         says: ['defaultPrivilegesScope "global"', "is not one of schema, database: pick one of them"],
     },
+    {
+        what: "futureSchemas with readAllData",
+        args: { futureSchemas: true, readAllData: true },
+        says: [
+            "futureSchemas true",
+            "is redundant with readAllData, which already reads every schema, present and future",
+            "drop futureSchemas",
+        ],
+    },
+    {
+        what: "futureSchemas with per-schema default privileges",
+        args: { futureSchemas: true, defaultPrivilegesScope: "schema" },
+        says: [
+            'defaultPrivilegesScope "schema"',
+            "conflicts with futureSchemas: default privileges IN SCHEMA go with their schema when a creator drops it",
+            'set it to "database"',
+        ],
+    },
+    {
+        what: "futureSchemas not a boolean",
+        args: { futureSchemas: "yes" as unknown as boolean },
+        says: ['futureSchemas "yes"', "must be true or false"],
+    },
     { what: "connection limit below -1", args: { connectionLimit: -2 }, says: ["connectionLimit -2", "-1 for unlimited"] },
     { what: "negative statement timeout", args: { statementTimeoutMs: -1 }, says: ["statementTimeoutMs -1", "milliseconds"] },
     {

@@ -50,6 +50,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
         expect(out).toMatch(/sales\s+1\s+1\s+1\s+2/); // orders; order_totals; monthly; orders_id_seq and invoice_no
         expect(out).toContain("TEMPORARY on database analytics (temporary objects only; not counted)");
         expect(out).toContain("SELECT on tables that etl creates in schema sales");
+        expect(out).toContain("Future schemas (readable the moment they exist):\n  (none)\n");
         expect(out).toContain("Verdict: read-only.");
         expect(out).not.toContain("sales.orders"); // names only with --verbose
         expect((await audit(url, "--verbose")).out).toContain("      sales.orders");
@@ -114,6 +115,49 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
             await server.query(revert, { database: DATABASE });
         }
         expect((await audit(url)).code).toBe(0);
+    });
+
+    it("reports future coverage: the owners whose new schemas it may use and whose new tables there it may read, to it, a group of it or PUBLIC", async () => {
+        const owners = async () => (JSON.parse((await audit(url, "--json")).out) as AuditReport).futureSchemaOwners;
+        const steps: Array<[string, string[]]> = [
+            // Default USAGE on schemas alone reads nothing: the tables made there are not readable.
+            ["ALTER DEFAULT PRIVILEGES FOR ROLE etl GRANT USAGE ON SCHEMAS TO whaly_bi", []],
+            ["ALTER DEFAULT PRIVILEGES FOR ROLE etl GRANT SELECT ON TABLES TO whaly_bi", ["etl"]],
+            // Through a group of the role, or PUBLIC, as PostgreSQL decides.
+            [
+                "CREATE ROLE bi_readers; GRANT bi_readers TO whaly_bi; ALTER DEFAULT PRIVILEGES FOR ROLE dbt GRANT USAGE ON SCHEMAS TO bi_readers; ALTER DEFAULT PRIVILEGES FOR ROLE dbt GRANT SELECT ON TABLES TO PUBLIC",
+                ["dbt", "etl"],
+            ],
+            // Per-schema defaults cannot reach a schema that does not exist yet.
+            [
+                "ALTER DEFAULT PRIVILEGES FOR ROLE intruder IN SCHEMA sales GRANT SELECT ON TABLES TO whaly_bi; ALTER DEFAULT PRIVILEGES FOR ROLE intruder GRANT USAGE ON SCHEMAS TO whaly_bi",
+                ["dbt", "etl"],
+            ],
+        ];
+        try {
+            for (const [sql, expected] of steps) {
+                await server.query(sql, { database: DATABASE });
+                expect([sql, await owners()]).toEqual([sql, expected]);
+            }
+            const { code, out } = await audit(url);
+            expect(code).toBe(0);
+            expect(out).toContain(
+                "Future schemas (readable the moment they exist):\n  the schemas dbt creates, with the tables dbt creates in them\n  the schemas etl creates, with the tables etl creates in them\n",
+            );
+            expect(out).toContain("USAGE on schemas that etl creates\n");
+        } finally {
+            await server.query(
+                `ALTER DEFAULT PRIVILEGES FOR ROLE etl REVOKE ALL ON SCHEMAS FROM whaly_bi;
+                 ALTER DEFAULT PRIVILEGES FOR ROLE etl REVOKE ALL ON TABLES FROM whaly_bi;
+                 ALTER DEFAULT PRIVILEGES FOR ROLE dbt REVOKE ALL ON SCHEMAS FROM bi_readers;
+                 ALTER DEFAULT PRIVILEGES FOR ROLE dbt REVOKE ALL ON TABLES FROM PUBLIC;
+                 ALTER DEFAULT PRIVILEGES FOR ROLE intruder IN SCHEMA sales REVOKE ALL ON TABLES FROM whaly_bi;
+                 ALTER DEFAULT PRIVILEGES FOR ROLE intruder REVOKE ALL ON SCHEMAS FROM whaly_bi;
+                 DROP ROLE bi_readers`,
+                { database: DATABASE },
+            );
+        }
+        expect(await owners()).toEqual([]);
     });
 
     it("reports memberships, inherited ones too", async () => {

@@ -24,6 +24,8 @@ import {
     seedWarehouse,
 } from "../harness/warehouse";
 
+jest.setTimeout(60_000);
+
 const PASSWORD = "bi-Password-0123456789";
 // As the component does: the role gets the SCRAM verifier, never the password.
 const VERIFIER = scramVerifier(PASSWORD, randomBytes(16));
@@ -140,5 +142,81 @@ describe.each(POSTGRES_MAJORS)("PostgreSQL %i: the compact mode's database-wide 
         await server.query("CREATE TABLE secret.etl_later (id int)", { database: DATABASE, user: "etl", password: CREATOR_PASSWORD });
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toContain("table secret.etl_later SELECT");
         await expect(as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.canSelect("secret.etl_later"))).resolves.toBe(false);
+    });
+});
+
+describe.each(POSTGRES_MAJORS)("PostgreSQL %i: futureSchemas' default privileges on schemas", (major) => {
+    let server: PostgresServer;
+    const asCreator = (creator: string, sql: string) =>
+        server.query(sql, { database: DATABASE, user: creator, password: CREATOR_PASSWORD });
+    const onFresh = async () => (await privilegesOf(server, DATABASE, "whaly_bi")).filter((p) => p.includes("etl_fresh"));
+
+    beforeAll(async () => {
+        server = await startPostgres(major);
+        await seedWarehouse(server);
+        await server.query(`GRANT CREATE ON DATABASE ${DATABASE} TO etl, dbt, intruder`);
+        const sql = renderAccessStatements(
+            { database: DATABASE, schemas: ["public", "sales"], tableCreators: ["etl", "dbt"], futureSchemas: true },
+            { password: VERIFIER },
+        );
+        await applyStatements(server, DATABASE, sql);
+    });
+    afterAll(() => server?.stop());
+
+    it("hold, per creator, database-wide USAGE on its schemas and SELECT on its tables and sequences", async () => {
+        const defaults = (await privilegesOf(server, DATABASE, "whaly_bi")).filter((p) => p.startsWith("default "));
+        expect(defaults).toEqual([
+            "default dbt * schema USAGE",
+            "default dbt * sequence SELECT",
+            "default dbt * table SELECT",
+            "default etl * schema USAGE",
+            "default etl * sequence SELECT",
+            "default etl * table SELECT",
+        ]);
+    });
+
+    it("give a creator's new schema USAGE and its tables, views, materialized views and sequences SELECT, and nothing more", async () => {
+        await asCreator(
+            "etl",
+            `CREATE SCHEMA etl_fresh; CREATE TABLE etl_fresh.t (id serial); CREATE VIEW etl_fresh.v AS SELECT id FROM etl_fresh.t;
+             CREATE MATERIALIZED VIEW etl_fresh.m AS SELECT id FROM etl_fresh.t; CREATE SEQUENCE etl_fresh.s`,
+        );
+        expect(await onFresh()).toEqual([
+            "materialized view etl_fresh.m SELECT",
+            "schema etl_fresh USAGE",
+            "sequence etl_fresh.s SELECT",
+            "sequence etl_fresh.t_id_seq SELECT",
+            "table etl_fresh.t SELECT",
+            "view etl_fresh.v SELECT",
+        ]);
+        expect(
+            await as(server, DATABASE, "whaly_bi", PASSWORD, async (s) => [
+                await s.canSelect("etl_fresh.t"),
+                await s.canSelect("etl_fresh.v"),
+                await s.canSelect("etl_fresh.m"),
+                await s.canSelect("etl_fresh.s"),
+                await s.canNextval("etl_fresh.s"),
+                await s.canInsert("etl_fresh.t"),
+                await s.canCreateTable("etl_fresh"),
+            ]),
+        ).toEqual([true, true, true, true, false, false, false]);
+    });
+
+    it("give the schema again when its creator drops it with CASCADE and creates it anew", async () => {
+        await asCreator("etl", "DROP SCHEMA etl_fresh CASCADE; CREATE SCHEMA etl_fresh; CREATE TABLE etl_fresh.t2 AS SELECT 1 AS id");
+        expect(await onFresh()).toEqual(["schema etl_fresh USAGE", "table etl_fresh.t2 SELECT"]);
+        expect(await as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.query("SELECT id FROM etl_fresh.t2"))).toEqual([{ id: 1 }]);
+    });
+
+    it("leave closed the schema of a role that is not a creator, and a creator's table in it", async () => {
+        await asCreator("intruder", "CREATE SCHEMA intruder_fresh; GRANT USAGE, CREATE ON SCHEMA intruder_fresh TO etl");
+        await asCreator("etl", "CREATE TABLE intruder_fresh.t (id int)");
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).not.toContain("schema intruder_fresh USAGE");
+        await expect(as(server, DATABASE, "whaly_bi", PASSWORD, (s) => s.canSelect("intruder_fresh.t"))).resolves.toBe(false);
+    });
+
+    it("leave nothing behind once the role is dropped, in the new schemas either", async () => {
+        await server.query(dropRoleSql("whaly_bi").join(";\n"), { database: DATABASE });
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
     });
 });

@@ -36,7 +36,7 @@ function guideRole(over: Partial<RoleHoldings> = {}): RoleHoldings {
         ],
         unreadable: [],
         beyondReach: [],
-        adminActsAs: { postgres: true, etl: true },
+        adminActsAs: { postgres: true, etl: true, intruder: true },
         adminMayAlter: true,
         ...over,
     };
@@ -127,7 +127,7 @@ describe("adopting a role", () => {
     it("makes the alternating rotation's group NOLOGIN with no settings or limit, and keeps pg_read_all_data in the all-data mode", () => {
         const group = planAdoption(
             guideRole({ memberOf: [{ role: "pg_read_all_data", grantor: "postgres", adminMayRevoke: true }] }),
-            planned({ login: false, connectionLimit: -1, settings: {}, plan: planAccess([], [], "schema", true), schemas: [] }),
+            planned({ login: false, connectionLimit: -1, settings: {}, plan: planAccess([], [], { readAllData: true }), schemas: [] }),
         );
         expect(group.lines).toEqual([
             '~ LOGIN (the plan: NOLOGIN, a group): ALTER ROLE "whaly_bi" NOLOGIN',
@@ -150,8 +150,15 @@ describe("adopting a role", () => {
                 { schema: "public", name: "orders_id_seq", sequence: true },
             ],
         });
-        const { lines, statements } = planAdoption(role, planned({ plan: planAccess(["public"], ["etl"], "database") }));
-        expect(statements).toEqual([]);
+        const { lines, statements } = planAdoption(
+            role,
+            planned({ plan: planAccess(["public"], ["etl"], { defaultPrivilegesScope: "database" }) }),
+        );
+        // The default privileges also run first in the take-over (the admin may act as etl); the rest comes with the children.
+        expect(statements).toEqual([
+            { sql: 'ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON TABLES TO "whaly_bi"' },
+            { sql: 'ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON SEQUENCES TO "whaly_bi"' },
+        ]);
         expect(lines).toEqual([
             '+ CONNECT on database analytics: GRANT CONNECT ON DATABASE "analytics" TO "whaly_bi"',
             '+ USAGE on schema public: GRANT USAGE ON SCHEMA "public" TO "whaly_bi"',
@@ -159,6 +166,22 @@ describe("adopting a role", () => {
             '+ SELECT on 1 sequence of schema public (public.orders_id_seq): GRANT SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "whaly_bi"',
             '+ default SELECT on tables that etl creates in any schema: ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON TABLES TO "whaly_bi"',
             '+ default SELECT on sequences that etl creates in any schema: ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON SEQUENCES TO "whaly_bi"',
+        ]);
+    });
+
+    it("with futureSchemas, takes what the creators' defaults gave (their later schemas and tables) for the plan's, and adds the schema default", () => {
+        const role = guideRole({ defaults: [] });
+        role.privileges.push(
+            { kind: "schema", name: "dbt_dev", privilege: "USAGE", grantor: "etl", grantable: false, owner: "etl" },
+            { kind: "table", schema: "dbt_dev", name: "model", privilege: "SELECT", grantor: "etl", grantable: false, owner: "etl" },
+            { kind: "schema", name: "scratch", privilege: "USAGE", grantor: "intruder", grantable: false, owner: "intruder" },
+        );
+        const { lines } = planAdoption(role, planned({ plan: planAccess(["public"], ["etl"], { futureSchemas: true }) }));
+        expect(lines).toEqual([
+            '- USAGE on schema scratch (granted by intruder): REVOKE USAGE ON SCHEMA "scratch" FROM "whaly_bi" (as intruder)',
+            '+ default SELECT on tables that etl creates in any schema: ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON TABLES TO "whaly_bi"',
+            '+ default SELECT on sequences that etl creates in any schema: ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT SELECT ON SEQUENCES TO "whaly_bi"',
+            '+ default USAGE on schemas that etl creates: ALTER DEFAULT PRIVILEGES FOR ROLE "etl" GRANT USAGE ON SCHEMAS TO "whaly_bi"',
         ]);
     });
 

@@ -424,6 +424,54 @@ describe("the compact mode (defaultPrivilegesScope: database)", () => {
     });
 });
 
+describe("futureSchemas", () => {
+    it("declares, per creator, the compact mode's table and sequence defaults and default USAGE on its schemas, none with a schema", async () => {
+        const args = {
+            database: "db",
+            schemas: ["sales", "marketing"],
+            tableCreators: ["etl", "dbt"],
+            futureSchemas: true,
+            rotation: "alternating",
+            admin: { host: "db.internal", username: "postgres" },
+        };
+        let component: WhalyPostgresAccess | undefined;
+        const resources = await recordResources((transformations) => {
+            component = new WhalyPostgresAccess("future", args, { transformations });
+        });
+        const defaults = resources.filter((r) => r.type === DEFAULTS);
+        expect(defaults.map((d) => [d.name, d.inputs, d.deleteBeforeReplace]).sort()).toEqual(
+            ["etl", "dbt"]
+                .flatMap((owner) => [
+                    [
+                        `future/default-tables/${owner}`,
+                        { database: "db", role: "whaly_bi", owner, objectType: "table", privileges: ["SELECT"] },
+                        true,
+                    ],
+                    [
+                        `future/default-sequences/${owner}`,
+                        { database: "db", role: "whaly_bi", owner, objectType: "sequence", privileges: ["SELECT"] },
+                        true,
+                    ],
+                    [
+                        `future/default-schemas/${owner}`,
+                        { database: "db", role: "whaly_bi", owner, objectType: "schema", privileges: ["USAGE"] },
+                        true,
+                    ],
+                ])
+                .sort(),
+        );
+        // The listed schemas keep their grants; nothing grants CREATE.
+        const grants = resources.filter((r) => r.type === GRANT);
+        expect(grants.map((g) => g.name).sort()).toEqual(
+            ["connect", ...["sales", "marketing"].flatMap((s) => [`usage/${s}`, `select-tables/${s}`, `select-sequences/${s}`])]
+                .map((n) => `future/${n}`)
+                .sort(),
+        );
+        expect([...grants, ...defaults].flatMap((r) => r.inputs.privileges as string[]).filter((p) => p === "CREATE")).toEqual([]);
+        expect(await valueOf(component!.accessSql)).toBe(renderAccessSql(args));
+    });
+});
+
 describe("the accessSql output", () => {
     it("is renderAccessSql of the same args, a psql script, the password elided", async () => {
         const args = {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { AccessPlan, planAccess } from "../../components/plan";
+import { AccessPlan, DefaultPrivilegesScope, planAccess } from "../../components/plan";
 
 // Literal PostgreSQL names: any text the validator accepts, including "/", "%", spaces and non-ASCII.
 const identifier = fc
@@ -37,7 +37,7 @@ describe("planAccess", () => {
     it("in the compact mode, plans SELECT default privileges on tables and on sequences once per creator, database-wide", () => {
         fc.assert(
             fc.property(names(1), names(1), (schemas, creators) => {
-                const { grants, defaultPrivileges } = planAccess(schemas, creators, "database");
+                const { grants, defaultPrivileges } = planAccess(schemas, creators, { defaultPrivilegesScope: "database" });
                 expect(grants).toEqual(planAccess(schemas, creators).grants);
                 expect(defaultPrivileges).toHaveLength(2 * creators.length);
                 for (const owner of creators)
@@ -50,6 +50,27 @@ describe("planAccess", () => {
                         `default-sequences/${encodeURIComponent(owner)} undefined sequence:SELECT`,
                         `default-tables/${encodeURIComponent(owner)} undefined table:SELECT`,
                     ]);
+            }),
+        );
+    });
+
+    it("with futureSchemas, plans the compact mode's defaults and default USAGE on schemas, once per creator, whatever scope is asked", () => {
+        fc.assert(
+            fc.property(names(1), names(1), fc.constantFrom("schema", "database", undefined), (schemas, creators, scope) => {
+                const plan = planAccess(schemas, creators, {
+                    futureSchemas: true,
+                    defaultPrivilegesScope: scope as DefaultPrivilegesScope,
+                });
+                const compact = planAccess(schemas, creators, { defaultPrivilegesScope: "database" });
+                expect(plan.grants).toEqual(compact.grants);
+                const schemaDefaults = plan.defaultPrivileges.filter((d) => d.objectType === "schema");
+                expect(plan.defaultPrivileges.filter((d) => d.objectType !== "schema")).toEqual(compact.defaultPrivileges);
+                expect(schemaDefaults.map((d) => [d.name, d.owner, d.schema, d.privileges])).toEqual(
+                    creators.map((owner) => [`default-schemas/${encodeURIComponent(owner)}`, owner, undefined, ["USAGE"]]),
+                );
+                const all = [...plan.grants, ...plan.defaultPrivileges];
+                expect(new Set(all.map((i) => i.name)).size).toBe(all.length);
+                expect(all.flatMap((i) => i.privileges)).not.toContain("CREATE");
             }),
         );
     });

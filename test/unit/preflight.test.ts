@@ -18,6 +18,7 @@ function server(versionNum: number, over: Partial<ServerFacts> = {}): ServerFact
         roles: { adm: role(), etl: role(), loader: role({ adminHoldsAdminOption: true }) },
         ownersBySchema: { sales: ["adm"] },
         creatorsBySchema: {},
+        unlistedSchemas: [],
         ...over,
     };
 }

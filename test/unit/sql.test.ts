@@ -57,6 +57,25 @@ describe("renderAccessSql", () => {
         ]);
     });
 
+    it("renders futureSchemas: per creator, database-wide SELECT on tables and sequences and USAGE on the schemas it creates", () => {
+        const { inDatabase } = renderAccessStatements({
+            database: "a",
+            schemas: ["s"],
+            tableCreators: ["etl", "DBT Runner"],
+            futureSchemas: true,
+        });
+        expect(inDatabase).toEqual([
+            `GRANT USAGE ON SCHEMA "s" TO "whaly_bi"`,
+            `GRANT SELECT ON ALL TABLES IN SCHEMA "s" TO "whaly_bi"`,
+            `GRANT SELECT ON ALL SEQUENCES IN SCHEMA "s" TO "whaly_bi"`,
+            ...["etl", "DBT Runner"].flatMap((c) => [
+                `ALTER DEFAULT PRIVILEGES FOR ROLE "${c}" GRANT SELECT ON TABLES TO "whaly_bi"`,
+                `ALTER DEFAULT PRIVILEGES FOR ROLE "${c}" GRANT SELECT ON SEQUENCES TO "whaly_bi"`,
+                `ALTER DEFAULT PRIVILEGES FOR ROLE "${c}" GRANT USAGE ON SCHEMAS TO "whaly_bi"`,
+            ]),
+        ]);
+    });
+
     it("renders the all-data mode: the membership and CONNECT, nothing inside the database", () => {
         expect(renderAccessStatements({ database: "a", readAllData: true, statementTimeoutMs: 0 })).toEqual({
             cluster: [ROLE, `GRANT "pg_read_all_data" TO "whaly_bi"`, TIMEOUTS[1], `GRANT CONNECT ON DATABASE "a" TO "whaly_bi"`],

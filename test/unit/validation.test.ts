@@ -1,6 +1,7 @@
 import { providerWithConfig, registrationCount, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
 import { BAD_INPUTS } from "../harness/badInputs";
+import { validateArgs } from "../../components/validate";
 
 jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
 
@@ -56,5 +57,22 @@ describe("bad input fails at construction, before anything is registered, naming
             tableCreators: ["ETL-Bot", "PG_admin"],
         });
         expect(await valueOf(component.user)).toBe("Whaly BI");
+    });
+});
+
+describe("futureSchemas", () => {
+    it("takes database-wide default privileges, whether the scope is left out or asked for; without it the scope stays per schema", () => {
+        for (const scope of [undefined, "database"])
+            expect(validateArgs("f", { ...valid, futureSchemas: true, defaultPrivilegesScope: scope }, false)).toMatchObject({
+                futureSchemas: true,
+                defaultPrivilegesScope: "database",
+            });
+        expect(validateArgs("f", valid, false)).toMatchObject({ futureSchemas: false, defaultPrivilegesScope: "schema" });
+    });
+
+    it("works with discoverTableCreators and the alternating rotation", () => {
+        expect(
+            validateArgs("f", { ...valid, futureSchemas: true, discoverTableCreators: true, rotation: "alternating" }, false),
+        ).toMatchObject({ futureSchemas: true, discoverTableCreators: true, rotation: "alternating", tableCreators: [] });
     });
 });

@@ -59,6 +59,16 @@ export function composedProgram(server: PostgresServer, options: ComposedOptions
         const etlPassword = new random.RandomPassword("etl-password", { length: 24, special: false });
         const etl = new postgresql.Role("etl", { name: "etl", login: true, password: etlPassword.result }, { provider: warehouse });
         const sales = new postgresql.Schema("sales", { name: "sales", owner: etl.name, database: db.name }, { provider: warehouse });
+        // A builder that makes schemas of its own, as dbt does, needs CREATE on the database.
+        const etlMakesSchemas = options.args?.futureSchemas
+            ? [
+                  new postgresql.Grant(
+                      "etl-create-schemas",
+                      { database: db.name, role: etl.name, objectType: "database", privileges: ["CREATE"] },
+                      { provider: warehouse },
+                  ),
+              ]
+            : [];
 
         const creators = options.managedAdmin ? ["etl", MANAGED_ADMIN] : ["etl"];
         const base = { schemas: ["public", "sales"], tableCreators: creators, ...options.args };
@@ -68,7 +78,7 @@ export function composedProgram(server: PostgresServer, options: ComposedOptions
                   new WhalyPostgresAccess(
                       "whaly",
                       { database: COMPOSED_DATABASE, host: server.host, port: server.port, ...base },
-                      { provider: warehouse, dependsOn: [db, etl, sales] },
+                      { provider: warehouse, dependsOn: [db, etl, sales, ...etlMakesSchemas] },
                   )
                 : // The database as an Output, which orders the component after it.
                   new WhalyPostgresAccess(
@@ -85,7 +95,7 @@ export function composedProgram(server: PostgresServer, options: ComposedOptions
                           },
                           ...base,
                       },
-                      { dependsOn: [etl, sales] },
+                      { dependsOn: [etl, sales, ...etlMakesSchemas] },
                   );
         return {
             user: whaly.user,

@@ -12,19 +12,24 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
             admin: { host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" },
             ...args,
         });
-        return {
-            host: access.host,
-            port: access.port,
-            database: access.database,
-            user: access.user,
-            password: access.password,
-            previousUser: access.previousUser,
-            previousUserRetiresAtVersion: access.previousUserRetiresAtVersion,
-            connectionString: access.connectionString,
-            ipRanges: access.ipRanges,
-            pgHbaLines: access.pgHbaLines,
-            accessSql: access.accessSql,
-        };
+        return outputsOf(access);
+    };
+}
+
+/** Every output of the component, as the stack's outputs. */
+function outputsOf(access: WhalyPostgresAccess): Record<string, unknown> {
+    return {
+        host: access.host,
+        port: access.port,
+        database: access.database,
+        user: access.user,
+        password: access.password,
+        previousUser: access.previousUser,
+        previousUserRetiresAtVersion: access.previousUserRetiresAtVersion,
+        connectionString: access.connectionString,
+        ipRanges: access.ipRanges,
+        pgHbaLines: access.pgHbaLines,
+        accessSql: access.accessSql,
     };
 }
 
@@ -80,14 +85,12 @@ export function programFrom(
         return {
             program: async () => {
                 const provider = new postgresql.Provider("given", connection);
-                new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args }, { provider });
+                return outputsOf(new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args }, { provider }));
             },
             config: {},
         };
     return {
-        program: async () => {
-            new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args });
-        },
+        program: async () => outputsOf(new WhalyPostgresAccess("whaly", { database: DATABASE, host: server.host, ...args })),
         config: Object.fromEntries(
             Object.entries(connection)
                 .filter(([, value]) => value !== undefined)
