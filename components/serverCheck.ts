@@ -19,6 +19,7 @@ import {
 } from "./preflight";
 import { readServerFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
+import { Place } from "./turns";
 import { ArgProblem, formatProblems, resolvedArgProblems, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
@@ -33,6 +34,8 @@ export interface Verdict {
     server?: ServerFacts;
     /** Where the checks connected (`host:port/database as user`), for messages; never a secret. */
     where: string;
+    /** The server and database the children go to, as far as the checks know them (turns.ts). */
+    place: Place;
 }
 
 /** The checks whose verdict {@link checkServer} gives, for the message when they cannot run. */
@@ -52,11 +55,18 @@ export async function checkServer(
     provider: pulumi.ProviderResource | undefined,
 ): Promise<Verdict> {
     const preview = pulumi.runtime.isDryRun();
-    const fromArgs = (database: string): Verdict => ({ go: true, database, tableCreators: v.tableCreators, where: `database ${database}` });
-    const defer = async (reason: string): Promise<Verdict> => {
+    const fromArgs = (database: string, server?: string): Verdict => ({
+        go: true,
+        database,
+        tableCreators: v.tableCreators,
+        where: `database ${database}`,
+        place: { server, database },
+    });
+    const defer = async (reason: string, server?: string): Promise<Verdict> => {
         const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
         pulumi.log.info(`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
-        return fromArgs(await nameOf(v.database));
+        const database = await nameOf(v.database);
+        return { ...fromArgs(database ?? "(database)", server), place: { server, database } };
     };
 
     // Wait for what the component depends on; at preview, what is still to be created cannot be looked at.
@@ -76,9 +86,11 @@ export async function checkServer(
     const located = locateServer(database, admin, provider);
     if (!(await isKnown(located))) return defer("the provider's configuration is known");
     const location = await valueOf(located);
-    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "");
+    const { server } = location;
+    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "", server);
     const { settings, names } = location;
     const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
+    const place = { server, database };
 
     // What only the server knows.
     let facts: { existingSchemas: string[]; server: ServerFacts };
@@ -88,21 +100,21 @@ export async function checkServer(
     } catch (e) {
         const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
         if (error.reason === "client-certificate")
-            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`);
+            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`, server);
         // The provider's configuration may come from resources this update creates, which the component cannot see.
         if (preview && location.providerCreatedByUpdate && (error.reason === "database-missing" || error.reason === "unreachable"))
-            return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`);
-        return fail(component, where, database, [connectionProblem(error, location, database)]);
+            return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`, server);
+        return fail(component, where, place, [connectionProblem(error, location, database)]);
     }
 
     // The verdict (preflight.ts decides; this reports).
     const tableCreators = v.discoverTableCreators ? discoveredCreators(v.schemas, facts.server) : v.tableCreators;
     const effective = { ...v, database, tableCreators };
     const problems = preflightProblems({ ...effective, ...facts });
-    if (problems.length > 0) return fail(component, where, database, problems);
-    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
+    if (problems.length > 0) return fail(component, where, place, problems);
+    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database, server), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
-    return { go: true, database, tableCreators, server: facts.server, where };
+    return { go: true, database, tableCreators, server: facts.server, where, place };
 }
 
 /** The one problem a failed connection poses, naming the setting to change. */
@@ -118,19 +130,19 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
     return { field, value: where, message: `cannot connect: ${error.message}` };
 }
 
-function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
+function fail(component: pulumi.Resource, where: string, place: Place, problems: ArgProblem[]): Verdict {
     pulumi.log.error(`Preflight of WhalyPostgresAccess on ${where} failed; nothing was changed:\n${formatProblems(problems)}`, component);
-    return { go: false, database, tableCreators: [], where };
+    return { go: false, database: place.database ?? "(database)", tableCreators: [], where, place };
 }
 
 /** Credentials the checks cannot use: one warning naming the checks that did not run; the catalog-reading options cannot work. */
-function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string): Verdict {
+function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string, server?: string): Verdict {
     const needsCatalog = (["discoverTableCreators", "strictTableCreators"] as const).filter((option) => v[option]);
     if (needsCatalog.length > 0)
         return fail(
             component,
             `database ${database}`,
-            database,
+            { server, database },
             needsCatalog.map((field) => ({
                 field,
                 value: true,
@@ -141,7 +153,7 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
         `The server checks did not run (${CHECKS}): the component cannot connect with the provider's credentials, as ${why}. The deployment goes on; a misfit fails at the resource it concerns.`,
         component,
     );
-    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}` };
+    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}`, place: { server, database } };
 }
 
 /**
@@ -171,8 +183,8 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
 }
 
-/** The database's name for the rendered SQL of a deferred preview (the name may be unknown there). */
-async function nameOf(database: pulumi.Input<string>): Promise<string> {
+/** The database's name at a deferred preview, undefined when not known yet. */
+async function nameOf(database: pulumi.Input<string>): Promise<string | undefined> {
     const output = pulumi.output(database);
-    return (await isKnown(output)) ? valueOf(output) : "(database)";
+    return (await isKnown(output)) ? valueOf(output) : undefined;
 }

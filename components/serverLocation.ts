@@ -23,6 +23,8 @@ export interface ServerLocation {
     settings?: ResolvedSettings;
     /** Why the checks cannot use these credentials (an IAM token, a client certificate this program cannot read). */
     unusable?: string;
+    /** `host:port` of the server, known even when the credentials are unusable (but for a cloud connector's scheme). */
+    server?: string;
     /** How the user spells each setting, for errors. */
     names: SettingNames;
     /** At preview: the provider in opts is created by this update, so its server or database may not exist yet. */
@@ -103,7 +105,8 @@ export function fromAdmin(
         sslRootCert: admin.sslRootCert,
     };
     // The provider's driver, lib/pq, encrypts unless told otherwise: so does the check.
-    return { source: "admin", settings: resolveSettings(given, "require", env), names: ADMIN_NAMES, providerCreatedByUpdate: false };
+    const settings = resolveSettings(given, "require", env);
+    return { source: "admin", settings, server: serverOf(settings), names: ADMIN_NAMES, providerCreatedByUpdate: false };
 }
 
 function fromProvider(database: pulumi.Input<string>, provider: pulumi.ProviderResource): pulumi.Output<ServerLocation> {
@@ -184,7 +187,6 @@ export function fromProviderConfig(
                 : text("gcp_iam_impersonate_service_account")
                   ? "it signs in as a GCP service account (gcp_iam_impersonate_service_account)"
                   : undefined;
-    if (unusable) return { ...base, unusable };
     // The provider's clientcert is a list of one block (Terraform's nesting); sslinline means PEM text rather than paths.
     const block = (Array.isArray(config.clientcert) ? config.clientcert[0] : config.clientcert) as
         { cert?: string; key?: string } | null | undefined;
@@ -202,5 +204,10 @@ export function fromProviderConfig(
         sslKey: block?.key || undefined,
         connectTimeoutSeconds: timeout,
     };
-    return { ...base, settings: resolveSettings(given, "require", env) };
+    const settings = resolveSettings(given, "require", env);
+    if (unusable) return { ...base, unusable, server: scheme === "postgres" ? serverOf(settings) : undefined };
+    return { ...base, settings, server: serverOf(settings) };
 }
+
+/** The server's `host:port`, the host in lower case (host names are case-insensitive). */
+const serverOf = (settings: ResolvedSettings) => `${settings.host.toLowerCase()}:${settings.port}`;
