@@ -6,10 +6,11 @@
  * given or empty; the password file present, absent, readable by others, and the lines libpq
  * reads its own way; every sslmode with the CA right, absent, wrong or named but missing, the
  * certificate naming the host or not, against a server without TLS, one with TLS and one that
- * accepts TLS only. Each case has its own HOME (its ~/.pgpass and ~/.postgresql). The servers are
- * reached at an address of 127/8 other than 127.0.0.1, where a relay on port 5432 stands for
- * libpq's default port: a case that falls back to 5432 is seen to, and none reaches a server of
- * this machine's own (a resolved 127.0.0.1:5432 fails the case before anything connects).
+ * accepts TLS only; a Unix socket's directory as the host. Each case has its own HOME (its
+ * ~/.pgpass and ~/.postgresql). The servers are reached at an address of 127/8 other than
+ * 127.0.0.1, where a relay on port 5432 stands for libpq's default port: a case that falls back
+ * to 5432 is seen to, and none reaches a server of this machine's own (a resolved port 5432
+ * anywhere else fails the case before anything connects).
  */
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -47,6 +48,8 @@ interface World {
     /** The address of 127/8 the servers are reached at, with port 5432 relayed to the `tls` server. */
     fallback: string;
     port: { plain: string; tls: string; tlsOnly: string };
+    /** The directory of the TLS server's Unix socket. */
+    socket: string;
     ca: string;
     otherCa: string;
     cert: string;
@@ -433,7 +436,24 @@ const kvQuery = (values: Record<string, string | undefined>) =>
         .map(([k, v]) => `${k}=${uriEncode(v!)}`)
         .join("&");
 
-const CASES = [...variableCases(), ...passwordFileCases(), ...connectionStringCases(), ...tlsCases()];
+/** A Unix socket's directory as the host: libpq never uses TLS there, whatever the sslmode. */
+function socketCases(): Case[] {
+    return ["disable", "require", "verify-full"].flatMap((mode) =>
+        (["variables", "key=value"] as const).map((form): Case => ({
+            name: `the TLS server's Unix socket directory as the host, sslmode ${mode}, as ${form}`,
+            paths: form === "variables" ? ALL_PATHS : ["audit"],
+            names: /host|sslmode/i,
+            spec: (w) => {
+                const env = { ...tlsContext(w), PGSSLMODE: mode, PGSSLROOTCERT: undefined, PGHOST: w.socket };
+                return form === "variables"
+                    ? { env, admin: { host: w.socket, username: "differ" } }
+                    : { env: { ...env, PGHOST: w.fallback }, conninfo: `host='${w.socket}'`, admin: { host: "", username: "" } };
+            },
+        })),
+    );
+}
+
+const CASES = [...variableCases(), ...passwordFileCases(), ...connectionStringCases(), ...tlsCases(), ...socketCases()];
 const RUNS = CASES.flatMap((c) => c.paths.map((p) => ({ ...c, path: p, title: `${p}: ${c.name}` })));
 
 describe(`psql and the package side by side, on PostgreSQL ${NEWEST_MAJOR} (${RUNS.length} comparisons of ${CASES.length} cases)`, () => {
@@ -460,6 +480,7 @@ describe(`psql and the package side by side, on PostgreSQL ${NEWEST_MAJOR} (${RU
         world = {
             fallback,
             port: { plain: String(plain.port), tls: String(tls.port), tlsOnly: String(tlsOnly.port) },
+            socket: path.dirname(tls.dataDir),
             ca: certs.caFile,
             otherCa: certs.otherCaFile,
             cert: certs.client.certFile,
@@ -488,7 +509,9 @@ describe(`psql and the package side by side, on PostgreSQL ${NEWEST_MAJOR} (${RU
         ])
             for (const how of ["set", "empty", "unset"]) expect(CASES.some((c) => c.name.startsWith(`${variable} ${how}`))).toBe(true);
         for (const mode of SSL_MODES)
-            expect(CASES.filter((c) => c.name.includes(`sslmode ${mode}, as`))).toHaveLength(3 * 2 * CA.length * 2);
+            expect(CASES.filter((c) => c.name.includes("by the certificate") && c.name.includes(`sslmode ${mode}, as`))).toHaveLength(
+                3 * 2 * CA.length * 2,
+            );
     });
 
     it.each(RUNS)("$title", async (run) => {
