@@ -19,9 +19,13 @@ export interface AuditConnection extends ConnectionSettings {
 /** How the audit's settings are spelt, for its errors. */
 export const AUDIT_SETTING_NAMES: SettingNames = {
     host: "the host (connection string or PGHOST)",
+    port: "the port (connection string or PGPORT)",
     sslMode: "sslmode (connection string or PGSSLMODE)",
     sslRootCert: "sslrootcert (--sslrootcert, the connection string or PGSSLROOTCERT)",
-    password: "the password (connection string, PGPASSWORD or ~/.pgpass)",
+    sslCert: "sslcert (connection string or PGSSLCERT)",
+    sslKey: "sslkey (connection string or PGSSLKEY)",
+    password: "the password (connection string, PGPASSWORD or the password file, PGPASSFILE or ~/.pgpass)",
+    connectTimeout: "connect_timeout (connection string or PGCONNECT_TIMEOUT)",
 };
 
 /** The settings the audit connects with. */

@@ -2,21 +2,30 @@
  * Connections as libpq makes them (psql, pg_dump, every driver built on it), for the preflight
  * and the audit alike: the same settings, environment variables, password file and TLS modes,
  * so that whatever connects psql connects here, and a failure names the setting to change.
+ * test/servers/libpqDifferential.test.ts runs psql beside this module over every setting given,
+ * empty or left out, and holds them to the same outcome.
  */
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ConnectionOptions } from "node:tls";
 import { Client } from "pg";
-import { parse as parseUri } from "pg-connection-string";
+import { parseConninfo } from "./conninfo";
 
 /** libpq's `sslmode` values, weakest first. */
 export const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
 
-/** What a connection is given; whatever is missing comes from the environment, as in libpq. */
+/**
+ * What a connection is given; whatever is left out comes from the environment, as in libpq. An
+ * empty string is a value given empty: libpq then takes its default, as if nothing were given,
+ * without looking at the environment (see {@link resolveSettings}).
+ */
 export interface ConnectionSettings {
+    /** A host name, an IP address, or a Unix socket's directory. */
     host?: string;
-    port?: number;
+    port?: number | string;
     user?: string;
     password?: string;
     database?: string;
@@ -28,105 +37,111 @@ export interface ConnectionSettings {
     sslCert?: string;
     /** Key of the client certificate, a file path or PEM text. */
     sslKey?: string;
-    connectTimeoutSeconds?: number;
+    /** The password file (libpq's `passfile`). */
+    passFile?: string;
+    connectTimeoutSeconds?: number | string;
 }
 
-/** Every setting known, and where the ones that can go wrong came from (for messages). */
-export interface ResolvedSettings extends Required<Pick<ConnectionSettings, "host" | "port" | "user" | "database" | "sslMode">> {
+/** Every setting as libpq would use it. The certificate settings name the file libpq would read (which may not exist), PEM text, or `system`. */
+export interface ResolvedSettings {
+    /** A host name, an IP address, or (starting with `/`) a Unix socket's directory. */
+    host: string;
+    port: number;
+    user: string;
+    database: string;
     password?: string;
-    sslRootCert?: string;
-    sslCert?: string;
-    sslKey?: string;
+    sslMode: string;
+    sslRootCert: string;
+    sslCert: string;
+    sslKey: string;
+    /** 0: no limit. */
     connectTimeoutSeconds: number;
+    /** Settings libpq refuses before it connects (a port or timeout that is not a number). */
+    refused: Array<{ setting: "port" | "connectTimeout"; value: string; why: string }>;
 }
 
 /** How the caller spells each setting, so that an error names the one to change. */
 export interface SettingNames {
     host: string;
+    port: string;
     sslMode: string;
     sslRootCert: string;
+    sslCert: string;
+    sslKey: string;
     password: string;
+    connectTimeout: string;
 }
 
 /** The spelling of libpq's own connection strings and environment. */
 export const LIBPQ_NAMES: SettingNames = {
     host: "host (PGHOST)",
+    port: "port (PGPORT)",
     sslMode: "sslmode (PGSSLMODE)",
     sslRootCert: "sslrootcert (PGSSLROOTCERT)",
+    sslCert: "sslcert (PGSSLCERT)",
+    sslKey: "sslkey (PGSSLKEY)",
     password: "the password (PGPASSWORD or ~/.pgpass)",
+    connectTimeout: "connect_timeout (PGCONNECT_TIMEOUT)",
 };
 
 /** A connection string's settings: a `postgresql://` URI, or libpq's `key=value` pairs (`host=db dbname=analytics`). */
 export function parseConnectionString(text: string): ConnectionSettings {
-    const values: Record<string, string | undefined> = /^postgres(ql)?:\/\//.test(text) ? uriValues(text) : keywordValues(text);
-    const port = values.port ? Number(values.port) : undefined;
-    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
-        throw new Error(`port ${JSON.stringify(values.port)} in the connection string is not a TCP port`);
+    const v = parseConninfo(text);
     return {
-        host: values.host || undefined,
-        port,
-        user: values.user || undefined,
-        password: values.password || undefined,
-        database: values.dbname || values.database || undefined,
-        sslMode: values.sslmode,
-        sslRootCert: values.sslrootcert,
-        sslCert: values.sslcert,
-        sslKey: values.sslkey,
-        connectTimeoutSeconds: values.connect_timeout ? Number(values.connect_timeout) : undefined,
+        host: v.host,
+        port: v.port,
+        user: v.user,
+        password: v.password,
+        database: v.dbname,
+        passFile: v.passfile,
+        sslMode: v.sslmode,
+        sslRootCert: v.sslrootcert,
+        sslCert: v.sslcert,
+        sslKey: v.sslkey,
+        connectTimeoutSeconds: v.connect_timeout,
     };
 }
 
-function uriValues(uri: string): Record<string, string | undefined> {
-    // The TLS parameters are ours to read with libpq's meaning (the parser would read the files and map the modes its own way).
-    const url = new URL(uri);
-    const tls = Object.fromEntries(["sslmode", "sslrootcert", "sslcert", "sslkey"].map((k) => [k, url.searchParams.get(k) ?? undefined]));
-    for (const k of Object.keys(tls)) url.searchParams.delete(k);
-    const parsed: Record<string, unknown> = parseUri(url.toString());
-    const values = Object.fromEntries(
-        Object.entries(parsed)
-            .filter(([k]) => k !== "ssl")
-            .map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)]),
-    );
-    return { ...values, ...tls, dbname: values.database ?? undefined };
-}
-
-/** `key=value key='quoted value'`, with `\'` and `\\` escapes inside quotes, as libpq reads them. */
-function keywordValues(text: string): Record<string, string> {
-    const values: Record<string, string> = {};
-    const pair = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S*))/y;
-    let match: RegExpExecArray | null;
-    while ((match = pair.exec(text))) {
-        values[match[1]] = match[2] !== undefined ? match[2].replace(/\\(.)/g, "$1") : match[3];
-        if (pair.lastIndex >= text.trimEnd().length) return values;
-    }
-    if (text.trim() !== "") throw new Error("the connection string is neither a postgresql:// URI nor key=value pairs");
-    return values;
-}
-
 /**
- * `given`, with what it leaves out taken where libpq takes it: the PG* environment variables,
- * then `~/.pgpass` (or PGPASSFILE) for the password, then libpq's defaults (host `localhost`,
- * port 5432, user the OS user, database the user's name), and `~/.postgresql/root.crt`,
- * `postgresql.crt` and `postgresql.key` when they exist. `sslMode` defaults to
- * `defaultSslMode` (libpq's is `prefer`).
+ * `given`, with what it leaves out taken where libpq takes it (fe-connect.c, conninfo_add_defaults
+ * and pqConnectOptions2): the PG* environment variables, then libpq's defaults. A value given or
+ * set empty (`PGSSLROOTCERT=""`, `host=''`) counts as set, so the environment is not read, and then
+ * means the default: the Unix socket directory for the host, 5432, the OS user, the user's name for
+ * the database, the password file for the password, `~/.pgpass` for the password file,
+ * `~/.postgresql/root.crt`, `postgresql.crt` and `postgresql.key` for the certificates. Two refuse
+ * an empty value, as libpq does: `sslmode` (checked by {@link connect}) and `connect_timeout`.
+ * `sslMode` defaults to `defaultSslMode` (libpq's is `prefer`), `verify-full` with
+ * `sslRootCert: "system"`; the connect timeout to 15 s (libpq waits as long as the OS does).
  */
 export function resolveSettings(
     given: ConnectionSettings,
     defaultSslMode: string = "prefer",
     env: NodeJS.ProcessEnv = process.env,
 ): ResolvedSettings {
-    const home = env.HOME ?? os.homedir();
-    const inHome = (file: string) => {
-        const candidate = path.join(home, ".postgresql", file);
-        return fs.existsSync(candidate) ? candidate : undefined;
-    };
-    const host = given.host ?? env.PGHOST ?? "localhost";
-    const port = given.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432);
-    const user = given.user ?? env.PGUSER ?? os.userInfo().username;
-    const database = given.database ?? env.PGDATABASE ?? user;
+    const home = env.HOME || os.userInfo().homedir;
+    const refused: ResolvedSettings["refused"] = [];
+    const text = (value: string | number | undefined, variable: string) => (value === undefined ? env[variable] : String(value));
+    const orDefault = (value: string | undefined, fallback: () => string) => (value === undefined || value === "" ? fallback() : value);
+
+    const host = orDefault(text(given.host, "PGHOST"), defaultHost);
+    const portText = text(given.port, "PGPORT");
+    let port = 5432;
+    if (portText !== undefined && portText !== "") {
+        port = integer(portText) ?? NaN;
+        if (!(port >= 1 && port <= 65535)) refused.push({ setting: "port", value: portText, why: "is not a TCP port (1 to 65535)" });
+    }
+    const user = orDefault(text(given.user, "PGUSER"), () => os.userInfo().username);
+    const database = orDefault(text(given.database, "PGDATABASE"), () => user);
+    const passFile = orDefault(text(given.passFile, "PGPASSFILE"), () => path.join(home, ".pgpass"));
     const password =
-        given.password ?? env.PGPASSWORD ?? passwordFromFile(env.PGPASSFILE ?? path.join(home, ".pgpass"), host, port, database, user);
-    const sslRootCert = given.sslRootCert ?? env.PGSSLROOTCERT ?? inHome("root.crt");
+        orDefault(text(given.password, "PGPASSWORD"), () => "") ||
+        passwordFromFile(passFile, pgpassHost(host), portText || "5432", database, user);
+    const inHome = (file: string) => () => path.join(home, ".postgresql", file);
+    const sslRootCert = orDefault(text(given.sslRootCert, "PGSSLROOTCERT"), inHome("root.crt"));
+    const timeoutText = text(given.connectTimeoutSeconds, "PGCONNECT_TIMEOUT");
+    const timeout = timeoutText === undefined ? 15 : integer(timeoutText);
+    if (timeout === undefined)
+        refused.push({ setting: "connectTimeout", value: timeoutText!, why: "is not a whole number of seconds (0 for no limit)" });
     return {
         host,
         port,
@@ -134,46 +149,77 @@ export function resolveSettings(
         database,
         password,
         // The system's trust store proves only that some public CA signed the certificate: libpq then verifies the host name too.
-        sslMode: given.sslMode ?? env.PGSSLMODE ?? (sslRootCert === "system" ? "verify-full" : defaultSslMode),
+        sslMode: text(given.sslMode, "PGSSLMODE") ?? (sslRootCert === "system" ? "verify-full" : defaultSslMode),
         sslRootCert,
-        sslCert: given.sslCert ?? env.PGSSLCERT ?? inHome("postgresql.crt"),
-        sslKey: given.sslKey ?? env.PGSSLKEY ?? inHome("postgresql.key"),
-        connectTimeoutSeconds: given.connectTimeoutSeconds ?? (env.PGCONNECT_TIMEOUT ? Number(env.PGCONNECT_TIMEOUT) : 15),
+        sslCert: orDefault(text(given.sslCert, "PGSSLCERT"), inHome("postgresql.crt")),
+        sslKey: orDefault(text(given.sslKey, "PGSSLKEY"), inHome("postgresql.key")),
+        // libpq waits at least 2 s, and not at all for 0 or less.
+        connectTimeoutSeconds: timeout === undefined || timeout <= 0 ? 0 : Math.max(timeout, 2),
+        refused,
     };
 }
 
+/** A whole number as libpq's strtol reads one (blanks around it allowed), or undefined. */
+function integer(value: string): number | undefined {
+    return /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : undefined;
+}
+
 /**
- * The password of the first line of a libpq password file matching the connection
- * (`host:port:database:user:password`, `*` matching anything, `\:` and `\\` escaped). Like libpq,
- * a file that others may read is ignored.
+ * libpq's default host: on Unix, the socket directory it was built with (/var/run/postgresql in
+ * Debian's, Ubuntu's and Red Hat's packages, /tmp in PostgreSQL's own build and Homebrew's): the
+ * first of them that exists here; on Windows, localhost.
  */
-export function passwordFromFile(file: string, host: string, port: number, database: string, user: string): string | undefined {
+function defaultHost(): string {
+    if (process.platform === "win32") return "localhost";
+    return fs.existsSync("/var/run/postgresql") ? "/var/run/postgresql" : "/tmp";
+}
+
+const isSocket = (host: string) => host.startsWith("/");
+
+/** The host a password file's lines are matched with: `localhost` for the default socket directory, as in libpq. */
+const pgpassHost = (host: string) => (isSocket(host) && host === defaultHost() ? "localhost" : host);
+
+/**
+ * The password of the first line of a libpq password file that matches the connection, as libpq's
+ * passwordFromFile reads it: `host:port:database:user:password`, a field of `*` alone matching
+ * anything, `\` escaping the next character, the password ending at the first unescaped `:`; lines
+ * starting with `#` skipped; a file that is not a plain file, or that group or others may read,
+ * ignored. The `pgpass` module that `pg` ships reads differently: it skips lines shorter than 11
+ * characters and lines with an empty field (libpq takes an empty password, and fails), keeps the
+ * rest of the line in the password, unescapes only `\:` and `\\`, and never reads the file when
+ * PGPASSWORD is set, even empty; test/unit/libpq.test.ts shows each difference.
+ */
+export function passwordFromFile(file: string, host: string, port: string, database: string, user: string): string | undefined {
     let text: string;
     try {
-        if (process.platform !== "win32" && (fs.statSync(file).mode & 0o077) !== 0) return undefined;
+        const stat = fs.statSync(file);
+        if (!stat.isFile() || (process.platform !== "win32" && (stat.mode & 0o077) !== 0)) return undefined;
         text = fs.readFileSync(file, "utf8");
     } catch {
         return undefined;
     }
-    const wanted = [host, String(port), database, user];
-    for (const line of text.split(/\r?\n/)) {
-        if (line.startsWith("#") || line.trim() === "") continue;
-        const parts = splitPgpassLine(line);
-        if (parts.length < 5) continue;
-        if (wanted.every((value, i) => parts[i] === "*" || parts[i] === value)) return parts[4];
+    for (const line of text.split("\n").map((l) => l.replace(/[\r\n]+$/, ""))) {
+        if (line === "" || line.startsWith("#")) continue;
+        let rest: string | undefined = line;
+        for (const wanted of [host, port, database, user]) rest = rest === undefined ? undefined : matchField(rest, wanted);
+        if (rest === undefined) continue;
+        let password = "";
+        for (let i = 0; i < rest.length && rest[i] !== ":"; i++) password += rest[i] === "\\" && i + 1 < rest.length ? rest[++i] : rest[i];
+        return password;
     }
     return undefined;
 }
 
-function splitPgpassLine(line: string): string[] {
-    const parts: string[] = [""];
+/** The rest of `line` after its first field when that field matches `wanted` (libpq's pwdfMatchesString), else undefined. */
+function matchField(line: string, wanted: string): string | undefined {
+    if (line.startsWith("*:")) return line.slice(2);
+    let field = "";
     for (let i = 0; i < line.length; i++) {
-        const c = line[i];
-        if (c === "\\" && i + 1 < line.length) parts[parts.length - 1] += line[++i];
-        else if (c === ":" && parts.length < 5) parts.push("");
-        else parts[parts.length - 1] += c;
+        if (line[i] === "\\" && i + 1 < line.length) field += line[++i];
+        else if (line[i] === ":") return field === wanted ? line.slice(i + 1) : undefined;
+        else field += line[i];
     }
-    return parts;
+    return undefined;
 }
 
 /** A session open on the server: what the package needs of the driver's client (no driver types in the package's API). */
@@ -196,93 +242,196 @@ export class ConnectionError extends Error {
 }
 
 /**
- * Opens a session as libpq would with `settings` (resolved), trying plain then TLS for `allow`
- * and TLS then plain for `prefer`. Throws a {@link ConnectionError} naming the setting to change.
+ * Opens a session as libpq would with `settings` (resolved): plain then TLS for `allow`, TLS then
+ * plain for `prefer` (after any failure of the first attempt but an unreachable server), TLS only
+ * from `require` up, and never TLS over a Unix socket. Throws a {@link ConnectionError} naming the
+ * setting to change.
  */
 export async function connect(settings: ResolvedSettings, names: SettingNames = LIBPQ_NAMES): Promise<Session> {
-    if (!(SSL_MODES as readonly string[]).includes(settings.sslMode))
-        throw new ConnectionError(`${names.sslMode} ${JSON.stringify(settings.sslMode)} is not one of ${SSL_MODES.join(", ")}`, "other");
-    const attempts: Array<ConnectionOptions | false> =
-        settings.sslMode === "disable"
-            ? [false]
-            : settings.sslMode === "allow"
-              ? [false, tlsOptions(settings, names)]
-              : settings.sslMode === "prefer"
-                ? [tlsOptions(settings, names), false]
-                : [tlsOptions(settings, names)];
-    let failure: unknown;
-    for (const ssl of attempts) {
-        const client = new Client({
-            host: settings.host,
-            port: settings.port,
-            user: settings.user,
-            password: settings.password,
-            database: settings.database,
-            ssl,
-            connectionTimeoutMillis: settings.connectTimeoutSeconds * 1000,
-        });
-        // A server that ends the session later must not crash the process: the next query fails instead.
-        client.on("error", () => undefined);
+    for (const { setting, value, why } of settings.refused)
+        throw new ConnectionError(`${names[setting]} ${JSON.stringify(value)} ${why}: set it to one, or leave it unset`, "other");
+    const mode = settings.sslMode;
+    if (!(SSL_MODES as readonly string[]).includes(mode))
+        throw new ConnectionError(
+            `${names.sslMode} ${JSON.stringify(mode)} is not one of ${SSL_MODES.join(", ")}: set one, or leave it unset for the default`,
+            "other",
+        );
+    if (settings.sslRootCert === "system" && mode !== "verify-full")
+        throw new ConnectionError(
+            `sslrootcert system trusts any public CA, so libpq allows it only with sslmode verify-full, not ${mode}: set ${names.sslMode} to verify-full, or ${names.sslRootCert} to the server's own CA`,
+            "tls",
+        );
+    const order: Array<"plain" | "tls"> =
+        mode === "disable" || isSocket(settings.host)
+            ? ["plain"]
+            : mode === "allow"
+              ? ["plain", "tls"]
+              : mode === "prefer"
+                ? ["tls", "plain"]
+                : ["tls"];
+    const failures: unknown[] = [];
+    for (const kind of order) {
         try {
-            await client.connect();
-            return client;
+            return await attempt(settings, kind === "tls" ? await tlsFor(settings, names) : false);
         } catch (e) {
-            failure = e;
-            await client.end().catch(() => undefined);
-            if (!retryable(e)) break;
+            failures.push(e);
+            if (reason(e) === "unreachable") break;
         }
     }
-    throw explain(failure, settings, names);
+    throw explain(telling(failures), settings, names);
 }
 
-/** Whether the next attempt of allow / prefer may succeed where this one failed. */
-function retryable(e: unknown): boolean {
-    const message = (e as Error)?.message ?? "";
-    return /does not support SSL|no encryption|SSL off|requires SSL|no pg_hba\.conf entry/i.test(message);
+async function attempt(settings: ResolvedSettings, ssl: ConnectionOptions | false): Promise<Session> {
+    const client = new Client({
+        host: settings.host,
+        port: settings.port,
+        user: settings.user,
+        // A function, so that the driver reads neither PGPASSWORD nor the password file itself (it would read process.env).
+        password: async () => settings.password as string,
+        database: settings.database,
+        ssl,
+        connectionTimeoutMillis: settings.connectTimeoutSeconds * 1000,
+    });
+    // A server that ends the session later must not crash the process: the next query fails instead.
+    client.on("error", () => undefined);
+    try {
+        await client.connect();
+        return client;
+    } catch (e) {
+        await client.end().catch(() => undefined);
+        throw e;
+    }
 }
 
-/** Node's TLS options for a mode that uses TLS: chain checked when a root certificate is known, host name in verify-full only. */
+/** The failure to report of several attempts: not the one a server gave for lacking (or not offering) TLS when another says more. */
+function telling(failures: unknown[]): unknown {
+    const aboutTls = (e: unknown) => /no encryption|does not support SSL/.test((e as Error)?.message ?? "");
+    return failures.find((e) => !aboutTls(e)) ?? failures[0];
+}
+
+const reason = (e: unknown) =>
+    e instanceof ConnectionError
+        ? e.reason
+        : ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ETIMEDOUT", "ENETUNREACH", "ENOENT"].includes(
+                (e as NodeJS.ErrnoException)?.code ?? "",
+            ) || /timeout/i.test((e as Error)?.message ?? "")
+          ? "unreachable"
+          : "other";
+
+/**
+ * The TLS options of an attempt. libpq reads its certificate files only once the server has
+ * agreed to TLS, so a problem with one shows only then: when the server offers no TLS, the
+ * attempt fails as libpq's does, for that (and `prefer` goes on without TLS either way).
+ */
+async function tlsFor(settings: ResolvedSettings, names: SettingNames): Promise<ConnectionOptions> {
+    try {
+        return tlsOptions(settings, names);
+    } catch (problem) {
+        if (settings.sslMode !== "prefer" && !(await offersTls(settings))) throw new Error("The server does not support SSL connections");
+        throw problem;
+    }
+}
+
+/** Whether the server answers a TLS request (SSLRequest) with yes. */
+function offersTls(settings: ResolvedSettings): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+        const socket = net.connect(settings.port, settings.host, () => socket.write(Buffer.from([0, 0, 0, 8, 4, 210, 22, 47])));
+        socket.setTimeout((settings.connectTimeoutSeconds || 15) * 1000, () => socket.destroy(new Error("timeout")));
+        socket.once("data", (reply) => {
+            socket.destroy();
+            resolve(reply[0] === 0x53);
+        });
+        socket.once("error", reject);
+    });
+}
+
+/**
+ * Node's TLS options for an attempt over TLS, from the certificate files as libpq's
+ * initialize_SSL reads them: the chain checked whenever a root certificate exists (even in
+ * `prefer` and `require`), the host name in `verify-full` only; a client certificate sent when its
+ * file exists, its key then required and private to its owner.
+ */
 function tlsOptions(settings: ResolvedSettings, names: SettingNames): ConnectionOptions {
-    const { sslMode, sslRootCert } = settings;
-    const verifies = sslMode.startsWith("verify-");
-    if (verifies && sslRootCert === undefined)
+    const { sslMode, sslRootCert, host } = settings;
+    const root = sslRootCert === "system" ? "system" : readPem(sslRootCert, names.sslRootCert, "tls", "CERTIFICATE");
+    if (root === undefined && sslMode.startsWith("verify-"))
         throw new ConnectionError(
-            `sslmode ${sslMode} verifies the server's certificate, and no CA was given to verify it with: ` +
+            `sslmode ${sslMode} verifies the server's certificate, and no CA was given to verify it with (no file at ${sslRootCert}): ` +
                 `set ${names.sslRootCert} to the server's CA bundle (a file or PEM text), or to "system" for the system's trust store, ` +
                 `or use ${names.sslMode} require, which encrypts without verifying`,
             "tls",
         );
-    if (sslRootCert === "system" && sslMode !== "verify-full")
-        throw new ConnectionError(
-            `sslrootcert system trusts any public CA, so libpq allows it only with sslmode verify-full, not ${sslMode}: set ${names.sslMode} to verify-full, or ${names.sslRootCert} to the server's own CA`,
-            "tls",
-        );
     const options: ConnectionOptions = {};
-    // Like libpq, a client certificate file that is not there means none; one that cannot be read is an error.
-    const { sslCert, sslKey } = settings;
-    if (sslCert !== undefined && (sslCert.includes("-----BEGIN") || fs.existsSync(sslCert))) {
-        options.cert = pemOrFile(sslCert, "sslcert", "client-certificate");
-        if (sslKey !== undefined) options.key = pemOrFile(sslKey, "sslkey", "client-certificate");
+    const cert = readPem(settings.sslCert, names.sslCert, "client-certificate", "CERTIFICATE");
+    if (cert !== undefined) {
+        options.cert = cert;
+        options.key = readKey(settings.sslKey, names);
+        if (!keyMatches(cert, options.key))
+            throw new ConnectionError(
+                `the client certificate (${names.sslCert}) does not match its key (${names.sslKey} ${JSON.stringify(settings.sslKey)}): give the key of that certificate`,
+                "client-certificate",
+            );
     }
-    // libpq checks the chain whenever it has a root certificate, even in prefer and require.
-    if (sslRootCert === undefined) return { ...options, rejectUnauthorized: false };
-    if (sslRootCert !== "system") options.ca = pemOrFile(sslRootCert, "sslrootcert");
+    if (root === undefined) return { ...options, rejectUnauthorized: false };
+    if (root !== "system") options.ca = root;
     if (sslMode !== "verify-full") options.checkServerIdentity = () => undefined;
-    return { ...options, rejectUnauthorized: true, servername: isIp(settings.host) ? undefined : settings.host };
+    return { ...options, rejectUnauthorized: true, servername: net.isIP(host) ? undefined : host };
 }
 
-const isIp = (host: string) => /^[\d.]+$|:/.test(host);
+function keyMatches(cert: string, key: string): boolean {
+    try {
+        return new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+    } catch {
+        return false;
+    }
+}
 
-/** PEM text as it is, or the content of the file it names. */
-export function pemOrFile(value: string, setting: string, reason: ConnectionError["reason"] = "tls"): string {
+/**
+ * PEM text as it is; or the PEM in the file `value` names, undefined when there is no such file;
+ * an error naming `setting` when the file cannot be read or holds no PEM `kind`.
+ */
+function readPem(value: string, setting: string, reason: ConnectionError["reason"], kind: string): string | undefined {
     if (value.includes("-----BEGIN")) return value;
+    let text: string;
+    try {
+        text = fs.readFileSync(value, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+        throw new ConnectionError(
+            `${setting} ${JSON.stringify(value)} cannot be read (${code}): give a readable PEM file, or the PEM text itself`,
+            reason,
+        );
+    }
+    if (!text.includes(`-----BEGIN ${kind}`))
+        throw new ConnectionError(
+            `${setting} ${JSON.stringify(value)} holds no PEM ${kind.toLowerCase()}: give a PEM file, or the PEM text itself`,
+            reason,
+        );
+    return text;
+}
+
+/** The client certificate's key, which libpq requires once it has the certificate, in a file private to its owner (or root's, readable by its group). */
+function readKey(value: string, names: SettingNames): string {
+    const problem = (what: string) => new ConnectionError(`${names.sslKey} ${JSON.stringify(value)} ${what}`, "client-certificate");
+    if (value.includes("-----BEGIN")) return value;
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(value);
+    } catch (e) {
+        throw problem(
+            (e as NodeJS.ErrnoException).code === "ENOENT"
+                ? `does not exist, and the client certificate (${names.sslCert}) needs its key: give the key's file, or no certificate`
+                : `cannot be read (${(e as NodeJS.ErrnoException).code})`,
+        );
+    }
+    if (!stat.isFile()) throw problem("is not a file: give the key's file");
+    if (process.platform !== "win32" && (stat.mode & (stat.uid === 0 ? 0o037 : 0o077)) !== 0)
+        throw problem(`may be read by group or others (mode ${(stat.mode & 0o777).toString(8)}), which libpq refuses: chmod 600 it`);
     try {
         return fs.readFileSync(value, "utf8");
     } catch (e) {
-        throw new ConnectionError(
-            `${setting} ${JSON.stringify(value)} cannot be read (${(e as NodeJS.ErrnoException).code}): give a readable PEM file, or the PEM text itself`,
-            reason,
-        );
+        throw problem(`cannot be read (${(e as NodeJS.ErrnoException).code})`);
     }
 }
 
@@ -301,9 +450,14 @@ function explain(e: unknown, s: ResolvedSettings, names: SettingNames): Connecti
     const error = e as NodeJS.ErrnoException & { code?: string; reason?: string };
     const code = error?.code ?? "";
     const message = error?.message ?? String(e);
-    const where = `${s.host}:${s.port}`;
+    const where = isSocket(s.host) ? `the Unix socket ${s.host}/.s.PGSQL.${s.port}` : `${s.host}:${s.port}`;
     const rootCert = s.sslRootCert === "system" ? "a CA of the system's trust store" : "the CA given";
     if (code === "3D000") return new ConnectionError(`database ${s.database} does not exist on ${where}`, "database-missing");
+    if (s.password === undefined && /SASL|password must be a string|password authentication failed|no password supplied/.test(message))
+        return new ConnectionError(
+            `${where} asks user ${s.user} for a password, and none was given: set ${names.password}`,
+            "authentication",
+        );
     if (code === "28P01" || /password authentication failed|no password supplied|SASL/.test(message))
         return new ConnectionError(`${message}: check the user and ${names.password}`, "authentication");
     if (UNTRUSTED.has(code))
@@ -328,14 +482,14 @@ function explain(e: unknown, s: ResolvedSettings, names: SettingNames): Connecti
             `sslmode ${s.sslMode} requires TLS, and the server at ${where} does not offer it: enable ssl on the server, or set ${names.sslMode} to prefer or disable`,
             "tls",
         );
-    if (/no encryption/.test(message) && s.sslMode === "disable")
+    if (/no encryption/.test(message))
         return new ConnectionError(
-            `the server at ${where} accepts this user only over TLS (pg_hba.conf hostssl), and sslmode disable sent none: set ${names.sslMode} to require or stronger`,
+            `the server at ${where} accepts this user only over TLS (pg_hba.conf hostssl), and sslmode ${s.sslMode} sent none: set ${names.sslMode} to require or stronger`,
             "tls",
         );
-    if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ETIMEDOUT", "ENETUNREACH"].includes(code) || /timeout/i.test(message))
+    if (reason(e) === "unreachable")
         return new ConnectionError(
-            `${where} cannot be reached (${code || message}): check ${names.host} and the port, and that the server runs`,
+            `${where} cannot be reached (${code || message}): check ${names.host} and ${names.port}, and that the server runs`,
             "unreachable",
         );
     return new ConnectionError(message, "other");

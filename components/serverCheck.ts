@@ -22,6 +22,7 @@ import {
 import { readServerFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
 import { TakeOverConnection } from "./takeOver";
+import { Place } from "./turns";
 import { ArgProblem, formatProblems, resolvedArgProblems, ResolvedArgs, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
@@ -36,6 +37,8 @@ export interface Verdict {
     server?: ServerFacts;
     /** Where the checks connected (`host:port/database as user`), for messages; never a secret. */
     where: string;
+    /** The server and database the children go to, as far as the checks know them (turns.ts). */
+    place: Place;
     /** With adoptRole, when the role exists: what adopting it changes, and the connection to run the take-over on. */
     adoption?: Adoption & { connection: TakeOverConnection };
 }
@@ -57,12 +60,19 @@ export async function checkServer(
     provider: pulumi.ProviderResource | undefined,
 ): Promise<Verdict> {
     const preview = pulumi.runtime.isDryRun();
-    const fromArgs = (database: string): Verdict => ({ go: true, database, tableCreators: v.tableCreators, where: `database ${database}` });
-    const defer = async (reason: string): Promise<Verdict> => {
+    const fromArgs = (database: string, server?: string): Verdict => ({
+        go: true,
+        database,
+        tableCreators: v.tableCreators,
+        where: `database ${database}`,
+        place: { server, database },
+    });
+    const defer = async (reason: string, server?: string): Promise<Verdict> => {
         const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
         pulumi.log.info(`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
         tellFutureSchemas(component, v, v.tableCreators);
-        return fromArgs(await nameOf(v.database));
+        const database = await nameOf(v.database);
+        return { ...fromArgs(database ?? "(database)", server), place: { server, database } };
     };
 
     // Wait for what the component depends on; at preview, what is still to be created cannot be looked at.
@@ -84,10 +94,12 @@ export async function checkServer(
     const located = locateServer(database, admin, provider);
     if (!(await isKnown(located))) return defer(deferred ?? "the provider's configuration is known");
     const location = await valueOf(located);
-    if (deferred && !location.settings) return defer(deferred);
-    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "");
+    const { server } = location;
+    if (deferred && !location.settings) return defer(deferred, server);
+    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "", server);
     const { settings, names } = location;
     const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
+    const place = { server, database };
 
     // What only the server knows.
     let facts: Awaited<ReturnType<typeof readServerFacts>>;
@@ -96,33 +108,33 @@ export async function checkServer(
         facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName, v.adoptRole);
     } catch (e) {
         const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
-        if (deferred) return defer(`${deferred} (and what adopting role ${v.roleName} changes is read then: ${error.message})`);
+        if (deferred) return defer(`${deferred} (and what adopting role ${v.roleName} changes is read then: ${error.message})`, server);
         if (error.reason === "client-certificate")
-            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`);
+            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`, server);
         // The provider's configuration may come from resources this update creates, which the component cannot see.
         if (preview && location.providerCreatedByUpdate && (error.reason === "database-missing" || error.reason === "unreachable"))
-            return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`);
-        return fail(component, where, database, [connectionProblem(error, location, database)]);
+            return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`, server);
+        return fail(component, where, place, [connectionProblem(error, location, database)]);
     }
     const tableCreators = v.discoverTableCreators ? discoveredCreators(v.schemas, facts.server) : v.tableCreators;
     const effective = { ...v, database, tableCreators };
-    const adopt = () => adoptionVerdict(component, effective, facts, where, { settings, names });
+    const adopt = () => adoptionVerdict(component, effective, facts, where, place, { settings, names });
 
     // A deferred preview: only what adopting the role changes, as far as what exists tells.
     if (deferred) {
         const adoption = adopt();
-        return adoption === "refused" ? { ...fromArgs(database), go: false } : { ...(await defer(deferred)), adoption };
+        return adoption === "refused" ? { ...fromArgs(database, server), go: false } : { ...(await defer(deferred, server)), adoption };
     }
 
     // The verdict (preflight.ts decides; this reports).
     const problems = preflightProblems({ ...effective, ...facts });
-    if (problems.length > 0) return fail(component, where, database, problems);
-    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
+    if (problems.length > 0) return fail(component, where, place, problems);
+    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database, server), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
     tellFutureSchemas(component, v, tableCreators, facts.server);
     const adoption = adopt();
-    if (adoption === "refused") return { ...fromArgs(database), go: false };
-    return { go: true, database, tableCreators, server: facts.server, where, adoption };
+    if (adoption === "refused") return { ...fromArgs(database, server), go: false };
+    return { go: true, database, tableCreators, server: facts.server, where, place, adoption };
 }
 
 /**
@@ -134,12 +146,13 @@ function adoptionVerdict(
     v: ResolvedArgs,
     facts: Awaited<ReturnType<typeof readServerFacts>>,
     where: string,
+    place: Place,
     connection: TakeOverConnection,
 ): Verdict["adoption"] | "refused" {
     if (!facts.holdings) return undefined;
     const adoption = planAdoption(facts.holdings, plannedRole(v, facts.server));
     if (adoption.problems.length > 0) {
-        fail(component, where, v.database, adoption.problems);
+        fail(component, where, place, adoption.problems);
         return "refused";
     }
     if (adoption.lines.length > 0)
@@ -165,19 +178,19 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
     return { field, value: where, message: `cannot connect: ${error.message}` };
 }
 
-function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
+function fail(component: pulumi.Resource, where: string, place: Place, problems: ArgProblem[]): Verdict {
     pulumi.log.error(`Preflight of WhalyPostgresAccess on ${where} failed; nothing was changed:\n${formatProblems(problems)}`, component);
-    return { go: false, database, tableCreators: [], where };
+    return { go: false, database: place.database ?? "(database)", tableCreators: [], where, place };
 }
 
 /** Credentials the checks cannot use: one warning naming the checks that did not run; the catalog-reading options cannot work. */
-function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string): Verdict {
+function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string, server?: string): Verdict {
     const needsCatalog = (["discoverTableCreators", "strictTableCreators", "adoptRole"] as const).filter((option) => v[option]);
     if (needsCatalog.length > 0)
         return fail(
             component,
             `database ${database}`,
-            database,
+            { server, database },
             needsCatalog.map((field) => ({
                 field,
                 value: true,
@@ -189,7 +202,7 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
         component,
     );
     tellFutureSchemas(component, v, v.tableCreators);
-    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}` };
+    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}`, place: { server, database } };
 }
 
 /**
@@ -225,8 +238,8 @@ function coversCreators(component: pulumi.Resource, v: ValidatedArgs & { tableCr
     return true;
 }
 
-/** The database's name for the rendered SQL of a deferred preview (the name may be unknown there). */
-async function nameOf(database: pulumi.Input<string>): Promise<string> {
+/** The database's name at a deferred preview, undefined when not known yet. */
+async function nameOf(database: pulumi.Input<string>): Promise<string | undefined> {
     const output = pulumi.output(database);
-    return (await isKnown(output)) ? valueOf(output) : "(database)";
+    return (await isKnown(output)) ? valueOf(output) : undefined;
 }

@@ -23,6 +23,8 @@ export interface ServerLocation {
     settings?: ResolvedSettings;
     /** Why the checks cannot use these credentials (an IAM token, a client certificate this program cannot read). */
     unusable?: string;
+    /** `host:port` of the server, known even when the credentials are unusable (but for a cloud connector's scheme). */
+    server?: string;
     /** How the user spells each setting, for errors. */
     names: SettingNames;
     /** At preview: the provider in opts is created by this update, so its server or database may not exist yet. */
@@ -41,23 +43,36 @@ export function postgresqlProviderOf(opts: pulumi.ComponentResourceOptions): pul
     return given.find(isPostgresql) ?? opts.parent?.getProvider("postgresql::");
 }
 
-const ADMIN_NAMES: SettingNames = {
+/** What `admin` leaves out comes from the environment, as for psql. */
+export const ADMIN_NAMES: SettingNames = {
     host: "admin.host",
-    sslMode: "admin.sslMode",
-    sslRootCert: "admin.sslRootCert",
-    password: "admin.password",
+    port: "admin.port (or PGPORT)",
+    sslMode: "admin.sslMode (or PGSSLMODE)",
+    sslRootCert: "admin.sslRootCert (or PGSSLROOTCERT)",
+    sslCert: "PGSSLCERT",
+    sslKey: "PGSSLKEY",
+    password: "admin.password (or PGPASSWORD, or the password file: PGPASSFILE or ~/.pgpass)",
+    connectTimeout: "PGCONNECT_TIMEOUT",
 };
 const PROVIDER_NAMES: SettingNames = {
     host: "the provider's host",
+    port: "the provider's port",
     sslMode: "the provider's sslmode",
     sslRootCert: "the provider's sslrootcert",
+    sslCert: "the provider's clientcert",
+    sslKey: "the provider's clientcert key",
     password: "the provider's password",
+    connectTimeout: "the provider's connect_timeout",
 };
-const STACK_CONFIG_NAMES: SettingNames = {
+export const STACK_CONFIG_NAMES: SettingNames = {
     host: "postgresql:host (or PGHOST)",
+    port: "postgresql:port (or PGPORT)",
     sslMode: "postgresql:sslmode (or PGSSLMODE)",
     sslRootCert: "postgresql:sslrootcert (or PGSSLROOTCERT)",
-    password: "postgresql:password (or PGPASSWORD)",
+    sslCert: "postgresql:clientcert (or PGSSLCERT)",
+    sslKey: "postgresql:clientcert's key (or PGSSLKEY)",
+    password: "postgresql:password (or PGPASSWORD, or the password file: PGPASSFILE or ~/.pgpass)",
+    connectTimeout: "postgresql:connectTimeout (or PGCONNECT_TIMEOUT)",
 };
 
 /** Where the server is, for the component's `database`: from `admin`, the provider in opts, or stack config. */
@@ -74,7 +89,12 @@ export function locateServer(
         .apply(([db, password]) => fromProviderConfig(db, stackConfigAsTerraform(config, password), "stack config", STACK_CONFIG_NAMES));
 }
 
-function fromAdmin(database: string, admin: pulumi.Unwrap<WhalyPostgresAdminArgs>): ServerLocation {
+/** The checks' connection from `admin`, what it leaves out from `env`. Pure but for the password file and certificates it names. */
+export function fromAdmin(
+    database: string,
+    admin: pulumi.Unwrap<WhalyPostgresAdminArgs>,
+    env: NodeJS.ProcessEnv = process.env,
+): ServerLocation {
     const given: ConnectionSettings = {
         host: admin.host,
         port: admin.port,
@@ -85,7 +105,8 @@ function fromAdmin(database: string, admin: pulumi.Unwrap<WhalyPostgresAdminArgs
         sslRootCert: admin.sslRootCert,
     };
     // The provider's driver, lib/pq, encrypts unless told otherwise: so does the check.
-    return { source: "admin", settings: resolveSettings(given, "require"), names: ADMIN_NAMES, providerCreatedByUpdate: false };
+    const settings = resolveSettings(given, "require", env);
+    return { source: "admin", settings, server: serverOf(settings), names: ADMIN_NAMES, providerCreatedByUpdate: false };
 }
 
 function fromProvider(database: pulumi.Input<string>, provider: pulumi.ProviderResource): pulumi.Output<ServerLocation> {
@@ -115,16 +136,24 @@ export function rootCertForProvider(value: string): string {
     return file;
 }
 
-/** The default provider's configuration as the bridged provider reads it: stack config, then the PG* environment. */
-function stackConfigAsTerraform(config: pulumi.Config, password: string | undefined): Record<string, unknown> {
+/**
+ * The default provider's configuration as the bridged provider reads it: stack config, and for the
+ * user the provider's own default (PGUSER, else postgres, not libpq's OS user). The other PG*
+ * variables fill what stack config leaves out as libpq reads them (resolveSettings).
+ */
+export function stackConfigAsTerraform(
+    config: pulumi.Config,
+    password: string | undefined,
+    env: NodeJS.ProcessEnv = process.env,
+): Record<string, unknown> {
     const clientcert = config.getObject<{ cert: string; key: string; sslinline?: boolean }>("clientcert");
     return {
         scheme: config.get("scheme") ?? "postgres",
-        host: config.get("host") ?? process.env.PGHOST,
-        port: config.getNumber("port") ?? (process.env.PGPORT ? Number(process.env.PGPORT) : 5432),
-        username: config.get("username") ?? process.env.PGUSER ?? "postgres",
-        password: password ?? process.env.PGPASSWORD,
-        sslmode: config.get("sslmode") ?? config.get("sslMode") ?? process.env.PGSSLMODE,
+        host: config.get("host"),
+        port: config.getNumber("port"),
+        username: config.get("username") ?? (env.PGUSER || "postgres"),
+        password,
+        sslmode: config.get("sslmode") ?? config.get("sslMode"),
         sslrootcert: config.get("sslrootcert"),
         clientcert: clientcert && [clientcert],
         aws_rds_iam_auth: config.getBoolean("awsRdsIamAuth"),
@@ -143,6 +172,7 @@ export function fromProviderConfig(
     config: Record<string, unknown>,
     source: ConnectionSource,
     names: SettingNames,
+    env: NodeJS.ProcessEnv = process.env,
 ): ServerLocation {
     const base = { source, names, providerCreatedByUpdate: false };
     const text = (key: string) => (typeof config[key] === "string" && config[key] !== "" ? (config[key] as string) : undefined);
@@ -157,7 +187,6 @@ export function fromProviderConfig(
                 : text("gcp_iam_impersonate_service_account")
                   ? "it signs in as a GCP service account (gcp_iam_impersonate_service_account)"
                   : undefined;
-    if (unusable) return { ...base, unusable };
     // The provider's clientcert is a list of one block (Terraform's nesting); sslinline means PEM text rather than paths.
     const block = (Array.isArray(config.clientcert) ? config.clientcert[0] : config.clientcert) as
         { cert?: string; key?: string } | null | undefined;
@@ -175,5 +204,10 @@ export function fromProviderConfig(
         sslKey: block?.key || undefined,
         connectTimeoutSeconds: timeout,
     };
-    return { ...base, settings: resolveSettings(given, "require") };
+    const settings = resolveSettings(given, "require", env);
+    if (unusable) return { ...base, unusable, server: scheme === "postgres" ? serverOf(settings) : undefined };
+    return { ...base, settings, server: serverOf(settings) };
 }
+
+/** The server's `host:port`, the host in lower case (host names are case-insensitive). */
+const serverOf = (settings: ResolvedSettings) => `${settings.host.toLowerCase()}:${settings.port}`;

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Adoption, TakeOverStatement } from "./adoption";
+import { valueOf } from "./dependencies";
 import { ConnectionError, connect, ResolvedSettings, SettingNames } from "./libpq";
 import { quoteIdentifier } from "./sql";
 
@@ -43,15 +44,20 @@ export async function takeOver(connection: TakeOverConnection, statements: TakeO
 }
 
 /**
- * At `up`, runs the take-over of an adoption the verdict carries, and says so; an error is logged
- * through the engine (failing the deployment) and nothing is declared. At preview, does nothing.
+ * At `up`, runs the take-over of an adoption the verdict carries, once the children of the
+ * component before it on this database exist (its turn: PostgreSQL refuses concurrent changes to
+ * one object's privileges); an error is logged through the engine (failing the deployment) and
+ * nothing is declared. At preview, does nothing.
  */
 export async function takeOverAtUp(
     component: pulumi.Resource,
     roleName: string,
     adoption: (Adoption & { connection: TakeOverConnection }) | undefined,
+    after: pulumi.CustomResource[],
 ): Promise<boolean> {
     if (pulumi.runtime.isDryRun() || !adoption || adoption.statements.length === 0) return true;
+    // At up, a resource's ID is known once the engine created it.
+    await Promise.all(after.map((resource) => valueOf(resource.id)));
     try {
         await takeOver(adoption.connection, adoption.statements);
         return true;

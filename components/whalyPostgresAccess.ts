@@ -13,6 +13,7 @@ import { checkServer, Verdict } from "./serverCheck";
 import { postgresqlProviderOf, rootCertForProvider } from "./serverLocation";
 import { accessStatements, psqlScript } from "./sql";
 import { takeOverAtUp } from "./takeOver";
+import { takeTurn } from "./turns";
 import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./validate";
 
 /**
@@ -56,10 +57,12 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const v = validateArgs(name, args, provider !== undefined);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        const turn = takeTurnOnDatabase(v.database);
         // Waits for what the component depends on, then checks the server; nothing is declared before.
-        const verdict = pulumi.output(checkServer(name, this, v, opts.dependsOn, provider));
-        const declared = verdict.apply((verdict) => this.declare(name, v, verdict, turn, opts.dependsOn));
+        const checked = checkServer(name, this, v, opts.dependsOn, provider);
+        // Components on one database of one server take turns, in program order (turns.ts).
+        const turn = takeTurn(checked.then((verdict) => verdict.place));
+        const verdict = pulumi.output(checked);
+        const declared = verdict.apply((verdict) => turn.run((previous) => this.declare(name, v, verdict, previous, opts.dependsOn)));
 
         this.host = pulumi.output(v.host);
         this.port = pulumi.output(v.port);
@@ -102,18 +105,18 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 
     /**
-     * Declares the children once the checks passed, after the previous component's: the provider
-     * built from `admin`, the passwords, the roles, and (their names being ours) the grants.
+     * Declares the children once the checks passed, after `previous` (the children of the component
+     * before it on its database): the provider built from `admin`, the passwords, the roles, and
+     * (their names being ours) the grants. Returns the PostgreSQL children, for the next one's turn.
      */
     private async declare(
         name: string,
         v: ValidatedArgs,
         verdict: Verdict,
-        turn: Turn,
+        previous: pulumi.CustomResource[],
         dependsOn: pulumi.ResourceOptions["dependsOn"],
-    ): Promise<pulumi.Output<Declared> | undefined> {
-        const previous = await turn.after;
-        if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption))) return turn.settle(previous);
+    ): Promise<[pulumi.CustomResource[] | undefined, pulumi.Output<Declared> | undefined]> {
+        if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption, previous))) return [undefined, undefined];
         const effective = effectiveArgs(v, verdict);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(effective.schemas, effective.tableCreators, effective);
@@ -122,18 +125,18 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const pgOpts = { parent: this, provider, dependsOn: [...(await dependenciesOf(dependsOn)), ...previous] };
         const passwords = await this.declarePasswords(name, effective, logins, verdict.adoption !== undefined);
         const roles = this.declareRoles(name, effective, logins, plan, passwords, pgOpts, verdict.adoption !== undefined);
-        if (!(await this.rolesAreOurs(roles, v.roleName, verdict))) return turn.settle(previous);
+        if (!(await this.rolesAreOurs(roles, v.roleName, verdict))) return [undefined, undefined];
         // After every role, users included: a non-superuser provider's role and grant statements
         // take locks on role memberships, and running them side by side deadlocked a destroy.
         const grantOpts = { ...pgOpts, dependsOn: [...pgOpts.dependsOn, ...roles.values()] };
         const grants = this.declareGrants(name, effective, plan, roles.get(logins.grantee)!, grantOpts);
-        turn.settle([...roles.values(), ...grants]);
         const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : "");
         const current = passwords.get(logins.current.name)!;
         if (current.kept) pulumi.log.warn(keptPasswordWarning(v.roleName, v.passwordVersion), this);
-        return pulumi
+        const declared = pulumi
             .all([nameOf(logins.current), current.kept ? "" : current.password, nameOf(logins.previous)])
             .apply(([user, password, previousUser]) => ({ user, password, previousUser }));
+        return [[...roles.values(), ...grants], declared];
     }
 
     /** The provider built from `admin`, connected to the component's database (role drops run there). */
@@ -345,37 +348,4 @@ function keptPasswordWarning(roleName: string, version: number): string {
         `the password output is empty and connectionString holds no password (Whaly's form keeps the one it has). ` +
         `Set passwordVersion to ${version + 1} to give the role this stack's generated password, then put it in Whaly's form`
     );
-}
-
-/** A component's turn on its database: the previous component's PostgreSQL children, and how to hand its own on. */
-interface Turn {
-    after: Promise<pulumi.CustomResource[]>;
-    settle: (children: pulumi.CustomResource[]) => undefined;
-}
-
-/** Per program run (its Stack resource) and database: the PostgreSQL children of the last component declared. */
-const lastOnDatabase = new WeakMap<object, Map<string, Promise<pulumi.CustomResource[]>>>();
-
-/**
- * PostgreSQL refuses concurrent ACL changes on one object ("tuple concurrently updated"), and the
- * provider serialises them only per role: the components of one program on the same database
- * take turns. Each one's PostgreSQL children depend on the previous one's (so they are created
- * after them and deleted before them), and hands its own on with `settle`. Components whose
- * database is an Output take turns with each other.
- */
-function takeTurnOnDatabase(database: pulumi.Input<string>): Turn {
-    const key = typeof database === "string" ? database : "(database given as an Output)";
-    const run = pulumi.runtime.getStackResource() ?? lastOnDatabase;
-    const byDatabase = lastOnDatabase.get(run) ?? new Map<string, Promise<pulumi.CustomResource[]>>();
-    lastOnDatabase.set(run, byDatabase);
-    const after = byDatabase.get(key) ?? Promise.resolve([]);
-    let settle!: (children: pulumi.CustomResource[]) => void;
-    byDatabase.set(key, new Promise((resolve) => (settle = resolve)));
-    return {
-        after,
-        settle: (children) => {
-            settle(children);
-            return undefined;
-        },
-    };
 }

@@ -4,13 +4,16 @@
  * statements for the same schemas and creators, applied by `pg` in one transaction) and the same
  * resources written by hand with the raw provider. Runs are interleaved; medians and min-max are
  * written to docs/bench/results.json, drawn in docs/bench/chart.svg and tabled in
- * docs/bench/table.md (which the README copies).
+ * docs/bench/table.md (which the README copies). The fleet case gives Whaly the same database on
+ * several servers, each reached through a delaying proxy that stands for the distance to a cloud
+ * database a region away.
  *
- * Usage: npm run bench [-- --runs N]   (default 3)
+ * Usage: npm run bench [-- --runs N] [--case NAME --out DIR]   (default 3 runs, every case, docs/bench)
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
@@ -21,9 +24,11 @@ import { renderChart } from "./bench/chart";
 import { renderTable } from "./bench/table";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "./lib/postgresServer";
 import { installedPulumi } from "./lib/pulumiCli";
+import { startTcpProxy, TcpProxy } from "./lib/tcpProxy";
 
-const OUT_DIR = path.resolve(__dirname, "..", "docs", "bench");
-const RUNS = Number(process.argv[process.argv.indexOf("--runs") + 1] || 3) || 3;
+const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const OUT_DIR = path.resolve(option("--out") ?? path.join(__dirname, "..", "docs", "bench"));
+const RUNS = Number(option("--runs") ?? 3) || 3;
 
 interface Case {
     name: string;
@@ -33,11 +38,16 @@ interface Case {
     tables: number;
     sequences: number;
     variants: Variant[];
+    /** Servers holding the same database, each given its own component (or raw resources). Default 1. */
+    servers?: number;
+    /** Milliseconds a delaying proxy adds to every round trip to each server. Default 0. */
+    roundTripMs?: number;
 }
-type Variant = "component" | "compact" | "raw" | "component, checkpoints skipped";
+type Variant = "component" | "compact" | "raw" | "component, checkpoints skipped" | "component, database an Output";
 type Operation = "up" | "preview" | "preview --refresh" | "destroy" | "SQL";
 
-const CASES: Case[] = [
+const FLEET = "4 servers x 4 schemas, 20 ms away";
+const ALL_CASES: Case[] = [
     { name: "1 x 1", schemas: 1, creators: 1, tables: 1, sequences: 1, variants: ["component", "compact", "raw"] },
     { name: "10 x 3", schemas: 10, creators: 3, tables: 1, sequences: 1, variants: ["component", "compact", "raw"] },
     {
@@ -49,7 +59,18 @@ const CASES: Case[] = [
         variants: ["component", "compact", "raw", "component, checkpoints skipped"],
     },
     { name: "1 x 1, 5,000 tables", schemas: 1, creators: 1, tables: 5000, sequences: 1000, variants: ["component"] },
+    {
+        name: FLEET,
+        schemas: 4,
+        creators: 1,
+        tables: 1,
+        sequences: 1,
+        servers: 4,
+        roundTripMs: 20,
+        variants: ["component", "component, database an Output", "raw"],
+    },
 ];
+const CASES = ALL_CASES.filter((c) => option("--case") === undefined || c.name === option("--case"));
 
 interface Sample {
     case: string;
@@ -61,6 +82,14 @@ interface Sample {
 const schemaNames = (c: Case) => Array.from({ length: c.schemas }, (_, i) => `s${i}`);
 const creatorNames = (c: Case) => Array.from({ length: c.creators }, (_, i) => `creator${i}`);
 const databaseOf = (c: Case) => `bench_${c.schemas}x${c.creators}_${c.tables}`;
+
+/** Where a program connects to one server (directly, or through a delaying proxy). */
+interface Target {
+    host: string;
+    port: number;
+    adminUser: string;
+    adminPassword: string;
+}
 
 async function seed(server: PostgresServer, c: Case): Promise<void> {
     const database = databaseOf(c);
@@ -74,75 +103,89 @@ async function seed(server: PostgresServer, c: Case): Promise<void> {
     await server.query(statements.join(";\n"), { database });
 }
 
-function admin(server: PostgresServer, database: string) {
+function admin(target: Target, database: string) {
     return {
-        host: server.host,
-        port: server.port,
-        username: server.adminUser,
-        password: server.adminPassword,
+        host: target.host,
+        port: target.port,
+        username: target.adminUser,
+        password: target.adminPassword,
         sslMode: "disable",
         database,
     };
 }
 
+/** The resource names' suffix for the `i`th of `targets` (none with one server). */
+const suffix = (targets: Target[], i: number) => (targets.length > 1 ? `-${i}` : "");
+
 /** The component's resources written by hand with the provider: the baseline of its own overhead. */
-function rawProgram(server: PostgresServer, c: Case): PulumiFn {
-    return async () => {
-        const { host, port, username, password: adminPassword, database } = admin(server, databaseOf(c));
-        const provider = new postgresql.Provider("admin", { host, port, username, password: adminPassword, database, sslmode: "disable" });
-        const password = new random.RandomPassword("password", { length: 32, special: false });
-        const role = new postgresql.Role(
-            "role",
+function rawProgram(targets: Target[], c: Case): PulumiFn {
+    return async () => targets.forEach((target, i) => rawResources(target, c, suffix(targets, i)));
+}
+
+function rawResources(target: Target, c: Case, suffix: string): void {
+    const { host, port, username, password: adminPassword, database } = admin(target, databaseOf(c));
+    const provider = new postgresql.Provider(`admin${suffix}`, {
+        host,
+        port,
+        username,
+        password: adminPassword,
+        database,
+        sslmode: "disable",
+    });
+    const password = new random.RandomPassword(`password${suffix}`, { length: 32, special: false });
+    const role = new postgresql.Role(
+        `role${suffix}`,
+        {
+            name: "whaly_bi",
+            login: true,
+            password: password.result,
+            connectionLimit: 10,
+            statementTimeout: 600_000,
+            idleInTransactionSessionTimeout: 60_000,
+        },
+        { provider },
+    );
+    const a = { database };
+    const plan = planAccess(schemaNames(c), creatorNames(c));
+    for (const g of plan.grants)
+        new postgresql.Grant(
+            `${g.name}${suffix}`,
             {
-                name: "whaly_bi",
-                login: true,
-                password: password.result,
-                connectionLimit: 10,
-                statementTimeout: 600_000,
-                idleInTransactionSessionTimeout: 60_000,
+                database: a.database,
+                role: role.name,
+                objectType: g.objectType,
+                schema: g.schema,
+                objects: g.objectType === "table" || g.objectType === "sequence" ? [] : undefined,
+                privileges: g.privileges,
             },
             { provider },
         );
-        const a = { database };
-        const plan = planAccess(schemaNames(c), creatorNames(c));
-        for (const g of plan.grants)
-            new postgresql.Grant(
-                g.name,
-                {
-                    database: a.database,
-                    role: role.name,
-                    objectType: g.objectType,
-                    schema: g.schema,
-                    objects: g.objectType === "table" || g.objectType === "sequence" ? [] : undefined,
-                    privileges: g.privileges,
-                },
-                { provider },
-            );
-        for (const d of plan.defaultPrivileges)
-            new postgresql.DefaultPrivileges(
-                d.name,
-                {
-                    database: a.database,
-                    role: role.name,
-                    owner: d.owner,
-                    schema: d.schema,
-                    objectType: d.objectType,
-                    privileges: d.privileges,
-                },
-                { provider, deleteBeforeReplace: true },
-            );
-    };
+    for (const d of plan.defaultPrivileges)
+        new postgresql.DefaultPrivileges(
+            `${d.name}${suffix}`,
+            {
+                database: a.database,
+                role: role.name,
+                owner: d.owner,
+                schema: d.schema,
+                objectType: d.objectType,
+                privileges: d.privileges,
+            },
+            { provider, deleteBeforeReplace: true },
+        );
 }
 
-function componentProgram(server: PostgresServer, c: Case, compact: boolean): PulumiFn {
+function componentProgram(targets: Target[], c: Case, variant: Variant): PulumiFn {
     return async () => {
-        const { database, ...connection } = admin(server, databaseOf(c));
-        new WhalyPostgresAccess("whaly", {
-            database,
-            schemas: schemaNames(c),
-            tableCreators: creatorNames(c),
-            defaultPrivilegesScope: compact ? "database" : "schema",
-            admin: connection,
+        targets.forEach((target, i) => {
+            const { database, ...connection } = admin(target, databaseOf(c));
+            new WhalyPostgresAccess(`whaly${suffix(targets, i)}`, {
+                database: variant === "component, database an Output" ? pulumi.output(database) : database,
+                schemas: schemaNames(c),
+                tableCreators: creatorNames(c),
+                defaultPrivilegesScope: variant === "compact" ? "database" : "schema",
+                admin: connection,
+            });
         });
     };
 }
@@ -179,12 +222,12 @@ async function floor(server: PostgresServer, c: Case): Promise<number> {
 }
 
 async function measure(
-    server: PostgresServer,
+    targets: Target[],
     c: Case,
     variant: Variant,
     run: number,
 ): Promise<{ samples: Sample[]; resources: number; stateBytes: number }> {
-    const program = variant === "raw" ? rawProgram(server, c) : componentProgram(server, c, variant === "compact");
+    const program = variant === "raw" ? rawProgram(targets, c) : componentProgram(targets, c, variant);
     const env: Record<string, string> = variant === "component, checkpoints skipped" ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
     const { stack, dispose } = await newStack(`run${run}`, program, env);
     const samples: Sample[] = [];
@@ -213,20 +256,48 @@ function stats(values: number[]) {
     return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
 }
 
+/** The servers of a case with several (seeded, each behind its delaying proxy), or the one shared server. */
+async function targetsOf(c: Case, shared: PostgresServer, started: Array<PostgresServer | TcpProxy>): Promise<Target[]> {
+    if ((c.servers ?? 1) === 1) return [shared];
+    const targets: Target[] = [];
+    for (let i = 0; i < c.servers!; i++) {
+        const server = await startPostgres(NEWEST_MAJOR);
+        started.push(server);
+        await server.query(
+            creatorNames(c)
+                .map((r) => `CREATE ROLE ${r}`)
+                .join(";\n"),
+        );
+        await seed(server, c);
+        const proxy = await startTcpProxy(server, { delayMs: (c.roundTripMs ?? 0) / 2 });
+        started.push(proxy);
+        targets.push({ ...server, host: proxy.host, port: proxy.port });
+    }
+    return targets;
+}
+
 async function main(): Promise<void> {
     const started = Date.now();
+    if (CASES.length === 0) throw new Error(`no case is named ${JSON.stringify(option("--case"))}`);
     const server = await startPostgres(NEWEST_MAJOR);
+    const others: Array<PostgresServer | TcpProxy> = [];
     const samples: Sample[] = [];
     const sizes: Record<string, { resources: number; stateBytes: number }> = {};
     try {
         const roles = [...new Set(CASES.flatMap(creatorNames))];
         await server.query(roles.map((r) => `CREATE ROLE ${r}`).join(";\n"));
-        for (const c of CASES) await seed(server, c);
+        const targets = new Map<Case, Target[]>();
+        for (const c of CASES) {
+            if ((c.servers ?? 1) === 1) await seed(server, c);
+            targets.set(c, await targetsOf(c, server, others));
+        }
         for (let run = 1; run <= RUNS; run++) {
             for (const c of CASES) {
-                samples.push({ case: c.name, variant: "floor", operation: "SQL", seconds: await floor(server, c) });
+                // The floor is one server's SQL: a case of several servers has none.
+                if ((c.servers ?? 1) === 1)
+                    samples.push({ case: c.name, variant: "floor", operation: "SQL", seconds: await floor(server, c) });
                 for (const variant of c.variants) {
-                    const result = await measure(server, c, variant, run);
+                    const result = await measure(targets.get(c)!, c, variant, run);
                     samples.push(...result.samples);
                     sizes[`${c.name}|${variant}`] = { resources: result.resources, stateBytes: result.stateBytes };
                     const up = result.samples.find((s) => s.operation === "up")!.seconds;
@@ -237,6 +308,7 @@ async function main(): Promise<void> {
             }
         }
     } finally {
+        for (const other of others) await ("close" in other ? other.close() : other.stop());
         server.stop();
     }
 
@@ -249,7 +321,7 @@ async function main(): Promise<void> {
     });
     const median = (caseName: string, variant: string, operation: string) =>
         results.find((r) => r.case === caseName && r.variant === variant && r.operation === operation)?.median ?? NaN;
-    const ratios = {
+    const allRatios: Record<string, number> = {
         "50 x 5 compact up / 1 x 1 component up": median("50 x 5", "compact", "up") / median("1 x 1", "component", "up"),
         "50 x 5 compact preview / 1 x 1 component preview":
             median("50 x 5", "compact", "preview") / median("1 x 1", "component", "preview"),
@@ -260,11 +332,15 @@ async function main(): Promise<void> {
                 [`${c.name} component up / floor`, median(c.name, "component", "up") / median(c.name, "floor", "SQL")],
             ]),
         ),
+        [`${FLEET} component, database an Output up / raw up`]:
+            median(FLEET, "component, database an Output", "up") / median(FLEET, "raw", "up"),
         "50 x 5 component up / checkpoints skipped":
             median("50 x 5", "component", "up") / median("50 x 5", "component, checkpoints skipped", "up"),
         "5,000 tables preview --refresh / 1 x 1 preview --refresh":
             median("1 x 1, 5,000 tables", "component", "preview --refresh") / median("1 x 1", "component", "preview --refresh"),
     };
+    // With --case, or a case without a floor, some ratios have nothing to divide.
+    const ratios = Object.fromEntries(Object.entries(allRatios).filter(([, ratio]) => Number.isFinite(ratio)));
     const report = {
         date: new Date().toISOString().slice(0, 10),
         machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: NEWEST_MAJOR },

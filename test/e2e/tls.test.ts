@@ -18,12 +18,12 @@ jest.setTimeout(300_000);
 
 /** How each source names the CA setting in its errors. */
 const ROOT_CERT_SETTING: Record<ConnectionSource, string> = {
-    admin: "admin.sslRootCert",
+    admin: "admin.sslRootCert (or PGSSLROOTCERT)",
     provider: "the provider's sslrootcert",
     "stack config": "postgresql:sslrootcert (or PGSSLROOTCERT)",
 };
 const MODE_SETTING: Record<ConnectionSource, string> = {
-    admin: "admin.sslMode",
+    admin: "admin.sslMode (or PGSSLMODE)",
     provider: "the provider's sslmode",
     "stack config": "postgresql:sslmode (or PGSSLMODE)",
 };
@@ -112,7 +112,7 @@ describe.each(CONNECTION_SOURCES)(`PostgreSQL ${NEWEST_MAJOR} over TLS, connecte
         it("a CA that did not sign the certificate fails at preview, naming admin.sslRootCert", async () => {
             await refused(tlsOnly, { sslMode: "verify-ca", sslRootCert: certs.otherCaFile }, [
                 "sslmode verify-ca: the server's certificate is not signed by the CA given",
-                "set admin.sslRootCert to the server's CA bundle",
+                "set admin.sslRootCert (or PGSSLROOTCERT) to the server's CA bundle",
             ]);
         });
 

@@ -2,7 +2,8 @@
  * Two components over the same schemas in one stack (production and staging BI roles): their
  * grants touch the same ACLs, which PostgreSQL refuses to change concurrently ("tuple
  * concurrently updated", seen here before the components took turns). Created, updated and
- * destroyed together, five rounds, each role ending with exactly its own privileges.
+ * destroyed together, five rounds, each role ending with exactly its own privileges. And the same
+ * database on two servers: no turns there, so neither one's resources wait for the other's.
  */
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
@@ -82,5 +83,60 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: two BI roles over the same schemas in one 
         await t.stack.preview({ expectNoChanges: true, refresh: true });
         await t.stack.destroy();
         for (const roleName of Object.values(ROLES)) expect(await traces(server, DATABASE, roleName)).toEqual([]);
+    });
+});
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: the same database on two servers in one stack`, () => {
+    let servers: PostgresServer[] = [];
+    let t: TestStack;
+
+    const program = () => async () =>
+        Object.fromEntries(
+            servers.map((server, i) => [
+                `server${i}`,
+                new WhalyPostgresAccess(`server${i}`, {
+                    database: DATABASE,
+                    schemas: ["public", "sales"],
+                    tableCreators: ["etl", "dbt"],
+                    admin: {
+                        host: server.host,
+                        port: server.port,
+                        username: server.adminUser,
+                        password: server.adminPassword,
+                        sslMode: "disable",
+                    },
+                }).password,
+            ]),
+        );
+
+    beforeAll(async () => {
+        servers = await Promise.all([startPostgres(NEWEST_MAJOR), startPostgres(NEWEST_MAJOR)]);
+        await Promise.all(servers.map((server) => seedWarehouse(server)));
+        t = await newTestStack("two-servers", program());
+    });
+    afterAll(() => {
+        t?.dispose();
+        for (const server of servers) server.stop();
+    });
+
+    it("deploys them side by side: neither one's resources depend on the other's, and each role is exactly right on its server", async () => {
+        await t.stack.up();
+        const resources: Array<{ urn: string; type: string; dependencies?: string[] }> = (await t.stack.exportStack()).deployment.resources;
+        for (const [mine, other] of [
+            ["server0", "server1"],
+            ["server1", "server0"],
+        ]) {
+            const children = resources.filter((r) => r.type.startsWith("postgresql:index/") && r.urn.includes(`::${mine}/`));
+            expect(children.length).toBeGreaterThan(0);
+            for (const r of children) expect([r.urn, (r.dependencies ?? []).filter((d) => d.includes(`::${other}/`))]).toEqual([r.urn, []]);
+        }
+        const outputs = await t.stack.outputs();
+        for (const [i, server] of servers.entries()) {
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+            const password = outputs[`server${i}`].value as string;
+            expect(await as(server, DATABASE, "whaly_bi", password, (s) => s.canSelect("sales.orders"))).toBe(true);
+        }
+        await t.stack.destroy();
+        for (const server of servers) expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
     });
 });

@@ -18,6 +18,8 @@ export interface TestCertificates {
     local: { cert: string; key: string };
     /** A server certificate for db.example.test only. */
     elsewhere: { cert: string; key: string };
+    /** A client certificate (CN client) and its key, as files (the key private to its owner). */
+    client: { certFile: string; keyFile: string };
     dispose(): void;
 }
 
@@ -52,6 +54,12 @@ function makeServer(dir: string, name: string, altNames: string): { cert: string
     return { cert: fs.readFileSync(path.join(dir, `${name}.crt`), "utf8"), key: fs.readFileSync(path.join(dir, `${name}.key`), "utf8") };
 }
 
+function makeClient(dir: string): { certFile: string; keyFile: string } {
+    makeServer(dir, "client", "DNS:client");
+    fs.chmodSync(path.join(dir, "client.key"), 0o600);
+    return { certFile: path.join(dir, "client.crt"), keyFile: path.join(dir, "client.key") };
+}
+
 export function makeCertificates(): TestCertificates {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whaly-tls-"));
     makeCa(dir, "ca");
@@ -63,6 +71,7 @@ export function makeCertificates(): TestCertificates {
         otherCaFile: path.join(dir, "other-ca.crt"),
         local: makeServer(dir, "local", "IP:127.0.0.1,DNS:localhost"),
         elsewhere: makeServer(dir, "elsewhere", "DNS:db.example.test"),
+        client: makeClient(dir),
         dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
     };
 }

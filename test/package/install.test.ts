@@ -4,6 +4,7 @@
  * packages, and compiled together with the examples.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { changelogSection } from "../../scripts/releaseNotes";
@@ -29,7 +30,7 @@ describe("npm install of the packed package", () => {
     });
     afterAll(() => project?.dispose());
 
-    it("ships the compiled JavaScript and its type declarations, the README and the changelog, and no sources or tests", () => {
+    it("ships the compiled JavaScript and its type declarations, the README, the changelog and the licence, and no sources or tests", () => {
         expect(project.packedFiles).toEqual(
             expect.arrayContaining([
                 "package/dist/index.js",
@@ -37,11 +38,24 @@ describe("npm install of the packed package", () => {
                 "package/package.json",
                 "package/README.md",
                 "package/CHANGELOG.md",
+                "package/LICENSE",
             ]),
         );
         expect(
             project.packedFiles.filter((f) => !/^package\/(dist\/.*\.(js|d\.ts)|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)),
         ).toEqual([]);
+    });
+
+    it("carries the Apache License 2.0 that package.json names, word for word", () => {
+        const installed = path.join(project.dir, "node_modules", "whaly-postgres");
+        const licence = fs.readFileSync(path.join(installed, "LICENSE"), "utf8");
+        expect(JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")).license).toBe("Apache-2.0");
+        expect(licence).toMatch(
+            /^\s*Apache License\s+Version 2\.0, January 2004\s+http:\/\/www\.apache\.org\/licenses\/\s+TERMS AND CONDITIONS/,
+        );
+        expect(licence).toContain("END OF TERMS AND CONDITIONS");
+        // The SHA-256 of https://www.apache.org/licenses/LICENSE-2.0.txt, the text registries recognise.
+        expect(createHash("sha256").update(licence).digest("hex")).toBe("cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30");
     });
 
     it("carries the metadata a registry shows: repository, homepage, issues, keywords, and a changelog section for its version", () => {

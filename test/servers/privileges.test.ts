@@ -24,7 +24,7 @@ import {
     seedWarehouse,
 } from "../harness/warehouse";
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const PASSWORD = "bi-Password-0123456789";
 // As the component does: the role gets the SCRAM verifier, never the password.

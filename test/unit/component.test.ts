@@ -392,6 +392,41 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
     });
 });
 
+describe("components in one program", () => {
+    it("take turns on one server and database, in program order, and go side by side on other servers", async () => {
+        const admin = (host: string) => ({ host, username: "postgres", password: "admin-pw" });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess("a1", { database: "analytics", admin: admin("db-a.internal") }, { transformations });
+            new WhalyPostgresAccess("b1", { database: "analytics", admin: admin("db-b.internal") }, { transformations });
+            // The same server, spelt in capitals: host names are case-insensitive.
+            new WhalyPostgresAccess(
+                "a2",
+                { database: "analytics", roleName: "whaly_bi_staging", admin: admin("DB-A.internal") },
+                { transformations },
+            );
+            new WhalyPostgresAccess("a3", { database: "staging", admin: admin("db-a.internal") }, { transformations });
+        });
+        /** The components whose children the PostgreSQL children of `component` depend on. */
+        const after = (component: string) => {
+            const children = resources.filter((r) => r.parent === component && r.type.startsWith("postgresql:index/"));
+            expect(children.length).toBeGreaterThan(0);
+            return [
+                ...new Set(
+                    children
+                        .flatMap((c) => c.dependsOn)
+                        .map((d) => d.split("/")[0])
+                        .filter((d) => d !== component),
+                ),
+            ].sort();
+        };
+        expect([after("a1"), after("b1"), after("a2"), after("a3")]).toEqual([[], [], ["a1"], []]);
+        // Every one of a2's PostgreSQL children comes after every one of a1's.
+        const a1 = resources.filter((r) => r.parent === "a1" && r.type.startsWith("postgresql:index/")).map((r) => r.name);
+        for (const child of resources.filter((r) => r.parent === "a2" && r.type.startsWith("postgresql:index/")))
+            expect(child.dependsOn).toEqual(expect.arrayContaining(a1));
+    });
+});
+
 describe("the compact mode (defaultPrivilegesScope: database)", () => {
     it("declares database-wide default privileges once per creator and object type, with no schema", async () => {
         const resources = await recordResources((transformations) => {

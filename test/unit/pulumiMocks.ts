@@ -15,6 +15,8 @@ export interface RegisteredResource {
     deleteBeforeReplace?: boolean;
     /** The ID of an existing resource the engine was asked to import (the `import` resource option). */
     importId?: string;
+    /** Names of the resources in its `dependsOn` option. */
+    dependsOn: string[];
     resource: pulumi.Resource;
 }
 
@@ -31,7 +33,7 @@ export const MOCK_PROVIDER_CONFIG = {
     scheme: "postgres",
 };
 
-const registered: Array<Omit<RegisteredResource, "parent" | "resource">> = [];
+const registered: Array<Omit<RegisteredResource, "parent" | "resource" | "dependsOn">> = [];
 
 pulumi.runtime.setMocks(
     {
@@ -86,12 +88,25 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
  * a transformation, and waits until the mocked engine registered them all.
  */
 export async function recordResources(build: (transformations: pulumi.ResourceTransformation[]) => void): Promise<RegisteredResource[]> {
-    const seen: Array<{ resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; deleteBeforeReplace?: boolean }> =
-        [];
+    const seen: Array<{
+        resource: pulumi.Resource;
+        type: string;
+        name: string;
+        parent?: pulumi.Resource;
+        deleteBeforeReplace?: boolean;
+        dependsOn: unknown[];
+    }> = [];
     build([
         (args) => {
-            const { parent, deleteBeforeReplace } = args.opts as pulumi.CustomResourceOptions;
-            seen.push({ resource: args.resource, type: args.type, name: args.name, parent, deleteBeforeReplace });
+            const { parent, deleteBeforeReplace, dependsOn } = args.opts as pulumi.CustomResourceOptions;
+            seen.push({
+                resource: args.resource,
+                type: args.type,
+                name: args.name,
+                parent,
+                deleteBeforeReplace,
+                dependsOn: Array.isArray(dependsOn) ? dependsOn : [],
+            });
             return undefined;
         },
     ]);
@@ -105,6 +120,7 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
         const engineView = registered.find((r) => r.type === s.type && r.name === s.name);
         if (!engineView) throw new Error(`the engine never saw ${s.type} ${s.name}`);
         const parentName = s.parent && seen.find((p) => p.resource === s.parent)?.name;
-        return { ...engineView, parent: parentName, deleteBeforeReplace: s.deleteBeforeReplace, resource: s.resource };
+        const dependsOn = s.dependsOn.map((d) => seen.find((x) => x.resource === d)?.name ?? "(outside)");
+        return { ...engineView, parent: parentName, deleteBeforeReplace: s.deleteBeforeReplace, dependsOn, resource: s.resource };
     });
 }

@@ -42,6 +42,10 @@ describe("where a provider's configuration says the server is", () => {
         });
     });
 
+    it("names the server as host:port, the host in lower case, for the components' turns", () => {
+        expect(locate({ host: "DB.Internal" }).server).toBe("db.internal:6432");
+    });
+
     it.each([
         [{ aws_rds_iam_auth: true }, "AWS RDS IAM token"],
         [{ azure_identity_auth: true }, "Azure identity token"],
@@ -52,5 +56,7 @@ describe("where a provider's configuration says the server is", () => {
         const location = locate(over);
         expect(location.settings).toBeUndefined();
         expect(location.unusable).toContain(why);
+        // Where the credentials lead is known all the same, but through a cloud connector's scheme.
+        expect(location.server).toBe("scheme" in over ? undefined : "db.internal:6432");
     });
 });
