@@ -465,7 +465,7 @@ describe("PostgreSQL 18: adopting with rotation alternating, and an up killed mi
                 }),
             );
             expect(killed).toBe(1);
-            restoreIfTorn(t, "adopt-killed");
+            await restoreIfTorn(t, "adopt-killed");
             await t.stack.cancel();
             await t.stack.refresh({ clearPendingCreates: true });
             await t.stack.up();

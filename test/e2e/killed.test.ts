@@ -58,7 +58,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
             }),
         );
         expect(killed).toBe(1);
-        restoreIfTorn(t, "killed");
+        await restoreIfTorn(t, "killed");
         const state = (await t.stack.exportStack()).deployment;
         const inState = (state.resources ?? []).filter((r: { type: string }) => r.type.startsWith("postgresql:index/")).length;
         expect(inState).toBeGreaterThan(0);

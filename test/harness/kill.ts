@@ -31,7 +31,9 @@ export function killPulumi(): number {
  * The README's first step when the kill tore the state file (the self-managed backend writes it
  * in place, and `failed to load checkpoint: EOF` says so): the checkpoint before it, kept as .bak.
  */
-export function restoreIfTorn(t: TestStack, stackName: string): void {
+export async function restoreIfTorn(t: TestStack, stackName: string): Promise<void> {
+    // The operation's promise may settle before the killed CLI is gone: look once it is.
+    for (let i = 0; i < 100 && childrenRunning("pulumi").length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const file = path.join(t.backendDir, ".pulumi", "stacks", "whaly-e2e", `${stackName}.json`);
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     try {
