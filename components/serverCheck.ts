@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAdminArgs } from "./args";
 import { isKnown, stillToCreate } from "./dependencies";
-import { ConnectionError } from "./libpq";
+import { ConnectionError, ResolvedSettings, SettingNames } from "./libpq";
 import {
     discoveredCreators,
     preflightProblems,
@@ -17,9 +17,11 @@ import {
     uncoveredCreatorMessage,
     uncoveredCreators,
 } from "./preflight";
-import { readServerFacts } from "./serverFacts";
+import { readServerFacts, readStandbyFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
 import { ArgProblem, formatProblems, resolvedArgProblems, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
+import { tunnelHostProblems } from "./sshTunnel";
+import { NotAsked, StandbyFacts, whalyHostFindings } from "./whalyHost";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
 export interface Verdict {
@@ -33,11 +35,16 @@ export interface Verdict {
     server?: ServerFacts;
     /** Where the checks connected (`host:port/database as user`), for messages; never a secret. */
     where: string;
+    /** How the checks connected, for a look at Whaly's host with the same credentials. */
+    connection?: { settings: ResolvedSettings; names: SettingNames };
 }
 
 /** The checks whose verdict {@link checkServer} gives, for the message when they cannot run. */
 const CHECKS =
-    "the database and schemas exist, the server is the primary and PostgreSQL 12+, table creators exist and are all listed, the role names are free, the admin may grant what the plan needs";
+    "the database and schemas exist, the server is the primary and PostgreSQL 12+, table creators exist and are all listed, the role names are free, the admin may grant what the plan needs, a replica as Whaly's host does not cancel its queries";
+
+/** Whaly's host is often a replica in a private network, which cannot be reached from here: a preview waits this long at most. */
+const WHALY_HOST_CONNECT_TIMEOUT_SECONDS = 2;
 
 /**
  * Runs the checks for `component` once what it depends on exists (at `up`, after it is created).
@@ -66,7 +73,11 @@ export async function checkServer(
     if (!(await isKnown(resolved))) return defer("the server's address is known");
     // The args given as Outputs, resolved, follow the args' rules.
     const { database, admin } = await valueOf(resolved);
-    const argProblems = resolvedArgProblems({ database, admin: admin as Record<string, unknown> | undefined });
+    const argProblems = resolvedArgProblems({
+        database,
+        admin: admin as Record<string, unknown> | undefined,
+        sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
+    });
     if (argProblems.length > 0) {
         pulumi.log.error(new WhalyPostgresArgsError(name, argProblems).message, component);
         return { ...fromArgs(String(database)), go: false };
@@ -102,7 +113,46 @@ export async function checkServer(
     if (problems.length > 0) return fail(component, where, database, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
-    return { go: true, database, tableCreators, server: facts.server, where };
+    return { go: true, database, tableCreators, server: facts.server, where, connection: { settings, names } };
+}
+
+/**
+ * Whaly's host, once looked at where it is another server than the one the checks connected to
+ * (a replica, usually): asked read-only with the same credentials whether it is a standby of the
+ * same cluster whose settings cancel Whaly's queries (whalyHost.ts decides), it gives warnings or
+ * one info line, never an error. Only this output waits for it, not the component's children.
+ */
+export function checkedWhalyHost(
+    name: string,
+    component: pulumi.Resource,
+    v: ValidatedArgs,
+    verdict: pulumi.Output<Verdict>,
+): pulumi.Output<string> {
+    return pulumi.all([v.host, verdict]).apply(async ([host, { go, connection, server }]) => {
+        // A host given as an Output, resolved: the tunnel's line names it (the server does not need it).
+        const hostProblems = v.sshTunnel ? tunnelHostProblems(host) : [];
+        if (hostProblems.length > 0) pulumi.log.error(new WhalyPostgresArgsError(name, hostProblems).message, component);
+        if (!go || !connection || !server || (host === connection.settings.host && v.port === connection.settings.port)) return host;
+        const settings = { ...connection.settings, host, port: v.port, connectTimeoutSeconds: WHALY_HOST_CONNECT_TIMEOUT_SECONDS };
+        let standby: StandbyFacts | NotAsked;
+        try {
+            standby = await readStandbyFacts(settings, connection.names);
+        } catch (e) {
+            const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
+            const code = /cannot be reached \(([^)]+)\)/.exec(error.message)?.[1];
+            standby = { reached: error.reason !== "unreachable", reason: code ?? error.message };
+        }
+        const findings = whalyHostFindings({
+            where: `${host}:${v.port}`,
+            standby,
+            primarySystemIdentifier: server.systemIdentifier,
+            statementTimeoutMs: v.statementTimeoutMs,
+            roleName: v.roleName,
+            tunnel: v.sshTunnel !== undefined,
+        });
+        for (const { level, message } of findings) pulumi.log[level](message, component);
+        return host;
+    });
 }
 
 /** The one problem a failed connection poses, naming the setting to change. */
@@ -169,6 +219,11 @@ function coversCreators(component: pulumi.Resource, v: ValidatedArgs & { tableCr
 /** The value of a known Output (an unknown one would never resolve: check isKnown first). */
 function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
+}
+
+/** The value of an Output when it is known (at preview, what is still to be created is not), else undefined. */
+async function knownValue<T>(output: pulumi.Output<T>): Promise<T | undefined> {
+    return (await isKnown(output)) ? valueOf(output) : undefined;
 }
 
 /** The database's name for the rendered SQL of a deferred preview (the name may be unknown there). */

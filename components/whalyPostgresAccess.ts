@@ -9,7 +9,8 @@ import { LoginPlan, planLogins, PlannedLogin } from "./logins";
 import { AccessPlan, planAccess } from "./plan";
 import { roleTakenProblem } from "./preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
-import { checkServer, Verdict } from "./serverCheck";
+import { bastionRange, renderAuthorizedKeysLine, renderSshdConfig } from "./sshTunnel";
+import { checkedWhalyHost, checkServer, Verdict } from "./serverCheck";
 import { postgresqlProviderOf, rootCertForProvider } from "./serverLocation";
 import { accessStatements, psqlScript } from "./sql";
 import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./validate";
@@ -44,10 +45,20 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly connectionString: pulumi.Output<string>;
     /** CIDR ranges Whaly connects from, for a firewall, security group or pg_hba.conf. */
     readonly ipRanges: pulumi.Output<string[]>;
-    /** pg_hba.conf lines admitting only this role to this database from `ipRanges`. */
+    /** pg_hba.conf lines admitting only this role to this database from `ipRanges`, or with sshTunnel from the bastion's address. */
     readonly pgHbaLines: pulumi.Output<string[]>;
     /** The SQL this component amounts to, as a psql script runnable from any database, the password elided (see {@link renderAccessSql}). */
     readonly accessSql: pulumi.Output<string>;
+    /** With sshTunnel, the bastion user's `authorized_keys` line for Whaly's key, which may only forward to `host`:`port`; empty without. */
+    readonly sshAuthorizedKeysLine!: pulumi.Output<string>;
+    /** With sshTunnel, an sshd_config `Match User` block that confines the bastion user the same way; empty without. */
+    readonly sshdConfig!: pulumi.Output<string>;
+    /** Whaly's "SSH host": the bastion, `sshTunnel.bastionHost`; empty without a tunnel. */
+    readonly sshHost!: pulumi.Output<string>;
+    /** Whaly's "SSH port": `sshTunnel.bastionPort`; 0 without a tunnel. */
+    readonly sshPort!: pulumi.Output<number>;
+    /** Whaly's "SSH user": `sshTunnel.bastionUser`; empty without a tunnel. */
+    readonly sshUser!: pulumi.Output<string>;
 
     constructor(name: string, args: WhalyPostgresAccessArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // A bad arg fails here, before anything is registered.
@@ -60,7 +71,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const verdict = pulumi.output(checkServer(name, this, v, opts.dependsOn, provider));
         const declared = verdict.apply((verdict) => this.declare(name, v, verdict, turn, opts.dependsOn));
 
-        this.host = pulumi.output(v.host);
+        this.host = checkedWhalyHost(name, this, v, verdict);
         this.port = pulumi.output(v.port);
         this.database = pulumi.output(v.database);
         this.ipRanges = pulumi.output(v.ipRanges);
@@ -79,9 +90,11 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                     d ? connectionString({ host, port: v.port, database, user: d.user, password: d.password, sslMode: v.sslMode }) : "",
                 ),
         );
+        const { pgHbaRanges, ...ssh } = sshOutputs(v);
+        Object.assign(this, ssh);
         this.pgHbaLines = pulumi
-            .all([this.database, this.user])
-            .apply(([database, user]) => (user ? renderPgHbaLines({ database, user, ipRanges: v.ipRanges }) : []));
+            .all([this.database, this.user, pgHbaRanges])
+            .apply(([database, user, ipRanges]) => (user && ipRanges.length > 0 ? renderPgHbaLines({ database, user, ipRanges }) : []));
         // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
         this.accessSql = verdict.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
 
@@ -97,6 +110,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             ipRanges: this.ipRanges,
             pgHbaLines: this.pgHbaLines,
             accessSql: this.accessSql,
+            ...ssh,
         });
     }
 
@@ -289,6 +303,49 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 /** The args the children are declared from: the database resolved, the creators the verdict covers. */
 function effectiveArgs(v: ValidatedArgs, verdict: Verdict): ResolvedArgs {
     return { ...v, database: verdict.database, tableCreators: verdict.tableCreators };
+}
+
+/**
+ * The `ssh*` outputs (empty, and port 0, without a tunnel), and the ranges pg_hba.conf admits:
+ * with a tunnel the bastion's, else Whaly's. Rendered only from valid values: the checks report
+ * the others (an Output resolved to a bad key, say) and stop the deployment; the outputs stay empty.
+ */
+function sshOutputs(v: ValidatedArgs) {
+    const t = v.sshTunnel;
+    if (!t) {
+        const empty = pulumi.output("");
+        return {
+            sshAuthorizedKeysLine: empty,
+            sshdConfig: empty,
+            sshHost: empty,
+            sshPort: pulumi.output(0),
+            sshUser: empty,
+            pgHbaRanges: pulumi.output(v.ipRanges),
+        };
+    }
+    const orEmpty = <T>(render: () => T, empty: T) => {
+        try {
+            return render();
+        } catch {
+            return empty;
+        }
+    };
+    return {
+        sshAuthorizedKeysLine: pulumi
+            .all([t.publicKey, v.host])
+            .apply(([publicKey, host]) =>
+                orEmpty(() => renderAuthorizedKeysLine({ publicKey, host, port: v.port, ipRanges: v.ipRanges }), ""),
+            ),
+        sshdConfig: pulumi
+            .all([t.bastionUser, v.host])
+            .apply(([user, host]) => orEmpty(() => renderSshdConfig({ user, host, port: v.port }), "")),
+        sshHost: pulumi.output(t.bastionHost),
+        sshPort: pulumi.output(t.bastionPort),
+        sshUser: pulumi.output(t.bastionUser),
+        pgHbaRanges: pulumi
+            .all([t.bastionHost, t.bastionAddress])
+            .apply(([host, address]) => orEmpty(() => [bastionRange(host, address)], [] as string[])),
+    };
 }
 
 function renderSql(args: ResolvedArgs): string {

@@ -24,6 +24,11 @@ export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgre
             ipRanges: access.ipRanges,
             pgHbaLines: access.pgHbaLines,
             accessSql: access.accessSql,
+            sshAuthorizedKeysLine: access.sshAuthorizedKeysLine,
+            sshdConfig: access.sshdConfig,
+            sshHost: access.sshHost,
+            sshPort: access.sshPort,
+            sshUser: access.sshUser,
         };
     };
 }
