@@ -312,6 +312,7 @@ export async function whatTheKeyMay(bastion: Bastion, keyFile: string, target: P
             ),
             "run a command (ssh bastion id)": ssh(bastion, keyFile, ["--", "id"]).output.includes("uid="),
             "open a shell (ssh -tt)": ssh(bastion, keyFile, ["-tt"], "id\nexit\n").output.includes("uid="),
+            "a shell without a terminal (commands on stdin)": ssh(bastion, keyFile, [], "id\nexit\n").output.includes("uid="),
             "forward to another port (the bastion's sshd)": await forwardCarriesBanner(
                 bastion,
                 keyFile,
@@ -349,6 +350,7 @@ const ONLY_THE_TUNNEL: Record<string, boolean> = {
     "forward to the database, psql reading through it": true,
     "run a command (ssh bastion id)": false,
     "open a shell (ssh -tt)": false,
+    "a shell without a terminal (commands on stdin)": false,
     "forward to another port (the bastion's sshd)": false,
     "forward to the database by another name (localhost)": false,
     "forward to a Unix socket on the bastion": false,
