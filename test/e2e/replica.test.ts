@@ -8,7 +8,7 @@
  * max_standby_streaming_delay is a warning at preview, and a long read there as Whaly really is
  * cancelled while the primary deletes and vacuums the rows it reads; with hot_standby_feedback on,
  * no warning, and the same read completes. A host that never answers is one info line; another
- * cluster, a warning.
+ * cluster, a warning; the primary under another name, nothing.
  */
 import * as net from "node:net";
 import { Client } from "pg";
@@ -179,6 +179,17 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
         } finally {
             t.setProgram(program(replica.host, replica.port));
             silent.close();
+        }
+    });
+
+    it("the primary under another name (localhost): nothing to say", async () => {
+        try {
+            t.setProgram(program("localhost", primary.port));
+            const output = await previewOutput();
+            expect(output).not.toContain("Whaly's host");
+            expect(output).not.toMatch(/error:/);
+        } finally {
+            t.setProgram(program(replica.host, replica.port));
         }
     });
 

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { Bastion, bastionUser, EXPECTED, makeClientKey, startBastion, whatTheKeyMay } from "../harness/bastion";
+import { Bastion, bastionUser, EXPECTED, makeClientKey, probed, startBastion } from "../harness/bastion";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
 import { accessProgram, outputValues } from "./support/program";
@@ -78,7 +78,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: Whaly through an SSH tunnel, from pulumi u
             user: out.user as string,
             password: out.password as string,
         };
-        expect(await whatTheKeyMay(bastion, key.privateKeyFile, target)).toEqual(EXPECTED.keyLine);
+        expect(await probed(bastion, key.privateKeyFile, target, EXPECTED.keyLine)).toEqual({ results: EXPECTED.keyLine });
     });
 
     it("sshdConfig included in that sshd, with a plain key line: the same, from wherever the key may log in", async () => {
@@ -92,6 +92,6 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: Whaly through an SSH tunnel, from pulumi u
             user: out.user as string,
             password: out.password as string,
         };
-        expect(await whatTheKeyMay(bastion, key.privateKeyFile, target)).toEqual(EXPECTED.sshdBlock);
+        expect(await probed(bastion, key.privateKeyFile, target, EXPECTED.sshdBlock)).toEqual({ results: EXPECTED.sshdBlock });
     });
 });

@@ -52,20 +52,27 @@ function freePort(): Promise<number> {
     });
 }
 
-/** Resolves once something accepts connections on `port`, or rejects after `ms`. */
-export async function listening(port: number, ms = 15_000): Promise<void> {
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.on("connect", () => (socket.destroy(), resolve(true)));
+        socket.on("error", () => resolve(false));
+    });
+}
+
+/** Resolves once `check` holds, or once `stop` aborts (the race it was in is over); rejects after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms: number, stop?: AbortSignal): Promise<void> {
     const deadline = Date.now() + ms;
-    for (;;) {
-        const open = await new Promise<boolean>((resolve) => {
-            const socket = net.connect(port, "127.0.0.1");
-            socket.on("connect", () => (socket.destroy(), resolve(true)));
-            socket.on("error", () => resolve(false));
-        });
-        if (open) return;
-        if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
+    while (!stop?.aborted && !(await check())) {
+        if (Date.now() > deadline) throw new Error(`no ${what} after ${ms} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
     }
 }
+
+/** Resolves once something accepts connections on `port`. */
+export const listening = (port: number, ms = 15_000, stop?: AbortSignal) =>
+    until(() => accepts(port), `listener on 127.0.0.1:${port}`, ms, stop);
 
 /** Starts sshd with `include` (an sshd_config block, e.g. the component's sshdConfig) included before its own settings, as Debian includes sshd_config.d. */
 export async function startBastion(options: { include?: string } = {}): Promise<Bastion> {
@@ -232,10 +239,15 @@ export function psqlReads(port: number, target: ProbeTarget): Promise<boolean> {
 async function forwardCarriesPsql(bastion: Bastion, keyFile: string, to: string, target: ProbeTarget): Promise<boolean> {
     const local = await freePort();
     const session = sshSession(bastion, keyFile, ["-L", `127.0.0.1:${local}:${to}`]);
+    const over = new AbortController();
     try {
-        await Promise.race([listening(local), session.exited.then((output) => Promise.reject(new Error(`ssh -L ended: ${output}`)))]);
+        await Promise.race([
+            listening(local, 15_000, over.signal),
+            session.exited.then((output) => Promise.reject(new Error(`ssh -L ended: ${output}`))),
+        ]);
         return await psqlReads(local, target);
     } finally {
+        over.abort();
         session.close();
     }
 }
@@ -244,28 +256,41 @@ async function forwardCarriesPsql(bastion: Bastion, keyFile: string, to: string,
 async function forwardCarriesBanner(bastion: Bastion, keyFile: string, to: string, banner: string): Promise<boolean> {
     const local = await freePort();
     const session = sshSession(bastion, keyFile, ["-L", `127.0.0.1:${local}:${to}`]);
+    const over = new AbortController();
     try {
-        await Promise.race([listening(local), session.exited.then((output) => Promise.reject(new Error(`ssh -L ended: ${output}`)))]);
+        await Promise.race([
+            listening(local, 15_000, over.signal),
+            session.exited.then((output) => Promise.reject(new Error(`ssh -L ended: ${output}`))),
+        ]);
         const received = await new Promise<string>((resolve) => {
             let data = "";
             const socket = net.connect(local, "127.0.0.1");
             socket.on("data", (d) => (data += d));
             socket.on("close", () => resolve(data));
             socket.on("error", () => resolve(data));
-            setTimeout(() => (socket.destroy(), resolve(data)), 5000);
+            const timer = setTimeout(() => socket.destroy(), 5000);
+            socket.on("close", () => clearTimeout(timer));
         });
         return received.startsWith(banner);
     } finally {
+        over.abort();
         session.close();
     }
 }
 
 /** Whether a remote forward (`ssh -N -R`) opens its listener on the bastion: `ready` resolves once it does. */
-async function remoteForwardOpens(bastion: Bastion, keyFile: string, spec: string, ready: () => Promise<void>): Promise<boolean> {
+async function remoteForwardOpens(
+    bastion: Bastion,
+    keyFile: string,
+    spec: string,
+    ready: (stop: AbortSignal) => Promise<void>,
+): Promise<boolean> {
     const session = sshSession(bastion, keyFile, ["-R", spec]);
+    const over = new AbortController();
     try {
-        return await Promise.race([ready().then(() => true), session.exited.then(() => false)]);
+        return await Promise.race([ready(over.signal).then(() => true), session.exited.then(() => false)]);
     } finally {
+        over.abort();
         session.close();
     }
 }
@@ -285,11 +310,6 @@ export function unixSocketTo(bastion: Bastion, port: number): Promise<{ path: st
             resolve({ path: socketPath, close: () => server.close() });
         }),
     );
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-    for (const deadline = Date.now() + ms; !check(); await new Promise((resolve) => setTimeout(resolve, 100)))
-        if (Date.now() > deadline) throw new Error("timed out");
 }
 
 /**
@@ -330,13 +350,13 @@ export async function whatTheKeyMay(bastion: Bastion, keyFile: string, target: P
                 bastion,
                 keyFile,
                 `127.0.0.1:${remotePort}:127.0.0.1:${target.port}`,
-                () => listening(remotePort, 10_000),
+                (stop) => listening(remotePort, 10_000, stop),
             ),
             "forward remotely (-R) from a Unix socket": await remoteForwardOpens(
                 bastion,
                 keyFile,
                 `${remoteSocket}:127.0.0.1:${target.port}`,
-                () => until(() => fs.existsSync(remoteSocket)),
+                (stop) => until(() => fs.existsSync(remoteSocket), `socket ${remoteSocket}`, 10_000, stop),
             ),
             "log in from outside ipRanges (127.0.0.2)": ssh(bastion, keyFile, ["-o", "BindAddress=127.0.0.2", "--", "true"]).status !== 255,
         };
@@ -370,3 +390,15 @@ export const EXPECTED = {
     /** Both, as docs/private-networks.md recommends: the tunnel alone. */
     both: ONLY_THE_TUNNEL,
 };
+
+/** {@link whatTheKeyMay}, with sshd's log when the results differ from `expected`, so that a failure shows why. */
+export async function probed(
+    bastion: Bastion,
+    keyFile: string,
+    target: ProbeTarget,
+    expected: Record<string, boolean>,
+): Promise<{ results: Record<string, boolean>; sshdLog?: string }> {
+    const results = await whatTheKeyMay(bastion, keyFile, target);
+    const same = Object.keys({ ...results, ...expected }).every((probe) => results[probe] === expected[probe]);
+    return same ? { results } : { results, sshdLog: bastion.log() };
+}

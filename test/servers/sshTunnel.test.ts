@@ -14,7 +14,7 @@ import { scramVerifier } from "../../components/scram";
 import { renderAccessStatements } from "../../components/sql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { applyStatements } from "../harness/applySql";
-import { Bastion, bastionUser, EXPECTED, makeClientKey, ProbeTarget, startBastion, whatTheKeyMay } from "../harness/bastion";
+import { Bastion, bastionUser, EXPECTED, makeClientKey, ProbeTarget, probed, startBastion } from "../harness/bastion";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
 
 jest.setTimeout(300_000);
@@ -58,13 +58,13 @@ describe(`Whaly's SSH tunnel through a real sshd to PostgreSQL ${NEWEST_MAJOR}`,
     it("a plain key on a stock sshd does everything the probes try (so each of them can succeed)", async () => {
         const b = await bastion();
         b.authorize(key.publicKey);
-        expect(await whatTheKeyMay(b, key.privateKeyFile, target)).toEqual(EXPECTED.plainKey);
+        expect(await probed(b, key.privateKeyFile, target, EXPECTED.plainKey)).toEqual({ results: EXPECTED.plainKey });
     });
 
     it("the line on a stock sshd: the tunnel, no command, shell or other forward, no login from outside ipRanges", async () => {
         const b = await bastion();
         b.authorize(line());
-        expect(await whatTheKeyMay(b, key.privateKeyFile, target)).toEqual(EXPECTED.keyLine);
+        expect(await probed(b, key.privateKeyFile, target, EXPECTED.keyLine)).toEqual({ results: EXPECTED.keyLine });
         // Refused by the key's options, as sshd says, not by chance.
         expect(b.log()).toMatch(/remote forward to host 127\.0\.0\.1 port \d+, but the request was denied/);
         expect(b.log()).toMatch(/Authentication tried for \S+ with correct key but not from a permitted host \(host=127\.0\.0\.2/);
@@ -73,12 +73,12 @@ describe(`Whaly's SSH tunnel through a real sshd to PostgreSQL ${NEWEST_MAJOR}`,
     it("the sshd block with a plain key: the tunnel, no command, shell or other forward, from wherever the key may log in", async () => {
         const b = await bastion(block(bastionUser()));
         b.authorize(key.publicKey);
-        expect(await whatTheKeyMay(b, key.privateKeyFile, target)).toEqual(EXPECTED.sshdBlock);
+        expect(await probed(b, key.privateKeyFile, target, EXPECTED.sshdBlock)).toEqual({ results: EXPECTED.sshdBlock });
     });
 
     it("both, as the docs recommend: the tunnel alone", async () => {
         const b = await bastion(block(bastionUser()));
         b.authorize(line());
-        expect(await whatTheKeyMay(b, key.privateKeyFile, target)).toEqual(EXPECTED.both);
+        expect(await probed(b, key.privateKeyFile, target, EXPECTED.both)).toEqual({ results: EXPECTED.both });
     });
 });
