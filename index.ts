@@ -1,5 +1,5 @@
 export { WhalyPostgresAccess } from "./components/whalyPostgresAccess";
-export type { WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./components/args";
+export type { WhalyPostgresAccessArgs, WhalyPostgresAdminArgs, WhalyPostgresSshTunnelArgs } from "./components/args";
 export { DEFAULTS } from "./components/args";
 export type { ArgProblem } from "./components/validate";
 export { WhalyPostgresArgsError } from "./components/validate";

@@ -4,7 +4,7 @@
  * WhalyPostgresAccessArgs (see README, "Deploy from config").
  */
 import * as pulumi from "@pulumi/pulumi";
-import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "./index";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresSshTunnelArgs } from "./index";
 
 const config = new pulumi.Config();
 const adminPassword = config.getSecret("adminPassword");
@@ -29,6 +29,7 @@ const args: WhalyPostgresAccessArgs = {
     statementTimeoutMs: config.getNumber("statementTimeoutMs"),
     idleInTransactionSessionTimeoutMs: config.getNumber("idleInTransactionSessionTimeoutMs"),
     ipRanges: config.getObject<string[]>("ipRanges"),
+    sshTunnel: config.getObject<WhalyPostgresSshTunnelArgs>("sshTunnel"),
     // Without adminHost the component uses the default provider, configured by postgresql:* keys.
     admin:
         adminHost === undefined
@@ -54,3 +55,8 @@ export const password = access.password;
 export const connectionString = access.connectionString;
 export const ipRanges = access.ipRanges;
 export const pgHbaLines = access.pgHbaLines;
+export const sshAuthorizedKeysLine = access.sshAuthorizedKeysLine;
+export const sshdConfig = access.sshdConfig;
+export const sshHost = access.sshHost;
+export const sshPort = access.sshPort;
+export const sshUser = access.sshUser;

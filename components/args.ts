@@ -29,6 +29,27 @@ export interface WhalyPostgresAdminArgs {
 }
 
 /**
+ * An SSH tunnel through a bastion, as Whaly's SSH option connects: Whaly's key logs into the
+ * bastion as `bastionUser` and may only forward to the database (`host`:`port`, the database as
+ * the bastion sees it). See docs/private-networks.md.
+ */
+export interface WhalyPostgresSshTunnelArgs {
+    /** The public key Whaly gives for the warehouse's SSH tunnel: one OpenSSH line, e.g. `ssh-ed25519 AAAA… whaly`. Never a private key. */
+    publicKey: pulumi.Input<string>;
+    /** The bastion's address as Whaly reaches it (Whaly's "SSH host"): a host name or an IP address. */
+    bastionHost: pulumi.Input<string>;
+    /** The bastion's SSH port. Default `22`. */
+    bastionPort?: pulumi.Input<number>;
+    /** The bastion user whose `authorized_keys` holds Whaly's key. Default `"whaly"`. */
+    bastionUser?: pulumi.Input<string>;
+    /**
+     * The bastion's address as the database sees it, an IP address or a CIDR range, for
+     * `pgHbaLines`. Default `bastionHost` when it is an IP address; required when it is a name.
+     */
+    bastionAddress?: pulumi.Input<string>;
+}
+
+/**
  * Inputs of {@link WhalyPostgresAccess}. Every field but `database` has a default.
  *
  * `schemas`, `tableCreators` and `roleName` are plain strings: they name the component's child
@@ -135,6 +156,11 @@ export interface WhalyPostgresAccessArgs {
     ipRanges?: string[];
     /** Admin credentials, to let the component build its own provider. */
     admin?: WhalyPostgresAdminArgs;
+    /**
+     * Whaly connects through an SSH tunnel via this bastion: `host` and `port` are then the
+     * database as the bastion sees it, and the `ssh*` outputs hold the bastion's side. Default none.
+     */
+    sshTunnel?: WhalyPostgresSshTunnelArgs;
 }
 
 export const DEFAULTS = {
@@ -149,6 +175,8 @@ export const DEFAULTS = {
     connectionLimit: 10,
     statementTimeoutMs: 600_000,
     idleInTransactionSessionTimeoutMs: 60_000,
+    bastionPort: 22,
+    bastionUser: "whaly",
 } as const;
 
 /** Every arg, so that an unknown one is refused; the Record's type keeps the list complete. */
@@ -176,6 +204,7 @@ const ARGS: Record<keyof WhalyPostgresAccessArgs, true> = {
     idleInTransactionSessionTimeoutMs: true,
     ipRanges: true,
     admin: true,
+    sshTunnel: true,
 };
 const ADMIN_ARGS: Record<keyof WhalyPostgresAdminArgs, true> = {
     host: true,
@@ -186,5 +215,13 @@ const ADMIN_ARGS: Record<keyof WhalyPostgresAdminArgs, true> = {
     sslRootCert: true,
     superuser: true,
 };
+const SSH_TUNNEL_ARGS: Record<keyof WhalyPostgresSshTunnelArgs, true> = {
+    publicKey: true,
+    bastionHost: true,
+    bastionPort: true,
+    bastionUser: true,
+    bastionAddress: true,
+};
 export const ARG_NAMES: readonly string[] = Object.keys(ARGS);
 export const ADMIN_ARG_NAMES: readonly string[] = Object.keys(ADMIN_ARGS);
+export const SSH_TUNNEL_ARG_NAMES: readonly string[] = Object.keys(SSH_TUNNEL_ARGS);

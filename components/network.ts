@@ -1,3 +1,5 @@
+import * as net from "node:net";
+
 /**
  * Date Whaly published {@link WHALY_IP_RANGES} ("Whitelisting Whaly IPs"). Lists like this change:
  * check Whaly's docs and override `ipRanges` when they differ.
@@ -88,4 +90,14 @@ export function renderPgHbaLines(options: PgHbaOptions): string[] {
             );
     }
     return ipRanges.map((range) => `${connectionType} "${database}" "${user}" ${range} ${method}`);
+}
+
+/** Whether `value` is `address/prefix` with a valid IPv4 or IPv6 address and prefix length. */
+export function isCidr(value: unknown): value is string {
+    if (typeof value !== "string") return false;
+    const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+    if (!match) return false;
+    const family = net.isIP(match[1]);
+    const prefix = Number(match[2]);
+    return (family === 4 && prefix <= 32) || (family === 6 && prefix <= 128);
 }

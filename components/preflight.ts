@@ -23,6 +23,8 @@ export interface RoleFacts {
 
 /** What the check read from the server, connected as the admin or the provider. */
 export interface ServerFacts {
+    /** The cluster's system identifier (`pg_control_system()`), absent when the admin may not read it. */
+    systemIdentifier?: string;
     /** `server_version_num`, e.g. 180004. */
     versionNum: number;
     /** The server is a read replica (in recovery), which refuses every change. */

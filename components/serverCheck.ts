@@ -19,11 +19,13 @@ import {
     uncoveredCreatorMessage,
     uncoveredCreators,
 } from "./preflight";
-import { readServerFacts } from "./serverFacts";
+import { readServerFacts, readStandbyFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
 import { TakeOverConnection } from "./takeOver";
 import { Place } from "./turns";
 import { ArgProblem, formatProblems, resolvedArgProblems, ResolvedArgs, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
+import { tunnelHostProblems } from "./sshTunnel";
+import { NotAsked, StandbyFacts, whalyHostFindings } from "./whalyHost";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
 export interface Verdict {
@@ -39,13 +41,18 @@ export interface Verdict {
     where: string;
     /** The server and database the children go to, as far as the checks know them (turns.ts). */
     place: Place;
-    /** With adoptRole, when the role exists: what adopting it changes, and the connection to run the take-over on. */
-    adoption?: Adoption & { connection: TakeOverConnection };
+    /** How the checks connected: for the take-over of an adoption, and a look at Whaly's host with the same credentials. */
+    connection?: TakeOverConnection;
+    /** With adoptRole, when the role exists: what adopting it changes. */
+    adoption?: Adoption;
 }
 
 /** The checks whose verdict {@link checkServer} gives, for the message when they cannot run. */
 const CHECKS =
-    "the database and schemas exist, the server is the primary and PostgreSQL 12+, table creators exist and are all listed, the role names are free, the admin may grant what the plan needs";
+    "the database and schemas exist, the server is the primary and PostgreSQL 12+, table creators exist and are all listed, the role names are free, the admin may grant what the plan needs, a replica as Whaly's host does not cancel its queries";
+
+/** Whaly's host is often a replica in a private network, which cannot be reached from here: a preview waits this long at most. */
+const WHALY_HOST_CONNECT_TIMEOUT_SECONDS = 2;
 
 /**
  * Runs the checks for `component` once what it depends on exists (at `up`, after it is created).
@@ -84,7 +91,11 @@ export async function checkServer(
     if (!(await isKnown(resolved))) return defer(deferred ?? "the server's address is known");
     // The args given as Outputs, resolved, follow the args' rules.
     const { database, admin } = await valueOf(resolved);
-    const argProblems = resolvedArgProblems({ database, admin: admin as Record<string, unknown> | undefined });
+    const argProblems = resolvedArgProblems({
+        database,
+        admin: admin as Record<string, unknown> | undefined,
+        sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
+    });
     if (argProblems.length > 0) {
         pulumi.log.error(new WhalyPostgresArgsError(name, argProblems).message, component);
         return { ...fromArgs(String(database)), go: false };
@@ -118,12 +129,14 @@ export async function checkServer(
     }
     const tableCreators = v.discoverTableCreators ? discoveredCreators(v.schemas, facts.server) : v.tableCreators;
     const effective = { ...v, database, tableCreators };
-    const adopt = () => adoptionVerdict(component, effective, facts, where, place, { settings, names });
+    const adopt = () => adoptionVerdict(component, effective, facts, where, place);
 
     // A deferred preview: only what adopting the role changes, as far as what exists tells.
     if (deferred) {
         const adoption = adopt();
-        return adoption === "refused" ? { ...fromArgs(database, server), go: false } : { ...(await defer(deferred, server)), adoption };
+        return adoption === "refused"
+            ? { ...fromArgs(database, server), go: false }
+            : { ...(await defer(deferred, server)), adoption, connection: { settings, names } };
     }
 
     // The verdict (preflight.ts decides; this reports).
@@ -134,7 +147,7 @@ export async function checkServer(
     tellFutureSchemas(component, v, tableCreators, facts.server);
     const adoption = adopt();
     if (adoption === "refused") return { ...fromArgs(database, server), go: false };
-    return { go: true, database, tableCreators, server: facts.server, where, place, adoption };
+    return { go: true, database, tableCreators, server: facts.server, where, place, adoption, connection: { settings, names } };
 }
 
 /**
@@ -147,7 +160,6 @@ function adoptionVerdict(
     facts: Awaited<ReturnType<typeof readServerFacts>>,
     where: string,
     place: Place,
-    connection: TakeOverConnection,
 ): Verdict["adoption"] | "refused" {
     if (!facts.holdings) return undefined;
     const adoption = planAdoption(facts.holdings, plannedRole(v, facts.server));
@@ -162,7 +174,46 @@ function adoptionVerdict(
                 `what the plan adds comes with the children. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
             component,
         );
-    return { ...adoption, connection };
+    return adoption;
+}
+
+/**
+ * Whaly's host, once looked at where it is another server than the one the checks connected to
+ * (a replica, usually): asked read-only with the same credentials whether it is a standby of the
+ * same cluster whose settings cancel Whaly's queries (whalyHost.ts decides), it gives warnings or
+ * one info line, never an error. Only this output waits for it, not the component's children.
+ */
+export function checkedWhalyHost(
+    name: string,
+    component: pulumi.Resource,
+    v: ValidatedArgs,
+    verdict: pulumi.Output<Verdict>,
+): pulumi.Output<string> {
+    return pulumi.all([v.host, verdict]).apply(async ([host, { go, connection, server }]) => {
+        // A host given as an Output, resolved: the tunnel's line names it (the server does not need it).
+        const hostProblems = v.sshTunnel ? tunnelHostProblems(host) : [];
+        if (hostProblems.length > 0) pulumi.log.error(new WhalyPostgresArgsError(name, hostProblems).message, component);
+        if (!go || !connection || !server || (host === connection.settings.host && v.port === connection.settings.port)) return host;
+        const settings = { ...connection.settings, host, port: v.port, connectTimeoutSeconds: WHALY_HOST_CONNECT_TIMEOUT_SECONDS };
+        let standby: StandbyFacts | NotAsked;
+        try {
+            standby = await readStandbyFacts(settings, connection.names);
+        } catch (e) {
+            const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
+            const code = /cannot be reached \(([^)]+)\)/.exec(error.message)?.[1];
+            standby = { reached: error.reason !== "unreachable", reason: code ?? error.message };
+        }
+        const findings = whalyHostFindings({
+            where: `${host}:${v.port}`,
+            standby,
+            primarySystemIdentifier: server.systemIdentifier,
+            statementTimeoutMs: v.statementTimeoutMs,
+            roleName: v.roleName,
+            tunnel: v.sshTunnel !== undefined,
+        });
+        for (const { level, message } of findings) pulumi.log[level](message, component);
+        return host;
+    });
 }
 
 /** The one problem a failed connection poses, naming the setting to change. */
@@ -236,6 +287,11 @@ function coversCreators(component: pulumi.Resource, v: ValidatedArgs & { tableCr
     }
     for (const c of uncovered) pulumi.log.warn(uncoveredCreatorMessage(c, v.roleName), component);
     return true;
+}
+
+/** The value of an Output when it is known (at preview, what is still to be created is not), else undefined. */
+async function knownValue<T>(output: pulumi.Output<T>): Promise<T | undefined> {
+    return (await isKnown(output)) ? valueOf(output) : undefined;
 }
 
 /** The database's name at a deferred preview, undefined when not known yet. */

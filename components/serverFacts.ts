@@ -1,11 +1,13 @@
 /**
  * Reads what the preflight needs in one session of a few catalog queries, connected as libpq
  * would with the settings of the admin or the provider (components/libpq.ts), so the check
- * reaches the server the provider will.
+ * reaches the server the provider will; and, read-only with the same credentials, what Whaly's
+ * host says of itself when it is another server (a replica).
  */
 import { HeldDefault, HeldPrivilege, ObjectKind, RoleHoldings } from "./adoption";
 import { connect, ResolvedSettings, Session, SettingNames } from "./libpq";
 import { RoleFacts, ServerFacts } from "./preflight";
+import { StandbyFacts } from "./whalyHost";
 
 /** Names of `schemas` that exist in the connected database. */
 const EXISTING_SCHEMAS = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])";
@@ -130,6 +132,7 @@ export async function readServerFacts(
                 memberOf: row.member_of,
             };
         const server: ServerFacts = {
+            systemIdentifier: await systemIdentifier(client),
             versionNum: admin.version_num,
             inRecovery: admin.in_recovery,
             admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
@@ -323,4 +326,35 @@ function describeBeyondReach(
         if (holds > 0) sentences.push(`holds privileges in database ${database} (${holds} object${holds === 1 ? "" : "s"})`);
     }
     return sentences;
+}
+
+/** The cluster's system identifier, or undefined where the role may not call pg_control_system() (PUBLIC may, as PostgreSQL ships). */
+async function systemIdentifier(client: Session): Promise<string | undefined> {
+    try {
+        return (await client.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whether Whaly's host is a standby, of which cluster, and its settings that cancel queries, in a read-only session. Throws a ConnectionError. */
+export async function readStandbyFacts(settings: ResolvedSettings, names: SettingNames): Promise<StandbyFacts> {
+    const client = await connect(settings, names);
+    try {
+        await client.query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+        const [row] = (
+            await client.query(
+                `SELECT pg_is_in_recovery() AS in_recovery, current_setting('hot_standby_feedback')::boolean AS feedback,
+                        (SELECT setting::int FROM pg_settings WHERE name = 'max_standby_streaming_delay') AS delay_ms`,
+            )
+        ).rows;
+        return {
+            inRecovery: row.in_recovery,
+            systemIdentifier: await systemIdentifier(client),
+            hotStandbyFeedback: row.feedback,
+            maxStandbyStreamingDelayMs: row.delay_ms,
+        };
+    } finally {
+        await client.end();
+    }
 }

@@ -52,14 +52,15 @@ export async function takeOver(connection: TakeOverConnection, statements: TakeO
 export async function takeOverAtUp(
     component: pulumi.Resource,
     roleName: string,
-    adoption: (Adoption & { connection: TakeOverConnection }) | undefined,
+    adoption: Adoption | undefined,
+    connection: TakeOverConnection | undefined,
     after: pulumi.CustomResource[],
 ): Promise<boolean> {
-    if (pulumi.runtime.isDryRun() || !adoption || adoption.statements.length === 0) return true;
+    if (pulumi.runtime.isDryRun() || !adoption || !connection || adoption.statements.length === 0) return true;
     // At up, a resource's ID is known once the engine created it.
     await Promise.all(after.map((resource) => valueOf(resource.id)));
     try {
-        await takeOver(adoption.connection, adoption.statements);
+        await takeOver(connection, adoption.statements);
         return true;
     } catch (e) {
         pulumi.log.error(`adoptRole: the take-over of role ${roleName} changed nothing: ${(e as Error).message}`, component);

@@ -1,14 +1,22 @@
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_ARG_NAMES, ARG_NAMES, DEFAULTS, WhalyPostgresAccessArgs, WhalyPostgresAdminArgs } from "./args";
-import { WHALY_IP_RANGES } from "./network";
+import {
+    ADMIN_ARG_NAMES,
+    ARG_NAMES,
+    DEFAULTS,
+    SSH_TUNNEL_ARG_NAMES,
+    WhalyPostgresAccessArgs,
+    WhalyPostgresAdminArgs,
+    WhalyPostgresSshTunnelArgs,
+} from "./args";
+import { isCidr, WHALY_IP_RANGES } from "./network";
 import { defaultLoginUsers, Rotation } from "./logins";
 import { DefaultPrivilegesScope } from "./plan";
+import { NotShown, tunnelProblems } from "./sshTunnel";
 
 /**
- * The args with every default applied and every rule checked; `database` and `admin` may still
- * hold Outputs, checked by {@link resolvedArgProblems} once they resolve.
+ * The args with every default applied and every rule checked; `database`, `admin` and
+ * `sshTunnel` may still hold Outputs, checked by {@link resolvedArgProblems} once they resolve.
  */
 export interface ValidatedArgs {
     database: pulumi.Input<string>;
@@ -38,7 +46,12 @@ export interface ValidatedArgs {
     idleInTransactionSessionTimeoutMs: number;
     ipRanges: string[];
     admin: WhalyPostgresAdminArgs | undefined;
+    sshTunnel: ValidatedSshTunnel | undefined;
 }
+
+/** The tunnel with its defaults applied. */
+export type ValidatedSshTunnel = Required<Omit<WhalyPostgresSshTunnelArgs, "bastionAddress">> &
+    Pick<WhalyPostgresSshTunnelArgs, "bastionAddress">;
 
 /** What the plan, the SQL and the preflight need: the validated args with the database name known. */
 export type ResolvedArgs = Omit<ValidatedArgs, "database"> & { database: string };
@@ -160,6 +173,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     checkIpRanges(problem, ipRanges);
 
     if (admin) checkAdmin(problem, admin);
+    const sshTunnel = checkSshTunnel(problem, args.sshTunnel, host);
 
     if (problems.length > 0) throw new WhalyPostgresArgsError(componentName, problems);
     return {
@@ -186,20 +200,27 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         idleInTransactionSessionTimeoutMs,
         ipRanges,
         admin,
+        sshTunnel,
     };
 }
 
 type Report = (field: string, value: unknown, message: string) => void;
 
 /**
- * The rules of the args that may be Outputs (`database`, everything under `admin`), for their
- * resolved values: the component checks them this way before it declares anything.
+ * The rules of the args that may be Outputs (`database`, everything under `admin` and
+ * `sshTunnel`), for their resolved values: the component checks them this way before it
+ * declares anything. (`host`, which the server does not need, is checked once it resolves.)
  */
-export function resolvedArgProblems(resolved: { database: unknown; admin?: Record<string, unknown> }): ArgProblem[] {
+export function resolvedArgProblems(resolved: {
+    database: unknown;
+    admin?: Record<string, unknown>;
+    sshTunnel?: Record<string, unknown>;
+}): ArgProblem[] {
     const problems: ArgProblem[] = [];
     const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
     checkIdentifier(problem, "database", resolved.database, "database", false);
     if (resolved.admin) checkAdmin(problem, resolved.admin as unknown as WhalyPostgresAdminArgs);
+    if (resolved.sshTunnel) problems.push(...tunnelProblems(resolved.sshTunnel, undefined));
     return problems;
 }
 
@@ -215,6 +236,24 @@ function checkAdmin(problem: Report, admin: WhalyPostgresAdminArgs): void {
     if (known(admin.sslRootCert)) checkRootCert(problem, "admin.sslRootCert", admin.sslRootCert);
     if (known(admin.superuser) && typeof admin.superuser !== "boolean")
         problem("admin.superuser", admin.superuser, "must be true or false");
+}
+
+/** The tunnel's defaults and the rules of its known fields (the others are checked once resolved). */
+function checkSshTunnel(problem: Report, tunnel: unknown, host: unknown): ValidatedSshTunnel | undefined {
+    if (tunnel === undefined) return undefined;
+    if (tunnel === null || typeof tunnel !== "object" || isOutput(tunnel)) {
+        problem("sshTunnel", tunnel, "must be an object with publicKey and bastionHost (fields may be Outputs, not the object)");
+        return undefined;
+    }
+    checkKnownNames(problem, "sshTunnel.", tunnel as Record<string, unknown>, SSH_TUNNEL_ARG_NAMES);
+    const given = tunnel as WhalyPostgresSshTunnelArgs;
+    const validated = {
+        ...given,
+        bastionPort: given.bastionPort ?? DEFAULTS.bastionPort,
+        bastionUser: given.bastionUser ?? DEFAULTS.bastionUser,
+    };
+    for (const p of tunnelProblems(validated, host, isOutput)) problem(p.field, p.value, p.message);
+    return validated;
 }
 
 /** A CA bundle: PEM text, `system`, or a file this program can read (the provider, on the same machine, reads it too). */
@@ -241,7 +280,7 @@ function checkKnownNames(problem: Report, prefix: string, given: Record<string, 
         problem(
             `${prefix}${name}`,
             given[name],
-            `is not an arg of WhalyPostgresAccess${prefix ? "'s admin" : ""}: did you mean ${prefix}${closest}? (known: ${known.join(", ")})`,
+            `is not an arg of WhalyPostgresAccess${prefix ? `'s ${prefix.slice(0, -1)}` : ""}: did you mean ${prefix}${closest}? (known: ${known.join(", ")})`,
         );
     }
 }
@@ -470,16 +509,6 @@ function checkIpRanges(report: Report, ranges: unknown): void {
     });
 }
 
-/** Whether `value` is `address/prefix` with a valid IPv4 or IPv6 address and prefix length. */
-export function isCidr(value: unknown): value is string {
-    if (typeof value !== "string") return false;
-    const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
-    if (!match) return false;
-    const family = net.isIP(match[1]);
-    const prefix = Number(match[2]);
-    return (family === 4 && prefix <= 32) || (family === 6 && prefix <= 128);
-}
-
 /** One line per problem: `- field value: what is wrong and the fix`. */
 export function formatProblems(problems: ArgProblem[]): string {
     return problems.map((p) => `- ${p.field} ${show(p.value)}: ${p.message}`).join("\n");
@@ -487,6 +516,7 @@ export function formatProblems(problems: ArgProblem[]): string {
 
 function show(value: unknown): string {
     if (value === undefined) return "(missing)";
+    if (value instanceof NotShown) return value.description;
     if (typeof value === "string") return JSON.stringify(value);
     try {
         return JSON.stringify(value) ?? String(value);

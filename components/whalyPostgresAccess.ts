@@ -9,7 +9,8 @@ import { LoginPlan, planLogins, PlannedLogin } from "./logins";
 import { AccessPlan, planAccess } from "./plan";
 import { roleTakenProblem } from "./preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
-import { checkServer, Verdict } from "./serverCheck";
+import { sshOutputs } from "./sshOutputs";
+import { checkedWhalyHost, checkServer, Verdict } from "./serverCheck";
 import { postgresqlProviderOf, rootCertForProvider } from "./serverLocation";
 import { accessStatements, psqlScript } from "./sql";
 import { takeOverAtUp } from "./takeOver";
@@ -46,10 +47,20 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly connectionString: pulumi.Output<string>;
     /** CIDR ranges Whaly connects from, for a firewall, security group or pg_hba.conf. */
     readonly ipRanges: pulumi.Output<string[]>;
-    /** pg_hba.conf lines admitting only this role to this database from `ipRanges`. */
+    /** pg_hba.conf lines admitting only this role to this database from `ipRanges`, or with sshTunnel from the bastion's address. */
     readonly pgHbaLines: pulumi.Output<string[]>;
     /** The SQL this component amounts to, as a psql script runnable from any database, the password elided (see {@link renderAccessSql}). */
     readonly accessSql: pulumi.Output<string>;
+    /** With sshTunnel, the bastion user's `authorized_keys` line for Whaly's key, which may only forward to `host`:`port`; empty without. */
+    readonly sshAuthorizedKeysLine!: pulumi.Output<string>;
+    /** With sshTunnel, an sshd_config `Match User` block that confines the bastion user the same way; empty without. */
+    readonly sshdConfig!: pulumi.Output<string>;
+    /** Whaly's "SSH host": the bastion, `sshTunnel.bastionHost`; empty without a tunnel. */
+    readonly sshHost!: pulumi.Output<string>;
+    /** Whaly's "SSH port": `sshTunnel.bastionPort`; 0 without a tunnel. */
+    readonly sshPort!: pulumi.Output<number>;
+    /** Whaly's "SSH user": `sshTunnel.bastionUser`; empty without a tunnel. */
+    readonly sshUser!: pulumi.Output<string>;
 
     constructor(name: string, args: WhalyPostgresAccessArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // A bad arg fails here, before anything is registered.
@@ -64,7 +75,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const verdict = pulumi.output(checked);
         const declared = verdict.apply((verdict) => turn.run((previous) => this.declare(name, v, verdict, previous, opts.dependsOn)));
 
-        this.host = pulumi.output(v.host);
+        this.host = checkedWhalyHost(name, this, v, verdict);
         this.port = pulumi.output(v.port);
         this.database = pulumi.output(v.database);
         this.ipRanges = pulumi.output(v.ipRanges);
@@ -83,9 +94,11 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                     d ? connectionString({ host, port: v.port, database, user: d.user, password: d.password, sslMode: v.sslMode }) : "",
                 ),
         );
+        const { pgHbaRanges, ...ssh } = sshOutputs(v);
+        Object.assign(this, ssh);
         this.pgHbaLines = pulumi
-            .all([this.database, this.user])
-            .apply(([database, user]) => (user ? renderPgHbaLines({ database, user, ipRanges: v.ipRanges }) : []));
+            .all([this.database, this.user, pgHbaRanges])
+            .apply(([database, user, ipRanges]) => (user && ipRanges.length > 0 ? renderPgHbaLines({ database, user, ipRanges }) : []));
         // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
         this.accessSql = verdict.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
 
@@ -101,6 +114,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             ipRanges: this.ipRanges,
             pgHbaLines: this.pgHbaLines,
             accessSql: this.accessSql,
+            ...ssh,
         });
     }
 
@@ -116,7 +130,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         previous: pulumi.CustomResource[],
         dependsOn: pulumi.ResourceOptions["dependsOn"],
     ): Promise<[pulumi.CustomResource[] | undefined, pulumi.Output<Declared> | undefined]> {
-        if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption, previous))) return [undefined, undefined];
+        if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption, verdict.connection, previous)))
+            return [undefined, undefined];
         const effective = effectiveArgs(v, verdict);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(effective.schemas, effective.tableCreators, effective);

@@ -122,6 +122,8 @@ export interface StartOptions {
     dataRoot?: string;
     /** Leave the server running when this process exits; {@link stopPostgresAt} stops it later. Default false. */
     keepRunning?: boolean;
+    /** Server settings, as `-c name=value` on the command line, e.g. `{ hot_standby_feedback: "off" }`. */
+    settings?: Record<string, string>;
 }
 
 /**
@@ -213,6 +215,7 @@ export async function startPostgres(major: PostgresMajor = NEWEST_MAJOR, options
                 "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
             );
     }
+    for (const [name, value] of Object.entries(options.settings ?? {})) serverOptions += ` -c ${name}='${value}'`;
     const logFile = path.join(dataRoot, "server.log");
 
     let state: "running" | "halted" | "stopped" = "halted";

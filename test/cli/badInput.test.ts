@@ -5,7 +5,7 @@
  * password. No provider plugin is needed: nothing gets that far.
  */
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
-import { BAD_INPUTS } from "../harness/badInputs";
+import { BAD_INPUTS, hiddenParts } from "../harness/badInputs";
 import { catalogSnapshot } from "../harness/catalog";
 import { renderAccessStatements } from "../../components/sql";
 import { applyStatements } from "../harness/applySql";
@@ -40,7 +40,7 @@ describe(`bad input through the real CLI, against PostgreSQL ${NEWEST_MAJOR}`, (
     });
 
     // Cases that pass a provider would register it, which needs the plugin; the unit tests cover them.
-    it.each(BAD_INPUTS.filter((c) => !c.withProvider))("$what", async ({ args, says }) => {
+    it.each(BAD_INPUTS.filter((c) => !c.withProvider))("$what", async ({ args, says, hidden }) => {
         const base: WhalyPostgresAccessArgs = {
             database: DATABASE,
             admin: { host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" },
@@ -57,6 +57,7 @@ describe(`bad input through the real CLI, against PostgreSQL ${NEWEST_MAJOR}`, (
         for (const fragment of says) expect(output).toContain(fragment);
         expect(output).not.toContain(server.adminPassword);
         expect(output).not.toContain(GIVEN_PASSWORD);
+        for (const part of hiddenParts(hidden)) expect(output).not.toContain(part);
 
         const state = await t.stack.exportStack();
         const types = (state.deployment.resources ?? []).map((r: { type: string }) => r.type);

@@ -3,7 +3,15 @@
  * gives the replica as Whaly's host; the role logs into the replica with the outputs and reads,
  * tables a creator makes later on the primary too, once replicated. An admin pointed at the
  * replica by mistake is refused at preview, saying where to point it.
+ *
+ * The preflight also looks at Whaly's host. A replica with hot_standby_feedback off and a short
+ * max_standby_streaming_delay is a warning at preview, and a long read there as Whaly really is
+ * cancelled while the primary deletes and vacuums the rows it reads; with hot_standby_feedback on,
+ * no warning, and the same read completes. A host that never answers is one info line; another
+ * cluster, a warning; the primary under another name, nothing.
  */
+import * as net from "node:net";
+import { Client } from "pg";
 import { PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { catalogSnapshot } from "../harness/catalog";
 import { as } from "../harness/sessions";
@@ -22,19 +30,33 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
     throw new Error("the replica never caught up");
 }
 
+/** A replica's settings: Whaly's queries conflict with replay after 1 s; the replica tells the primary its snapshots every second. */
+const standby = (feedback: "on" | "off") => ({
+    hot_standby_feedback: feedback,
+    max_standby_streaming_delay: "1s",
+    wal_receiver_status_interval: "1s",
+});
+
+const CANCELS = "is a read replica that cancels queries conflicting with the replay of the primary's changes";
+
 describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica", (major) => {
     let primary: PostgresServer;
     let replica: PostgresServer;
     let t: TestStack;
+    let password: string;
+    const program = (host: string, port: number) =>
+        accessProgram(primary, { schemas: ["public", "sales"], tableCreators: ["etl"], host, port });
+    const previewOutput = async () => {
+        let output = "";
+        await t.stack.preview({ onOutput: (line) => (output += line) });
+        return output;
+    };
 
     beforeAll(async () => {
         primary = await startPostgres(major);
         await seedWarehouse(primary);
-        replica = await startPostgres(major, { replicaOf: primary });
-        t = await newTestStack(
-            `replica-pg${major}`,
-            accessProgram(primary, { schemas: ["public", "sales"], tableCreators: ["etl"], host: replica.host, port: replica.port }),
-        );
+        replica = await startPostgres(major, { replicaOf: primary, settings: standby("off") });
+        t = await newTestStack(`replica-pg${major}`, program(replica.host, replica.port));
     });
     afterAll(() => {
         t?.dispose();
@@ -48,7 +70,7 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
         expect(out).toMatchObject({ host: replica.host, port: replica.port, user: "whaly_bi" });
         const [{ in_recovery }] = await replica.query<{ in_recovery: boolean }>("SELECT pg_is_in_recovery() AS in_recovery");
         expect(in_recovery).toBe(true);
-        const password = out.password as string;
+        password = out.password as string;
         await eventually(() => as(replica, DATABASE, "whaly_bi", password, (s) => s.canSelect("sales.orders")));
         await primary.query("CREATE TABLE sales.etl_later (id int); INSERT INTO sales.etl_later VALUES (1)", {
             database: DATABASE,
@@ -59,6 +81,132 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
             async () => (await as(replica, DATABASE, "whaly_bi", password, (s) => s.query("SELECT id FROM sales.etl_later"))).length === 1,
         );
         expect(await as(replica, DATABASE, "whaly_bi", password, (s) => s.canSelect("secret.salaries"))).toBe(false);
+    });
+
+    it("hot_standby_feedback off and max_standby_streaming_delay 1 s: preview warns, naming both fixes", async () => {
+        const output = await previewOutput();
+        expect(output).toContain(
+            `Whaly's host ${replica.host}:${replica.port} ${CANCELS} after max_standby_streaming_delay (1 s), with hot_standby_feedback off`,
+        );
+        expect(output).toContain("Whaly's statement timeout is 10 min (statementTimeoutMs 600000)");
+        expect(output).toContain("set hot_standby_feedback = on");
+        expect(output).toContain("or max_standby_streaming_delay to at least 600000 ms, or -1");
+        // Same cluster, readable identity: nothing else to say.
+        expect(output).not.toContain("another cluster");
+        expect(output).not.toContain("was not checked");
+    });
+
+    /**
+     * A long read as Whaly on `server` (a replica), while the primary deletes half the rows it reads
+     * and vacuums them; with feedback, only once the primary holds the replica's snapshot. The table
+     * is made with vacuum_truncate off: VACUUM then takes no ACCESS EXCLUSIVE lock, whose conflict
+     * no setting but the delay prevents (see the docs).
+     */
+    const longReadDuringVacuum = async (server: PostgresServer, table: string, waitForFeedback: boolean) => {
+        await primary.query(
+            `CREATE TABLE sales.${table} WITH (vacuum_truncate = false) AS SELECT g AS id FROM generate_series(1, 10000) g`,
+            { database: DATABASE, user: "etl", password: CREATOR_PASSWORD },
+        );
+        await eventually(
+            async () => (await server.query(`SELECT count(*)::int AS n FROM sales.${table}`, { database: DATABASE }))[0].n === 10000,
+        );
+        const whaly = new Client({ host: server.host, port: server.port, database: DATABASE, user: "whaly_bi", password });
+        await whaly.connect();
+        try {
+            const read = whaly.query(`SELECT pg_sleep(5), count(*)::int AS n FROM sales.${table}`).then(
+                (r) => ({ rows: r.rows[0].n as number }),
+                (e: Error) => ({ error: e.message }),
+            );
+            await eventually(
+                async () =>
+                    (await server.query("SELECT 1 FROM pg_stat_activity WHERE usename = 'whaly_bi' AND state = 'active'")).length === 1,
+            );
+            if (waitForFeedback)
+                await eventually(
+                    async () => (await primary.query("SELECT 1 FROM pg_stat_replication WHERE backend_xmin IS NOT NULL")).length > 0,
+                );
+            await primary.query(`DELETE FROM sales.${table} WHERE id % 2 = 0`, {
+                database: DATABASE,
+                user: "etl",
+                password: CREATOR_PASSWORD,
+            });
+            await primary.query(`VACUUM sales.${table}`, { database: DATABASE, user: "etl", password: CREATOR_PASSWORD });
+            return await read;
+        } finally {
+            await whaly.end().catch(() => undefined);
+        }
+    };
+
+    it("and there a long read as whaly_bi really is cancelled while the primary deletes and vacuums the rows it reads", async () => {
+        expect(await longReadDuringVacuum(replica, "events_off", false)).toEqual({
+            error: "canceling statement due to conflict with recovery",
+        });
+        // The replica's own count of the conflict, by kind.
+        const [{ snapshot }] = await replica.query<{ snapshot: string }>(
+            "SELECT confl_snapshot AS snapshot FROM pg_stat_database_conflicts WHERE datname = 'analytics'",
+        );
+        expect(Number(snapshot)).toBeGreaterThan(0);
+    });
+
+    it("with hot_standby_feedback on: no warning at preview, and the same read completes, seeing every row it started with", async () => {
+        const kept = await startPostgres(major, { replicaOf: primary, settings: standby("on") });
+        try {
+            t.setProgram(program(kept.host, kept.port));
+            const output = await previewOutput();
+            expect(output).not.toContain(CANCELS);
+            expect(output).not.toContain(`Whaly's host ${kept.host}:${kept.port}`);
+            expect(await longReadDuringVacuum(kept, "events_on", true)).toEqual({ rows: 10000 });
+        } finally {
+            t.setProgram(program(replica.host, replica.port));
+            kept.stop();
+        }
+    });
+
+    it("a host that never answers: one info line, and the preview goes on", async () => {
+        // Accepts connections and says nothing, as a firewall that drops packets leaves a client waiting.
+        const silent = net.createServer(() => undefined);
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        const { port } = silent.address() as net.AddressInfo;
+        try {
+            t.setProgram(program("127.0.0.1", port));
+            const output = await previewOutput();
+            // Told once (the CLI prints each message as it comes and again in its summary).
+            const messages = new Set(output.split("\n").flatMap((line) => /Whaly's host .*/.exec(line) ?? []));
+            expect([...messages]).toEqual([
+                expect.stringMatching(`^Whaly's host 127.0.0.1:${port} cannot be reached from here \\(timeout expired\\): `),
+            ]);
+            expect(output).not.toMatch(/error:/);
+        } finally {
+            t.setProgram(program(replica.host, replica.port));
+            silent.close();
+        }
+    });
+
+    it("the primary under another name (localhost): nothing to say", async () => {
+        try {
+            t.setProgram(program("localhost", primary.port));
+            const output = await previewOutput();
+            expect(output).not.toContain("Whaly's host");
+            expect(output).not.toMatch(/error:/);
+        } finally {
+            t.setProgram(program(replica.host, replica.port));
+        }
+    });
+
+    it("another cluster where the admin logs in: a warning that Whaly would read a server without its role", async () => {
+        const other = await startPostgres(major);
+        try {
+            // A staging server, say, with the same admin credentials.
+            await other.query(`CREATE DATABASE ${DATABASE}`);
+            await other.query(`ALTER ROLE postgres PASSWORD '${primary.adminPassword}'`);
+            t.setProgram(program(other.host, other.port));
+            const output = await previewOutput();
+            expect(output).toContain(`Whaly's host ${other.host}:${other.port} is another cluster than the one the component provisions`);
+            expect(output).toContain("Whaly would read another server, where role whaly_bi does not exist");
+        } finally {
+            t.setProgram(program(replica.host, replica.port));
+            other.stop();
+        }
     });
 
     it("an admin pointed at the replica is refused at preview, saying where to point it, and nothing changes", async () => {

@@ -1,4 +1,5 @@
 import { WhalyPostgresAccessArgs } from "../../index";
+import { privateKeys, PUBLIC_KEYS } from "./sshKeys";
 
 /** One bad configuration and what its error must say. */
 export interface BadInput {
@@ -7,7 +8,14 @@ export interface BadInput {
     withProvider?: boolean;
     /** Fragments the error must contain: the field, the value as shown, and the fix. */
     says: string[];
+    /** What must appear nowhere in the output, not a line of it: a key given by mistake. */
+    hidden?: string;
 }
+
+const PRIVATE = privateKeys();
+const tunnel = (fields: Record<string, unknown>) => ({
+    sshTunnel: { publicKey: PUBLIC_KEYS.ed25519, bastionHost: "10.0.1.5", ...fields } as never,
+});
 
 /**
  * Bad configurations, each applied over a valid base (`database` and `admin` given). Every
@@ -205,9 +213,85 @@ export const BAD_INPUTS: BadInput[] = [
         says: ['password "[secret]"', 'conflicts with rotation "alternating"'],
     },
     {
+        what: "sshTunnel: an empty publicKey",
+        args: tunnel({ publicKey: "" }),
+        says: ["sshTunnel.publicKey (empty): is empty", "give the public key Whaly shows"],
+    },
+    {
+        what: "sshTunnel: a private key as publicKey (PKCS#8)",
+        args: tunnel({ publicKey: PRIVATE.pkcs8 }),
+        says: ["sshTunnel.publicKey (a private key: not shown): is a private key", "replace it"],
+        hidden: PRIVATE.pkcs8,
+    },
+    {
+        what: "sshTunnel: an OpenSSH private key as publicKey",
+        args: tunnel({ publicKey: PRIVATE.openssh }),
+        says: ["sshTunnel.publicKey (a private key: not shown): is a private key"],
+        hidden: PRIVATE.openssh,
+    },
+    {
+        what: "sshTunnel: a PuTTY private key file as publicKey",
+        args: tunnel({ publicKey: PRIVATE.putty }),
+        says: ["sshTunnel.publicKey (a private key: not shown): is a private key"],
+        hidden: PRIVATE.putty,
+    },
+    {
+        what: "sshTunnel: garbage as publicKey",
+        args: tunnel({ publicKey: "hunter2-not-a-key" }),
+        says: ["sshTunnel.publicKey (17 characters: not shown): is not an OpenSSH public key"],
+        hidden: "hunter2-not-a-key",
+    },
+    {
+        what: "sshTunnel: a key with an options prefix",
+        args: tunnel({ publicKey: `no-pty,command="/bin/sh" ${PUBLIC_KEYS.ed25519}` }),
+        says: ["sshTunnel.publicKey (", "characters: not shown): starts with authorized_keys options", "the component writes the options"],
+        hidden: PUBLIC_KEYS.ed25519.split(" ")[1],
+    },
+    {
+        what: "sshTunnel: two keys, one a line after the other",
+        args: tunnel({ publicKey: `${PUBLIC_KEYS.ed25519}\n${PUBLIC_KEYS.rsa}` }),
+        says: ["sshTunnel.publicKey (", "holds 2 lines: give one key, on one line"],
+        hidden: PUBLIC_KEYS.rsa.split(" ")[1],
+    },
+    {
+        what: "sshTunnel: a DSA key",
+        args: tunnel({ publicKey: PUBLIC_KEYS.dsa }),
+        says: ["sshTunnel.publicKey (", "ssh-dss), which OpenSSH refuses since version 7.0"],
+    },
+    {
+        what: "sshTunnel: a bastion named without its address for pg_hba.conf",
+        args: tunnel({ bastionHost: "bastion.example.com" }),
+        says: ["sshTunnel.bastionAddress (missing): is required when bastionHost is a name (bastion.example.com)"],
+    },
+    {
+        what: "sshTunnel: a bastion port out of range",
+        args: tunnel({ bastionPort: 70000 }),
+        says: ["sshTunnel.bastionPort 70000: is not a whole number from 1 to 65535"],
+    },
+    {
+        what: "sshTunnel: a bastion user sshd would read as a list",
+        args: tunnel({ bastionUser: "whaly,root" }),
+        says: ['sshTunnel.bastionUser "whaly,root": is not a user name sshd can match'],
+    },
+    {
+        what: "sshTunnel: a field it does not know",
+        args: tunnel({ bastionPrt: 2222 }),
+        says: ["sshTunnel.bastionPrt 2222: is not an arg of WhalyPostgresAccess's sshTunnel: did you mean sshTunnel.bastionPort?"],
+    },
+    {
+        what: "sshTunnel: a host the key line cannot name",
+        args: { ...tunnel({}), host: 'db",permitopen="*:*' },
+        says: ['host "db\\",permitopen=\\"*:*"', "is not a host name or IP address the tunnel can name"],
+    },
+    {
         what: "admin and a provider together",
         args: {},
         withProvider: true,
         says: ["admin", "conflicts with the postgresql provider", "not both"],
     },
 ];
+
+/** The parts of a hidden value (between white space) long enough to tell; a header such as "-----BEGIN" may well be named. */
+export function hiddenParts(hidden: string | undefined): string[] {
+    return (hidden ?? "").split(/\s+/).filter((part) => part.length >= 16 && !part.startsWith("-----"));
+}

@@ -3,6 +3,7 @@ import * as postgresql from "@pulumi/postgresql";
 import { MOCK_PROVIDER_CONFIG, MOCK_SALT_BASE64, providerWithConfig, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
 import { scramVerifier } from "../../components/scram";
 import { renderAccessSql, WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+import { privateKeys, PUBLIC_KEYS } from "../harness/sshKeys";
 
 jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
 
@@ -640,5 +641,77 @@ describe("adoptRole, the role existing on the server", () => {
         expect(r["adopt/role"].inputs.password).toEqual(secret(scramVerifier("given-Password-1", Buffer.from(MOCK_SALT_BASE64, "base64"))));
         expect(r["adopt/salt"].inputs).toEqual({ length: 16 });
         expect(await valueOf(component.password)).toBe("given-Password-1");
+    });
+});
+
+describe("the SSH tunnel's outputs", () => {
+    const admin = { host: "db.internal", username: "postgres" };
+    const sshOutputs = async (c: WhalyPostgresAccess) =>
+        Object.fromEntries(
+            await Promise.all(
+                (["sshAuthorizedKeysLine", "sshdConfig", "sshHost", "sshPort", "sshUser", "pgHbaLines"] as const).map(
+                    async (k) => [k, await valueOf(c[k] as pulumi.Output<unknown>)] as const,
+                ),
+            ),
+        );
+
+    it("without a tunnel: empty, port 0, and pg_hba.conf admits Whaly's ranges", async () => {
+        const c = new WhalyPostgresAccess("no-tunnel", { database: "analytics", admin, ipRanges: ["34.76.0.0/14"] });
+        expect(await sshOutputs(c)).toEqual({
+            sshAuthorizedKeysLine: "",
+            sshdConfig: "",
+            sshHost: "",
+            sshPort: 0,
+            sshUser: "",
+            pgHbaLines: ['hostssl "analytics" "whaly_bi" 34.76.0.0/14 scram-sha-256'],
+        });
+    });
+
+    it("with a tunnel: Whaly's SSH fields, the line and the block naming the database as the bastion sees it, and pg_hba.conf admitting the bastion", async () => {
+        const c = new WhalyPostgresAccess("tunnel", {
+            database: "analytics",
+            admin,
+            host: "10.0.2.9",
+            ipRanges: ["34.76.0.0/14"],
+            sshTunnel: {
+                publicKey: pulumi.output(PUBLIC_KEYS.ed25519),
+                bastionHost: "bastion.example.com",
+                bastionAddress: pulumi.output("10.0.1.5"),
+            },
+        });
+        const out = await sshOutputs(c);
+        expect(out).toMatchObject({
+            sshAuthorizedKeysLine: `restrict,port-forwarding,permitopen="10.0.2.9:5432",permitlisten="NONE:1",command="false",from="34.76.0.0/14" ${PUBLIC_KEYS.ed25519}`,
+            sshHost: "bastion.example.com",
+            sshPort: 22,
+            sshUser: "whaly",
+            pgHbaLines: ['hostssl "analytics" "whaly_bi" 10.0.1.5/32 scram-sha-256'],
+        });
+        expect(out.sshdConfig).toContain("Match User whaly\n    AllowTcpForwarding local\n    PermitOpen 10.0.2.9:5432\n");
+        // Whaly's ranges still reach the bastion's SSH port.
+        expect(await valueOf(c.ipRanges)).toEqual(["34.76.0.0/14"]);
+    });
+
+    it("a publicKey given as an Output and resolved to a private key: one error that never shows it, nothing declared, the line empty", async () => {
+        const { pkcs8 } = privateKeys();
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        let c: WhalyPostgresAccess | undefined;
+        const resources = await recordResources((transformations) => {
+            c = new WhalyPostgresAccess(
+                "leaked",
+                { database: "analytics", admin, sshTunnel: { publicKey: pulumi.secret(pkcs8), bastionHost: "10.0.1.5" } },
+                { transformations },
+            );
+        });
+        expect(resources.map((r) => r.name)).toEqual(["leaked"]);
+        const messages = logged.mock.calls.map((call) => String(call[0]));
+        expect(messages).toEqual([
+            expect.stringContaining(
+                'Invalid args for WhalyPostgresAccess "leaked":\n- sshTunnel.publicKey (a private key: not shown): is a private key',
+            ),
+        ]);
+        expect(messages.join("\n")).not.toContain(pkcs8.split("\n")[1]);
+        expect(await valueOf(c!.sshAuthorizedKeysLine)).toBe("");
+        logged.mockRestore();
     });
 });

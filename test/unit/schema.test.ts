@@ -19,18 +19,23 @@ describe("the package schema", () => {
         expect(Object.keys(resource.properties).sort()).toEqual(membersOf("whalyPostgresAccess.ts", "WhalyPostgresAccess"));
         const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];
         expect(Object.keys(admin.properties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresAdminArgs"));
+        const tunnel = schema.types["whaly-postgres:index:WhalyPostgresSshTunnelArgs"];
+        expect(Object.keys(tunnel.properties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresSshTunnelArgs"));
+        expect(tunnel.required).toEqual(["bastionHost", "publicKey"]);
         for (const [name, property] of [
             ...Object.entries(resource.inputProperties),
             ...Object.entries(resource.properties),
             ...Object.entries(admin.properties),
+            ...Object.entries(tunnel.properties),
         ])
             expect([name, (property as { description?: string }).description]).toEqual([name, expect.stringMatching(/\w/)]);
         expect(resource.requiredInputs).toEqual(["database"]);
     });
 
-    it("takes Outputs where the args do not name children: database and everything under admin; the names stay plain", () => {
+    it("takes Outputs where the args do not name children: database and everything under admin and sshTunnel; the names stay plain", () => {
         const resource = schema.resources["whaly-postgres:index:WhalyPostgresAccess"];
         const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];
+        const tunnel = schema.types["whaly-postgres:index:WhalyPostgresSshTunnelArgs"];
         const plain = (props: Record<string, { plain?: boolean }>, names: string[]) => names.map((n) => [n, props[n].plain === true]);
         expect(plain(resource.inputProperties, ["database", "host", "password", "schemas", "tableCreators", "roleName"])).toEqual([
             ["database", false],
@@ -40,9 +45,10 @@ describe("the package schema", () => {
             ["tableCreators", true],
             ["roleName", true],
         ]);
-        expect(Object.values(admin.properties).map((p) => (p as { plain?: boolean }).plain === true)).toEqual(
-            Object.keys(admin.properties).map(() => false),
-        );
+        for (const type of [admin, tunnel])
+            expect(Object.values(type.properties).map((p) => (p as { plain?: boolean }).plain === true)).toEqual(
+                Object.keys(type.properties).map(() => false),
+            );
     });
 
     it("marks the passwords and the connection string secret, and nothing else", () => {

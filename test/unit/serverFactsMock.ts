@@ -1,12 +1,14 @@
 /**
  * Stands in for components/serverFacts.ts in the unit tests (`jest.mock`), which test the resource
  * graph without a server: every schema but "ghost" exists, so does every role the plan names, and
- * the admin is a superuser. With `adopt`, the BI role is one made by hand that holds nothing yet
+ * the admin is a superuser; Whaly's host, when another server, cannot be reached. With `adopt`, the BI role is one made by hand that holds nothing yet
  * but its attributes, so that adopting it adds grants and revokes nothing (nothing to run).
  * The preflight's verdicts are tested on their own (preflight.test.ts) and on real servers (test/e2e).
  */
 import type { RoleHoldings } from "../../components/adoption";
+import { ConnectionError } from "../../components/libpq";
 import type { ServerFacts } from "../../components/preflight";
+import type { StandbyFacts } from "../../components/whalyHost";
 
 const HAND_MADE: RoleHoldings = {
     attributes: {
@@ -56,4 +58,8 @@ export async function readServerFacts(
             unlistedSchemas: [],
         },
     };
+}
+
+export async function readStandbyFacts(settings: { host: string; port: number }): Promise<StandbyFacts> {
+    throw new ConnectionError(`${settings.host}:${settings.port} cannot be reached (ENOTFOUND): check host and the port`, "unreachable");
 }

@@ -1,6 +1,6 @@
 import { providerWithConfig, registrationCount, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
-import { BAD_INPUTS } from "../harness/badInputs";
+import { BAD_INPUTS, hiddenParts } from "../harness/badInputs";
 import { validateArgs } from "../../components/validate";
 
 jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
@@ -11,7 +11,7 @@ const valid: WhalyPostgresAccessArgs = { database: "analytics", admin };
 describe("bad input fails at construction, before anything is registered, naming the field, the value and the fix", () => {
     const provider = providerWithConfig("validation-pg", { host: "db.internal" });
 
-    it.each(BAD_INPUTS)("$what", ({ args, withProvider, says }) => {
+    it.each(BAD_INPUTS)("$what", ({ args, withProvider, says, hidden }) => {
         const before = registrationCount();
         let thrown: unknown;
         try {
@@ -23,6 +23,9 @@ describe("bad input fails at construction, before anything is registered, naming
         const message = (thrown as Error).message;
         expect(message).toContain('Invalid args for WhalyPostgresAccess "bad"');
         for (const fragment of says) expect(message).toContain(fragment);
+        // Neither the message nor the problems the error carries.
+        const shown = message + JSON.stringify((thrown as WhalyPostgresArgsError).problems);
+        for (const part of hiddenParts(hidden)) expect(shown).not.toContain(part);
         expect(registrationCount()).toBe(before);
     });
 

@@ -30,6 +30,11 @@ function outputsOf(access: WhalyPostgresAccess): Record<string, unknown> {
         ipRanges: access.ipRanges,
         pgHbaLines: access.pgHbaLines,
         accessSql: access.accessSql,
+        sshAuthorizedKeysLine: access.sshAuthorizedKeysLine,
+        sshdConfig: access.sshdConfig,
+        sshHost: access.sshHost,
+        sshPort: access.sshPort,
+        sshUser: access.sshUser,
     };
 }
 
