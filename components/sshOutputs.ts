@@ -31,9 +31,7 @@ export function sshOutputs(v: ValidatedArgs) {
     return {
         sshAuthorizedKeysLine: pulumi
             .all([t.publicKey, v.host])
-            .apply(([publicKey, host]) =>
-                orEmpty(() => renderAuthorizedKeysLine({ publicKey, host, port: v.port, ipRanges: v.ipRanges }), ""),
-            ),
+            .apply(([publicKey, host]) => orEmpty(() => renderAuthorizedKeysLine({ publicKey, host, port: v.port }), "")),
         sshdConfig: pulumi
             .all([t.bastionUser, v.host])
             .apply(([user, host]) => orEmpty(() => renderSshdConfig({ user, host, port: v.port }), "")),

@@ -204,10 +204,11 @@ export function destination(host: string, port: number): string {
  * forwarding both ways, `permitopen` limits local forwards to the database, `permitlisten` names a listen
  * address no request can match (requests are lowercased before matching, the pattern is upper
  * case: `none` is not accepted there), so remote TCP forwards are refused, the forced `command`
- * replaces any command or shell with `false`, and `from` admits the key from `ipRanges` only.
- * Throws when `publicKey` is not a public key (the message never quotes it).
+ * replaces any command or shell with `false`. Where the key may log in from is the firewall's
+ * to say (Whaly's ranges to the SSH port): a `from` here would lock Whaly out the day its ranges
+ * change. Throws when `publicKey` is not a public key (the message never quotes it).
  */
-export function renderAuthorizedKeysLine(options: { publicKey: string; host: string; port: number; ipRanges: readonly string[] }): string {
+export function renderAuthorizedKeysLine(options: { publicKey: string; host: string; port: number }): string {
     const parsed = parsePublicKey(options.publicKey);
     if ("problem" in parsed)
         throw new Error(`renderAuthorizedKeysLine: publicKey ${describeKey(options.publicKey).description} ${parsed.problem}`);
@@ -220,7 +221,6 @@ export function renderAuthorizedKeysLine(options: { publicKey: string; host: str
         `permitopen="${destination(options.host, options.port)}"`,
         'permitlisten="NONE:1"',
         'command="false"',
-        `from="${options.ipRanges.join(",")}"`,
     ];
     return [restrictions.join(","), type, base64, comment].filter((part) => part !== "").join(" ");
 }

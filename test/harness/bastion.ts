@@ -358,7 +358,6 @@ export async function whatTheKeyMay(bastion: Bastion, keyFile: string, target: P
                 `${remoteSocket}:127.0.0.1:${target.port}`,
                 (stop) => until(() => fs.existsSync(remoteSocket), `socket ${remoteSocket}`, 10_000, stop),
             ),
-            "log in from outside ipRanges (127.0.0.2)": ssh(bastion, keyFile, ["-o", "BindAddress=127.0.0.2", "--", "true"]).status !== 255,
         };
     } finally {
         socket.close();
@@ -376,7 +375,6 @@ const ONLY_THE_TUNNEL: Record<string, boolean> = {
     "forward to a Unix socket on the bastion": false,
     "forward remotely (-R) from a TCP port": false,
     "forward remotely (-R) from a Unix socket": false,
-    "log in from outside ipRanges (127.0.0.2)": false,
 };
 
 /** What each setup lets the key do, written out by hand. */
@@ -385,8 +383,8 @@ export const EXPECTED = {
     plainKey: Object.fromEntries(Object.keys(ONLY_THE_TUNNEL).map((probe) => [probe, true])),
     /** The component's line on a stock sshd: the tunnel, and a remote forward from a Unix socket, which no key option can refuse (OpenSSH checks permitlisten for TCP only). */
     keyLine: { ...ONLY_THE_TUNNEL, "forward remotely (-R) from a Unix socket": true },
-    /** The component's sshd block, with a plain key: the tunnel, from anywhere (the block does not know Whaly's ranges; the line's `from` does). */
-    sshdBlock: { ...ONLY_THE_TUNNEL, "log in from outside ipRanges (127.0.0.2)": true },
+    /** The component's sshd block, with a plain key: the tunnel alone. */
+    sshdBlock: ONLY_THE_TUNNEL,
     /** Both, as docs/private-networks.md recommends: the tunnel alone. */
     both: ONLY_THE_TUNNEL,
 };

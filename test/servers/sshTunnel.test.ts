@@ -51,8 +51,7 @@ describe(`Whaly's SSH tunnel through a real sshd to PostgreSQL ${NEWEST_MAJOR}`,
         server?.stop();
     });
 
-    const line = () =>
-        renderAuthorizedKeysLine({ publicKey: key.publicKey, host: target.host, port: target.port, ipRanges: ["127.0.0.1/32"] });
+    const line = () => renderAuthorizedKeysLine({ publicKey: key.publicKey, host: target.host, port: target.port });
     const block = (user: string) => renderSshdConfig({ user, host: target.host, port: target.port });
 
     it("a plain key on a stock sshd does everything the probes try (so each of them can succeed)", async () => {
@@ -61,16 +60,15 @@ describe(`Whaly's SSH tunnel through a real sshd to PostgreSQL ${NEWEST_MAJOR}`,
         expect(await probed(b, key.privateKeyFile, target, EXPECTED.plainKey)).toEqual({ results: EXPECTED.plainKey });
     });
 
-    it("the line on a stock sshd: the tunnel, no command, shell or other forward, no login from outside ipRanges", async () => {
+    it("the line on a stock sshd: the tunnel, no command, shell or other forward", async () => {
         const b = await bastion();
         b.authorize(line());
         expect(await probed(b, key.privateKeyFile, target, EXPECTED.keyLine)).toEqual({ results: EXPECTED.keyLine });
         // Refused by the key's options, as sshd says, not by chance.
         expect(b.log()).toMatch(/remote forward to host 127\.0\.0\.1 port \d+, but the request was denied/);
-        expect(b.log()).toMatch(/Authentication tried for \S+ with correct key but not from a permitted host \(host=127\.0\.0\.2/);
     });
 
-    it("the sshd block with a plain key: the tunnel, no command, shell or other forward, from wherever the key may log in", async () => {
+    it("the sshd block with a plain key: the tunnel, no command, shell or other forward", async () => {
         const b = await bastion(block(bastionUser()));
         b.authorize(key.publicKey);
         expect(await probed(b, key.privateKeyFile, target, EXPECTED.sshdBlock)).toEqual({ results: EXPECTED.sshdBlock });

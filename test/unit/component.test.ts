@@ -681,7 +681,7 @@ describe("the SSH tunnel's outputs", () => {
         });
         const out = await sshOutputs(c);
         expect(out).toMatchObject({
-            sshAuthorizedKeysLine: `restrict,port-forwarding,permitopen="10.0.2.9:5432",permitlisten="NONE:1",command="false",from="34.76.0.0/14" ${PUBLIC_KEYS.ed25519}`,
+            sshAuthorizedKeysLine: `restrict,port-forwarding,permitopen="10.0.2.9:5432",permitlisten="NONE:1",command="false" ${PUBLIC_KEYS.ed25519}`,
             sshHost: "bastion.example.com",
             sshPort: 22,
             sshUser: "whaly",
