@@ -4,10 +4,11 @@
  * --clear-pending-creates`, `pulumi up`) converges to exactly the planned privileges, and nothing
  * stays granted that the state does not know about.
  */
+import * as fs from "node:fs";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { planAccess } from "../../components/plan";
 import { privilegesOf, traces } from "../harness/catalog";
-import { killPulumi, restoreIfTorn } from "../harness/kill";
+import { killPulumi, restoreIfTorn, stateMetadataFile } from "../harness/kill";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
@@ -64,6 +65,14 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the CLI killed, or the server stopped, mid
         expect(inState).toBeGreaterThan(0);
         expect(inState).toBeLessThan(total);
         await expect(t.stack.up()).rejects.toThrow("the stack is currently locked");
+    });
+
+    it("a kill between the backend's two writes empties the checkpoint's .attrs: `failed to load checkpoint: EOF`, and deleting it gives the checkpoint back", async () => {
+        const before = (await t.stack.exportStack()).deployment;
+        fs.writeFileSync(stateMetadataFile(t, "killed"), "");
+        await expect(t.stack.exportStack()).rejects.toThrow("failed to load checkpoint: EOF");
+        await restoreIfTorn(t, "killed");
+        expect((await t.stack.exportStack()).deployment).toEqual(before);
     });
 
     it("cancel, refresh --clear-pending-creates, up: exactly the planned privileges, login works, no change left", async () => {

@@ -27,19 +27,27 @@ export function killPulumi(): number {
     return pids.length;
 }
 
+/** The metadata the self-managed backend keeps beside a stack's checkpoint. */
+export function stateMetadataFile(t: TestStack, stackName: string): string {
+    return path.join(t.backendDir, ".pulumi", "stacks", "whaly-e2e", `${stackName}.json.attrs`);
+}
+
 /**
- * The README's first step when the kill tore the state file (the self-managed backend writes it
- * in place, and `failed to load checkpoint: EOF` says so): the checkpoint before it, kept as .bak.
+ * The troubleshooting page's fix when the kill tore the state's metadata: the self-managed backend
+ * renames each checkpoint into place, but first writes the `.attrs` file beside it in place, so a
+ * kill in between leaves it empty and every command says `failed to load checkpoint: EOF`.
+ * Without it, Pulumi reads the checkpoint, which is the last one completed.
  */
 export async function restoreIfTorn(t: TestStack, stackName: string): Promise<void> {
     // The operation's promise may settle before the killed CLI is gone: look once it is.
     for (let i = 0; i < 100 && childrenRunning("pulumi").length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    const file = path.join(t.backendDir, ".pulumi", "stacks", "whaly-e2e", `${stackName}.json`);
-    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    const attrs = stateMetadataFile(t, stackName);
+    if (!fs.existsSync(attrs)) return;
+    const text = fs.readFileSync(attrs, "utf8");
     try {
         JSON.parse(text);
     } catch {
-        console.log(`the kill tore ${path.basename(file)} (${text.length} bytes): restoring ${path.basename(file)}.bak`);
-        fs.copyFileSync(`${file}.bak`, file);
+        console.log(`the kill tore ${path.basename(attrs)} (${text.length} bytes): deleting it`);
+        fs.rmSync(attrs);
     }
 }
