@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TestStack } from "./stack";
 
-/** Pids of this process's children running `command` (the Automation API's CLI). */
-export function childrenRunning(command: string): number[] {
+/** Every process now running, with the command it runs and its parent. */
+function processes(): { pid: number; comm: string; ppid: number }[] {
     return fs
         .readdirSync("/proc")
         .filter((entry) => /^\d+$/.test(entry))
@@ -13,18 +13,38 @@ export function childrenRunning(command: string): number[] {
                 // /proc/PID/stat: "pid (comm) state ppid ..."
                 const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").trim();
                 const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(stat)!;
-                return comm === command && Number(rest.split(" ")[1]) === process.pid ? [Number(pid)] : [];
+                return [{ pid: Number(pid), comm, ppid: Number(rest.split(" ")[1]) }];
             } catch {
                 return []; // gone meanwhile
             }
         });
 }
 
-/** Kills (SIGKILL) this process's `pulumi` children; returns how many. */
+/** Pids of this process's children running `command` (the Automation API's CLI). */
+function childrenRunning(command: string): number[] {
+    return processes()
+        .filter((p) => p.comm === command && p.ppid === process.pid)
+        .map((p) => p.pid);
+}
+
+/**
+ * Kills (SIGKILL) this process's `pulumi` children, then their plugins and language host, as a
+ * lost CI runner takes the whole tree (orphaned, the language host would run on); returns how
+ * many CLIs.
+ */
 export function killPulumi(): number {
-    const pids = childrenRunning("pulumi");
-    for (const pid of pids) process.kill(pid, "SIGKILL");
-    return pids.length;
+    const clis = childrenRunning("pulumi");
+    const all = processes();
+    const tree = (pid: number): number[] => all.filter((p) => p.ppid === pid).flatMap((p) => [p.pid, ...tree(p.pid)]);
+    const plugins = clis.flatMap(tree);
+    for (const pid of [...clis, ...plugins]) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+    return clis.length;
 }
 
 /** The metadata the self-managed backend keeps beside a stack's checkpoint. */
