@@ -1,12 +1,36 @@
 /**
  * The program `pulumi up` runs at the root of the repository: the component configured from
  * stack config alone, for teams that want no code. Every key mirrors an arg of
- * WhalyPostgresAccessArgs (see README, "Deploy from config").
+ * WhalyPostgresAccessArgs (see README, "Deploy from config"); a key of this project's namespace
+ * that it does not know is refused, named with the closest one, its value never shown.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresSshTunnelArgs } from "./index";
+import { editDistance } from "./components/validate";
 
 const config = new pulumi.Config();
+
+const KEYS = [
+    ...["database", "schemas", "tableCreators", "futureSchemas", "roleName", "adoptRole", "password", "passwordLength"],
+    ...["passwordVersion", "rotation", "loginUsers", "host", "port", "sslMode", "connectionLimit", "statementTimeoutMs"],
+    ...["idleInTransactionSessionTimeoutMs", "ipRanges", "sshTunnel"],
+    ...["adminHost", "adminPort", "adminUser", "adminPassword", "adminSslMode", "adminSslRootCert", "adminSuperuser"],
+];
+const unknown = Object.keys(pulumi.runtime.allConfig())
+    .filter((key) => key.startsWith(`${config.name}:`))
+    .map((key) => key.slice(config.name.length + 1))
+    .filter((key) => !KEYS.includes(key));
+if (unknown.length > 0)
+    throw new Error(
+        `Unknown config keys of ${config.name} (their values not shown):\n` +
+            unknown
+                .map(
+                    (key) =>
+                        `- ${config.name}:${key}: did you mean ${[...KEYS].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0]}?`,
+                )
+                .join("\n"),
+    );
+
 const adminPassword = config.getSecret("adminPassword");
 const adminHost = config.get("adminHost");
 

@@ -142,7 +142,7 @@ export interface WhalyPostgresAccessArgs {
     loginUsers?: string[];
     /** Host Whaly connects to: the primary or a read replica. Default `admin.host`; required without `admin`. */
     host?: pulumi.Input<string>;
-    /** Port Whaly connects to. Default `admin.port` when `host` is left to default to `admin.host` and that port is a plain number, else `5432`. */
+    /** Port Whaly connects to. Default, when `host` is left to default to `admin.host`: the admin's port (`admin.port`, an Output once it resolves, else `PGPORT`); otherwise `5432`. */
     port?: number;
     /** `sslmode` of the connection string given to Whaly. Default `"require"`. */
     sslMode?: string;

@@ -1,9 +1,10 @@
 /**
  * What a role can really do in one database, read from the catalog through an admin connection:
  * its attributes, memberships (inherited too), the databases it may connect to, the schemas it
- * may use, what it can read, anything beyond reading, and the default privileges that name it.
- * The privilege functions (has_table_privilege, ...) answer with membership and PUBLIC included,
- * as PostgreSQL decides at query time.
+ * may use, what it can read, anything beyond reading (privileges, grant options, ownership,
+ * predefined roles), what every role it may SET ROLE to can do, and the default privileges that
+ * name it. The privilege functions (has_table_privilege, ...) answer with membership and PUBLIC
+ * included, as PostgreSQL decides at query time.
  */
 import { connect, ConnectionSettings, parseConnectionString, resolveSettings, ResolvedSettings, SettingNames } from "./libpq";
 
@@ -43,7 +44,7 @@ export interface AuditReport {
     extraAttributes: string[];
     canLogin: boolean;
     connectionLimit: number;
-    /** Roles it is a member of, directly or through another membership. */
+    /** Roles it is a member of, directly or through another membership, whatever the membership's options. */
     memberOf: string[];
     /** Databases it may connect to. */
     connect: string[];
@@ -51,8 +52,20 @@ export interface AuditReport {
     schemas: string[];
     /** Per schema it may use: what it can SELECT, by kind. */
     readable: Array<{ schema: string; tables: string[]; views: string[]; materializedViews: string[]; sequences: string[] }>;
-    /** Every privilege beyond reading; `counts` false for what touches no stored data (TEMPORARY). */
-    beyondRead: Array<{ privilege: string; on: string; counts: boolean }>;
+    /**
+     * Every privilege beyond reading, its own or inherited, PUBLIC's included: on relations,
+     * columns, sequences, schemas, databases (all of the server's), functions, foreign-data
+     * wrappers and servers, tablespaces, large objects and parameters; grant options and ADMIN
+     * OPTION; default privileges beyond reading. `counts` false, with `why`, for what changes no
+     * stored data (TEMPORARY, SET on a parameter any role may set).
+     */
+    beyondRead: Array<{ privilege: string; on: string; counts: boolean; why?: string }>;
+    /** Objects of the database, and databases and tablespaces of the server, that it owns or whose owner's privileges it inherits. */
+    owns: Array<{ object: string; owner: string }>;
+    /** Predefined roles (pg_*) it inherits from or may SET ROLE to; `counts` false for those that only read. */
+    predefinedRoles: Array<{ name: string; does: string; counts: boolean }>;
+    /** Other roles it may SET ROLE to, each with what it holds beyond reading, audited as if it were the role. */
+    setRoles: Array<{ name: string; holds: string[] }>;
     /** Default privileges that name the role. */
     defaultPrivileges: Array<{ owner: string; schema: string | null; objectType: string; privileges: string }>;
     /**
@@ -63,12 +76,68 @@ export interface AuditReport {
     futureSchemaOwners: string[];
     /** The roles that are members of it (a group's users), each with what it holds beyond the role. */
     members: Array<{ name: string; canLogin: boolean; holdsMore: string[] }>;
-    /** True when nothing counted in `beyondRead`, no attribute beyond LOGIN, and no member holds more than the role. */
+    /** Why it is not read-only, as the verdict says it; empty when it is. */
+    reasons: string[];
+    /** True when `reasons` is empty. */
     readOnly: boolean;
 }
 
+/**
+ * PostgreSQL's predefined roles, 12 to 18, with what a member may do. Those that only read (or,
+ * for pg_stat_scan_tables, take the ACCESS SHARE locks a read takes) do not count; a predefined
+ * role not listed here (a later major's) counts until it is.
+ */
+const PREDEFINED_ROLES: Record<string, { does: string; counts: boolean }> = {
+    pg_read_all_data: { does: "reads every table, view and sequence", counts: false },
+    pg_read_all_settings: { does: "reads every setting", counts: false },
+    pg_read_all_stats: { does: "reads every statistics view", counts: false },
+    pg_stat_scan_tables: { does: "runs monitoring functions that take ACCESS SHARE locks", counts: false },
+    pg_monitor: { does: "reads settings and statistics", counts: false },
+    pg_database_owner: { does: "owns the database", counts: true },
+    pg_write_all_data: { does: "writes every table, view and sequence", counts: true },
+    pg_read_server_files: { does: "reads any file the server can read, with COPY ... FROM", counts: true },
+    pg_write_server_files: { does: "writes any file the server can write, with COPY ... TO", counts: true },
+    pg_execute_server_program: { does: "runs programs on the server's host, with COPY ... PROGRAM", counts: true },
+    pg_signal_backend: { does: "cancels queries and ends sessions of other roles", counts: true },
+    pg_signal_autovacuum_worker: { does: "cancels and ends autovacuum workers", counts: true },
+    pg_checkpoint: { does: "runs CHECKPOINT", counts: true },
+    pg_use_reserved_connections: { does: "takes the connection slots reserved for it", counts: true },
+    pg_create_subscription: { does: "creates subscriptions, which write what they replicate", counts: true },
+    pg_maintain: { does: "VACUUM, ANALYZE, CLUSTER, REFRESH, REINDEX and LOCK on every relation", counts: true },
+};
+const UNKNOWN_PREDEFINED = { does: "a predefined role this audit does not know", counts: true };
+
+/** The schemas a role reads and creates in: the system's own left out. */
 const SYSTEM_SCHEMAS =
     "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'";
+/**
+ * The role ($1) and whether it is a superuser, for `usable`: superusers pass every pg_has_role, so for
+ * them only what is their own is theirs to report (SUPERUSER already says the rest).
+ */
+const ME = "WITH me AS (SELECT oid, rolsuper FROM pg_roles WHERE rolname = $1)";
+/** True when the role may use what `grantee` holds: it is the role, or the role inherits its privileges. */
+const usable = (grantee: string) =>
+    `(${grantee} = (SELECT oid FROM me) OR (NOT (SELECT rolsuper FROM me) AND pg_has_role($1, ${grantee}, 'USAGE')))`;
+
+/**
+ * Grants in the system's own schemas beyond what PUBLIC and the predefined roles hold there (those
+ * are every role's, or judged by the predefined roles' table): EXECUTE on pg_read_file, INSERT on
+ * an information_schema table. One row per privilege and object, `$1` the role.
+ */
+const SYSTEM_GRANTS = `${ME}
+  SELECT a.privilege_type AS privilege, n.nspname || '.' || c.relname AS on
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a JOIN pg_roles g ON g.oid = a.grantee
+   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND g.rolname NOT LIKE 'pg\\_%' AND ${usable("a.grantee")}
+  UNION
+  SELECT a.privilege_type || ' (' || att.attname || ')', n.nspname || '.' || c.relname
+    FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+   CROSS JOIN aclexplode(att.attacl) a JOIN pg_roles g ON g.oid = a.grantee
+   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND g.rolname NOT LIKE 'pg\\_%' AND ${usable("a.grantee")}
+  UNION
+  SELECT a.privilege_type, 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a JOIN pg_roles g ON g.oid = a.grantee
+   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND g.rolname NOT LIKE 'pg\\_%' AND ${usable("a.grantee")}
+   ORDER BY 2, 1`;
 
 const KINDS: Record<string, "tables" | "views" | "materializedViews" | "sequences"> = {
     r: "tables",
@@ -79,20 +148,50 @@ const KINDS: Record<string, "tables" | "views" | "materializedViews" | "sequence
     S: "sequences",
 };
 
+const DEFAULT_ACL_TYPES: Record<string, string> = {
+    r: "tables",
+    S: "sequences",
+    f: "functions",
+    T: "types",
+    n: "schemas",
+    L: "large objects",
+};
+
+type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+interface ServerInfo {
+    database: string;
+    version: string;
+    /** server_version_num: 170004 for 17.4. */
+    versionNum: number;
+}
+
 /**
- * Reads the report for `role` in the database `connection` leads to, and for each of its members
- * (the users of a group role) what it holds beyond the role. Throws a ConnectionError naming the
- * setting to change when it cannot connect.
+ * Reads the report for `role` in the database `connection` leads to: what it holds, what each role
+ * it may SET ROLE to holds, and for each of its members (the users of a group role) what it holds
+ * beyond the role. Throws a ConnectionError naming the setting to change when it cannot connect.
  */
 export async function auditRole(connection: AuditConnection, role: string, env: NodeJS.ProcessEnv = process.env): Promise<AuditReport> {
     const client = await connect(auditSettings(connection, env), AUDIT_SETTING_NAMES);
     try {
-        const query = async <T>(sql: string, params: unknown[]): Promise<T[]> => (await client.query(sql, params)).rows as T[];
-        const [info] = await query<{ database: string; version: string }>(
-            "SELECT current_database() AS database, current_setting('server_version') AS version",
+        const query: Query = async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[];
+        // Object descriptions (pg_describe_object) then name every schema.
+        await query("SET search_path = pg_catalog", []);
+        const [info] = await query<ServerInfo>(
+            "SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num')::int AS \"versionNum\"",
             [],
         );
-        const report = await readRole(query, role, info);
+        const seen = new Map<string, AuditReport>();
+        /** A role's report as if it were the audited one; `withRoles` adds the roles it may SET ROLE to. */
+        const audit = async (name: string, withRoles: boolean): Promise<AuditReport> => {
+            const key = `${withRoles}:${name}`;
+            if (!seen.has(key)) {
+                const report = await readRole(query, name, info);
+                if (withRoles) for (const other of report.setRoles) other.holds = reasonsOf(await audit(other.name, false));
+                seen.set(key, judged(report));
+            }
+            return seen.get(key)!;
+        };
+        const report = await audit(role, true);
         const memberNames = await query<{ name: string }>(
             `SELECT r.rolname AS name FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
               WHERE g.rolname = $1 ORDER BY 1`,
@@ -101,14 +200,37 @@ export async function auditRole(connection: AuditConnection, role: string, env: 
         // A member holds what the role holds, and its membership in the role.
         const held = new Set([...holdings(report), `member of ${role}`]);
         for (const { name } of memberNames) {
-            const member = await readRole(query, name, info);
+            const member = await audit(name, true);
             report.members.push({ name, canLogin: member.canLogin, holdsMore: holdings(member).filter((h) => !held.has(h)) });
         }
-        report.readOnly &&= report.members.every((m) => m.holdsMore.length === 0);
-        return report;
+        return judged(report);
     } finally {
         await client.end();
     }
+}
+
+/** The report with its verdict: its reasons, and read-only when there are none. */
+function judged(report: AuditReport): AuditReport {
+    report.reasons = reasonsOf(report);
+    report.readOnly = report.reasons.length === 0;
+    return report;
+}
+
+/** Why a report is not read-only, one phrase each, the weightiest first: what the verdict lists. */
+function reasonsOf(r: AuditReport): string[] {
+    return [
+        ...r.extraAttributes,
+        ...r.owns.map((o) => `owner of ${o.object}${o.owner === r.role ? "" : ` (through ${o.owner})`}`),
+        ...r.predefinedRoles.filter((p) => p.counts).map((p) => `member of ${p.name} (${p.does})`),
+        ...r.beyondRead.filter((b) => b.counts).map((b) => `${b.privilege} on ${b.on}`),
+        ...r.setRoles.filter((s) => s.holds.length > 0).map((s) => `may SET ROLE ${s.name}, which holds: ${summary(s.holds)}`),
+        ...r.members.filter((m) => m.holdsMore.length > 0).map((m) => `member ${m.name} holds more than ${r.role}`),
+    ];
+}
+
+/** The first few of a list, and how many more: `--json` has them all. */
+function summary(items: string[], few = 5): string {
+    return items.length > few ? `${items.slice(0, few).join(", ")} and ${items.length - few} more` : items.join(", ");
 }
 
 /** Everything a role holds, as comparable lines: attributes, memberships, and every privilege it may use. */
@@ -120,15 +242,15 @@ function holdings(r: AuditReport): string[] {
         ...r.schemas.map((s) => `USAGE on schema ${s}`),
         ...r.readable.flatMap((x) => [...x.tables, ...x.views, ...x.materializedViews, ...x.sequences].map((n) => `SELECT on ${n}`)),
         ...r.beyondRead.map((b) => `${b.privilege} on ${b.on}`),
+        ...reasonsOf({ ...r, extraAttributes: [], beyondRead: [], members: [] }),
     ];
 }
 
-/** What `role` can do in the connected database. */
-async function readRole(
-    query: <T>(sql: string, params: unknown[]) => Promise<T[]>,
-    role: string,
-    info: { database: string; version: string },
-): Promise<AuditReport> {
+/**
+ * What `role` itself can do in the connected database, with the names of the roles it may SET ROLE
+ * to (what they hold, and the verdict, left to the caller).
+ */
+async function readRole(query: Query, role: string, info: ServerInfo): Promise<AuditReport> {
     const q = <T>(sql: string, params: unknown[] = [role]) => query<T>(sql, params);
     const [attrs] = await q<Record<string, boolean | number>>(
         "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = $1",
@@ -145,6 +267,8 @@ async function readRole(
     )
         .filter(([column]) => attrs[column] === true)
         .map(([, name]) => name);
+    // Before 16 any membership lets a role SET ROLE; from 16 only a chain of memberships WITH SET TRUE.
+    const setMode = info.versionNum >= 160000 ? "SET" : "MEMBER";
 
     const memberOf = (
         await q<{ name: string }>(
@@ -167,14 +291,24 @@ async function readRole(
         )
     ).map((r) => r.name);
 
+    const tablePrivileges = [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "TRUNCATE",
+        "REFERENCES",
+        "TRIGGER",
+        ...(info.versionNum >= 170000 ? ["MAINTAIN"] : []),
+    ];
     const relations = await q<{ schema: string; name: string; kind: string; privileges: string[] }>(
         `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-                    ARRAY(SELECT p FROM unnest(CASE WHEN c.relkind = 'S' THEN ARRAY['SELECT', 'USAGE', 'UPDATE']
-                                                    ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] END) p
+                    ARRAY(SELECT p FROM unnest(CASE WHEN c.relkind = 'S' THEN ARRAY['SELECT', 'USAGE', 'UPDATE'] ELSE $2::text[] END) p
                           WHERE CASE WHEN c.relkind = 'S' THEN has_sequence_privilege($1, c.oid, p) ELSE has_table_privilege($1, c.oid, p) END) AS privileges
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S') AND ${SYSTEM_SCHEMAS}
               ORDER BY 1, 2`,
+        [role, tablePrivileges],
     );
     const readable: AuditReport["readable"] = schemas.map((schema) => ({
         schema,
@@ -184,37 +318,165 @@ async function readRole(
         sequences: [],
     }));
     const beyondRead: AuditReport["beyondRead"] = [];
+    const add = (privilege: string, on: string) => beyondRead.push({ privilege, on, counts: true });
     for (const r of relations) {
         const qualified = `${r.schema}.${r.name}`;
         const entry = readable.find((x) => x.schema === r.schema);
         if (entry && r.privileges.includes("SELECT")) entry[KINDS[r.kind]].push(qualified);
-        for (const p of r.privileges.filter((p) => p !== "SELECT")) beyondRead.push({ privilege: p, on: qualified, counts: true });
+        for (const p of r.privileges.filter((p) => p !== "SELECT")) add(p, qualified);
     }
+    // A column's privileges, where the table's own do not already say them.
+    for (const r of await q<{ schema: string; name: string; column: string; privileges: string[] }>(
+        `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column,
+                ARRAY(SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'REFERENCES']) p
+                       WHERE has_column_privilege($1, c.oid, a.attnum, p) AND NOT has_table_privilege($1, c.oid, p)) AS privileges
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMAS}
+          ORDER BY 1, 2, a.attnum`,
+    ))
+        for (const p of r.privileges) add(`${p} (${r.column})`, `${r.schema}.${r.name}`);
 
     for (const r of await q<{ name: string }>(
         `SELECT nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} AND has_schema_privilege($1, n.oid, 'CREATE') ORDER BY 1`,
     ))
-        beyondRead.push({ privilege: "CREATE", on: `schema ${r.name}`, counts: true });
-    for (const r of await q<{ name: string; create: boolean; temporary: boolean }>(
-        `SELECT datname AS name, has_database_privilege($1, oid, 'CREATE') AS create, has_database_privilege($1, oid, 'TEMPORARY') AS temporary
-               FROM pg_database WHERE datname = current_database()`,
+        add("CREATE", `schema ${r.name}`);
+    for (const r of await q<{ name: string; current: boolean; create: boolean; temporary: boolean }>(
+        `SELECT datname AS name, datname = current_database() AS current,
+                has_database_privilege($1, oid, 'CREATE') AS create, has_database_privilege($1, oid, 'TEMPORARY') AS temporary
+           FROM pg_database ORDER BY datname = current_database() DESC, 1`,
     )) {
-        if (r.create) beyondRead.push({ privilege: "CREATE", on: `database ${r.name}`, counts: true });
+        if (r.create) add("CREATE", `database ${r.name}`);
         // Temporary tables live and die with the session and touch no stored data.
-        if (r.temporary) beyondRead.push({ privilege: "TEMPORARY", on: `database ${r.name}`, counts: false });
+        if (r.current && r.temporary)
+            beyondRead.push({ privilege: "TEMPORARY", on: `database ${r.name}`, counts: false, why: "temporary objects only" });
     }
-    for (const r of await q<{ name: string }>(
-        `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name
-               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-              WHERE ${SYSTEM_SCHEMAS} AND has_function_privilege($1, p.oid, 'EXECUTE')
-                AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
-              ORDER BY 1`,
+    // EXECUTE that every role has through PUBLIC is not the role's own, but a SECURITY DEFINER function runs as its owner.
+    for (const r of await q<{ name: string; definer: boolean; owner: string }>(
+        `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
+                p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE ${SYSTEM_SCHEMAS} AND has_function_privilege($1, p.oid, 'EXECUTE')
+            AND (p.prosecdef OR NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'))
+          ORDER BY 1`,
     ))
-        beyondRead.push({ privilege: "EXECUTE", on: `function ${r.name}`, counts: true });
+        add("EXECUTE", `function ${r.name}${r.definer ? ` (SECURITY DEFINER: runs as ${r.owner})` : ""}`);
+    for (const r of await q<{ privilege: string; on: string }>(SYSTEM_GRANTS)) add(r.privilege, r.on);
+    for (const r of await q<{ privilege: string; on: string }>(
+        `${ME}
+         SELECT 'USAGE' AS privilege, 'foreign-data wrapper ' || fdwname AS on FROM pg_foreign_data_wrapper WHERE has_foreign_data_wrapper_privilege($1, oid, 'USAGE')
+         UNION ALL SELECT 'USAGE', 'foreign server ' || srvname FROM pg_foreign_server WHERE has_server_privilege($1, oid, 'USAGE')
+         UNION ALL SELECT 'CREATE', 'tablespace ' || spcname FROM pg_tablespace WHERE has_tablespace_privilege($1, oid, 'CREATE')
+         UNION ALL SELECT 'UPDATE', 'large object ' || l.oid FROM pg_largeobject_metadata l
+                    WHERE EXISTS (SELECT 1 FROM aclexplode(l.lomacl) a WHERE a.privilege_type = 'UPDATE' AND (a.grantee = 0 OR ${usable("a.grantee")}))
+         UNION ALL SELECT 'UPDATE', 'every large object (lo_compat_privileges is on)' WHERE current_setting('lo_compat_privileges')::boolean`,
+    ))
+        add(r.privilege, r.on);
+    if (info.versionNum >= 150000)
+        for (const r of await q<{ name: string; context: string | null; set: boolean; alterSystem: boolean }>(
+            `SELECT p.parname AS name, s.context, has_parameter_privilege($1, p.parname, 'SET') AS set,
+                    has_parameter_privilege($1, p.parname, 'ALTER SYSTEM') AS "alterSystem"
+               FROM pg_parameter_acl p LEFT JOIN pg_settings s ON s.name = p.parname ORDER BY 1`,
+        )) {
+            // Any role may SET a parameter of context "user": a grant of it changes nothing.
+            if (r.set)
+                beyondRead.push(
+                    r.context === "user"
+                        ? { privilege: "SET", on: `parameter ${r.name}`, counts: false, why: "any role may set it" }
+                        : { privilege: "SET", on: `parameter ${r.name}`, counts: true },
+                );
+            if (r.alterSystem) add("ALTER SYSTEM", `parameter ${r.name}`);
+        }
+    // Grant options given to it (an owner's own are its ownership), and ADMIN OPTION on roles.
+    for (const r of await q<{ privilege: string; on: string }>(
+        `${ME}
+         SELECT a.privilege_type || ' WITH GRANT OPTION' AS privilege, pg_describe_object(o.classid, o.objid, o.objsubid) AS on
+           FROM (SELECT 'pg_class'::regclass AS classid, oid AS objid, 0 AS objsubid, relacl AS acl FROM pg_class WHERE relacl IS NOT NULL
+                 UNION ALL SELECT 'pg_class'::regclass, attrelid, attnum, attacl FROM pg_attribute WHERE attacl IS NOT NULL
+                 UNION ALL SELECT 'pg_namespace'::regclass, oid, 0, nspacl FROM pg_namespace WHERE nspacl IS NOT NULL
+                 UNION ALL SELECT 'pg_proc'::regclass, oid, 0, proacl FROM pg_proc WHERE proacl IS NOT NULL
+                 UNION ALL SELECT 'pg_type'::regclass, oid, 0, typacl FROM pg_type WHERE typacl IS NOT NULL
+                 UNION ALL SELECT 'pg_language'::regclass, oid, 0, lanacl FROM pg_language WHERE lanacl IS NOT NULL
+                 UNION ALL SELECT 'pg_largeobject'::regclass, oid, 0, lomacl FROM pg_largeobject_metadata WHERE lomacl IS NOT NULL
+                 UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, oid, 0, fdwacl FROM pg_foreign_data_wrapper WHERE fdwacl IS NOT NULL
+                 UNION ALL SELECT 'pg_foreign_server'::regclass, oid, 0, srvacl FROM pg_foreign_server WHERE srvacl IS NOT NULL
+                 UNION ALL SELECT 'pg_database'::regclass, oid, 0, datacl FROM pg_database WHERE datacl IS NOT NULL
+                 UNION ALL SELECT 'pg_tablespace'::regclass, oid, 0, spcacl FROM pg_tablespace WHERE spcacl IS NOT NULL
+                 ${info.versionNum >= 150000 ? "UNION ALL SELECT 'pg_parameter_acl'::regclass, oid, 0, paracl FROM pg_parameter_acl WHERE paracl IS NOT NULL" : ""}
+                ) o CROSS JOIN aclexplode(o.acl) a
+          WHERE a.is_grantable AND a.grantor <> a.grantee AND ${usable("a.grantee")}
+         UNION ALL
+         SELECT 'ADMIN OPTION', 'role ' || pg_get_userbyid(m.roleid) FROM pg_auth_members m
+          WHERE m.admin_option AND (m.member = (SELECT oid FROM me) OR (NOT (SELECT rolsuper FROM me) AND pg_has_role($1, m.member, 'MEMBER')))
+          ORDER BY 2, 1`,
+    ))
+        add(r.privilege, r.on);
+    // Default privileges beyond reading (or with a grant option) on what others create later: the role's own, inherited, or PUBLIC's.
+    for (const r of await q<{ owner: string; schema: string | null; type: string; privilege: string; grantable: boolean }>(
+        `${ME}
+         SELECT pg_get_userbyid(d.defaclrole) AS owner, n.nspname AS schema, d.defaclobjtype AS type, a.privilege_type AS privilege, a.is_grantable AS grantable
+           FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace CROSS JOIN aclexplode(d.defaclacl) a
+          WHERE a.grantee <> d.defaclrole
+            AND (a.grantee = 0 AND NOT (d.defaclobjtype = 'f' AND a.privilege_type = 'EXECUTE') OR a.grantee <> 0 AND ${usable("a.grantee")})
+            AND (a.is_grantable OR (d.defaclobjtype, a.privilege_type) NOT IN (('r', 'SELECT'), ('S', 'SELECT'), ('n', 'USAGE'), ('T', 'USAGE'), ('L', 'SELECT')))
+          ORDER BY 1, 2 NULLS FIRST, 3, 4`,
+    )) {
+        const where = r.type === "n" ? "" : r.schema ? ` in schema ${r.schema}` : " in any schema";
+        add(
+            `${r.privilege}${r.grantable ? " WITH GRANT OPTION" : ""}`,
+            `${DEFAULT_ACL_TYPES[r.type] ?? r.type} that ${r.owner} creates${where}`,
+        );
+    }
+
+    // What it owns, or may act as the owner of through inheritance; initdb's objects (below 16384) left out, but databases, tablespaces and large objects (whose oids anyone picks) kept.
+    const owns = await q<{ object: string; owner: string }>(
+        `${ME}
+         SELECT pg_describe_object(o.classid, o.objid, 0) AS object, pg_get_userbyid(o.owner) AS owner
+           FROM (SELECT 'pg_class'::regclass AS classid, oid AS objid, relowner AS owner FROM pg_class WHERE relkind NOT IN ('i', 'I', 't')
+                 UNION ALL SELECT 'pg_namespace'::regclass, oid, nspowner FROM pg_namespace
+                 UNION ALL SELECT 'pg_proc'::regclass, oid, proowner FROM pg_proc
+                 UNION ALL SELECT 'pg_type'::regclass, oid, typowner FROM pg_type WHERE typrelid = 0 AND typcategory <> 'A' AND typtype <> 'm'
+                 UNION ALL SELECT 'pg_collation'::regclass, oid, collowner FROM pg_collation
+                 UNION ALL SELECT 'pg_conversion'::regclass, oid, conowner FROM pg_conversion
+                 UNION ALL SELECT 'pg_operator'::regclass, oid, oprowner FROM pg_operator
+                 UNION ALL SELECT 'pg_opclass'::regclass, oid, opcowner FROM pg_opclass
+                 UNION ALL SELECT 'pg_opfamily'::regclass, oid, opfowner FROM pg_opfamily
+                 UNION ALL SELECT 'pg_ts_config'::regclass, oid, cfgowner FROM pg_ts_config
+                 UNION ALL SELECT 'pg_ts_dict'::regclass, oid, dictowner FROM pg_ts_dict
+                 UNION ALL SELECT 'pg_statistic_ext'::regclass, oid, stxowner FROM pg_statistic_ext
+                 UNION ALL SELECT 'pg_event_trigger'::regclass, oid, evtowner FROM pg_event_trigger
+                 UNION ALL SELECT 'pg_extension'::regclass, oid, extowner FROM pg_extension
+                 UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, oid, fdwowner FROM pg_foreign_data_wrapper
+                 UNION ALL SELECT 'pg_foreign_server'::regclass, oid, srvowner FROM pg_foreign_server
+                 UNION ALL SELECT 'pg_language'::regclass, oid, lanowner FROM pg_language
+                 UNION ALL SELECT 'pg_largeobject'::regclass, oid, lomowner FROM pg_largeobject_metadata
+                 UNION ALL SELECT 'pg_publication'::regclass, oid, pubowner FROM pg_publication
+                 UNION ALL SELECT 'pg_database'::regclass, oid, datdba FROM pg_database
+                 UNION ALL SELECT 'pg_tablespace'::regclass, oid, spcowner FROM pg_tablespace) o
+          WHERE (o.objid >= 16384 OR o.classid IN ('pg_database'::regclass, 'pg_tablespace'::regclass, 'pg_largeobject'::regclass)) AND ${usable("o.owner")}
+          ORDER BY 1`,
+    );
+
+    const predefinedRoles = (
+        await q<{ name: string }>(
+            `${ME}
+             SELECT rolname AS name FROM pg_roles
+              WHERE rolname LIKE 'pg\\_%' AND NOT (SELECT rolsuper FROM me) AND (pg_has_role($1, oid, 'USAGE') OR pg_has_role($1, oid, '${setMode}'))
+              ORDER BY 1`,
+        )
+    ).map(({ name }) => ({ name, ...(PREDEFINED_ROLES[name] ?? UNKNOWN_PREDEFINED) }));
+    const setRoles = (
+        await q<{ name: string }>(
+            `${ME}
+             SELECT rolname AS name FROM pg_roles
+              WHERE rolname NOT LIKE 'pg\\_%' AND oid <> (SELECT oid FROM me) AND NOT (SELECT rolsuper FROM me) AND pg_has_role($1, oid, '${setMode}')
+              ORDER BY 1`,
+        )
+    ).map(({ name }) => ({ name, holds: [] as string[] }));
 
     const defaultPrivileges = await q<AuditReport["defaultPrivileges"][number]>(
         `SELECT pg_get_userbyid(d.defaclrole) AS owner, n.nspname AS schema,
-                    CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' ELSE 'schemas' END AS "objectType",
+                    CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
+                         WHEN 'n' THEN 'schemas' WHEN 'L' THEN 'large objects' ELSE 'objects of kind ' || d.defaclobjtype::text END AS "objectType",
                     string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges
                FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
                CROSS JOIN aclexplode(d.defaclacl) a JOIN pg_roles r ON r.oid = a.grantee
@@ -236,7 +498,7 @@ async function readRole(
 
     return {
         role,
-        server: info,
+        server: { database: info.database, version: info.version },
         extraAttributes,
         canLogin: attrs.rolcanlogin === true,
         connectionLimit: Number(attrs.rolconnlimit),
@@ -245,10 +507,14 @@ async function readRole(
         schemas,
         readable,
         beyondRead,
+        owns,
+        predefinedRoles,
+        setRoles,
         defaultPrivileges,
         futureSchemaOwners,
         members: [],
-        readOnly: extraAttributes.length === 0 && beyondRead.every((b) => !b.counts),
+        reasons: [],
+        readOnly: false,
     };
 }
 
@@ -280,8 +546,12 @@ export function formatAudit(report: AuditReport, verbose = false): string {
         if (verbose) for (const name of [...r.tables, ...r.views, ...r.materializedViews, ...r.sequences]) lines.push(`      ${name}`);
     }
     lines.push("", "Beyond read:");
-    if (report.beyondRead.length === 0) lines.push("  (nothing)");
-    for (const b of report.beyondRead) lines.push(`  ${b.privilege} on ${b.on}${b.counts ? "" : " (temporary objects only; not counted)"}`);
+    const beyond = [
+        ...report.beyondRead.map((b) => `${b.privilege} on ${b.on}${b.counts ? "" : ` (${b.why}; not counted)`}`),
+        ...reasonsOf({ ...report, extraAttributes: [], beyondRead: [], members: [] }),
+    ];
+    if (beyond.length === 0) lines.push("  (nothing)");
+    for (const line of beyond) lines.push(`  ${line}`);
     if (report.members.length > 0) {
         lines.push("", "Members (they hold what it holds, through membership):");
         for (const m of report.members)
@@ -293,20 +563,11 @@ export function formatAudit(report: AuditReport, verbose = false): string {
     if (report.defaultPrivileges.length === 0) lines.push("  (none)");
     for (const d of report.defaultPrivileges)
         lines.push(
-            `  ${d.privileges} on ${d.objectType} that ${d.owner} creates${d.objectType === "schemas" ? "" : d.schema ? ` in schema ${d.schema}` : " in any schema"}`,
+            `  ${d.privileges} on ${d.objectType} that ${d.owner} creates${d.objectType === "schemas" || d.objectType === "large objects" ? "" : d.schema ? ` in schema ${d.schema}` : " in any schema"}`,
         );
     lines.push("", "Future schemas (readable the moment they exist):");
     if (report.futureSchemaOwners.length === 0) lines.push("  (none)");
     for (const owner of report.futureSchemaOwners) lines.push(`  the schemas ${owner} creates, with the tables ${owner} creates in them`);
-    lines.push(
-        "",
-        report.readOnly
-            ? "Verdict: read-only."
-            : `Verdict: NOT read-only: ${[
-                  ...report.extraAttributes,
-                  ...report.beyondRead.filter((b) => b.counts).map((b) => `${b.privilege} on ${b.on}`),
-                  ...report.members.filter((m) => m.holdsMore.length > 0).map((m) => `member ${m.name} holds more than ${report.role}`),
-              ].join("; ")}.`,
-    );
+    lines.push("", report.reasons.length === 0 ? "Verdict: read-only." : `Verdict: NOT read-only: ${report.reasons.join("; ")}.`);
     return `${lines.join("\n")}\n`;
 }

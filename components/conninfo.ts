@@ -95,7 +95,9 @@ function keywordPairs(text: string): Array<[string, string]> {
         while (i < text.length && text[i] !== "=" && !blank()) name += text[i++];
         while (blank()) i++;
         if (text[i] !== "=")
-            throw new Error(`the connection string is neither a postgresql:// URI nor key=value pairs: "=" is missing after "${name}"`);
+            throw new Error(
+                `the connection string is neither a postgresql:// URI nor key=value pairs: "=" is missing after a word of ${name.length} characters (not shown)`,
+            );
         i++;
         while (blank()) i++;
         let value = "";
@@ -144,7 +146,7 @@ function uriPairs(uri: string): Array<[string, string]> {
     for (const parameter of query ? query.split("&") : []) {
         const [key, value, extra] = parameter.split("=");
         if (value === undefined || extra !== undefined)
-            throw new Error(`the query parameter ${JSON.stringify(parameter)} of the connection URI is not key=value`);
+            throw new Error(`a query parameter of the connection URI (${parameter.length} characters, not shown) is not key=value`);
         const keyword = decode(key, "query parameter");
         // libpq takes JDBC's ssl=true for sslmode=require.
         if (keyword === "ssl" && value === "true") pairs.push(["sslmode", "require"]);

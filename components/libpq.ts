@@ -58,6 +58,14 @@ export interface ResolvedSettings {
     connectTimeoutSeconds: number;
     /** Settings libpq refuses before it connects (a port or timeout that is not a number). */
     refused: Array<{ setting: "port" | "connectTimeout"; value: string; why: string }>;
+    /**
+     * The password goes into a SCRAM exchange only, which never reveals it: a server asking for it
+     * in cleartext or as an MD5 hash fails the connection before any of it is written, and SCRAM is
+     * bound to the TLS channel where the server offers it (SCRAM-SHA-256-PLUS). As libpq's
+     * `require_auth=scram-sha-256` with `channel_binding=prefer`, but that a server asking for no
+     * password is let in. Unset: whatever the server asks for, as libpq by default.
+     */
+    scramOnly?: boolean;
 }
 
 /** How the caller spells each setting, so that an error names the one to change. */
@@ -241,6 +249,16 @@ export class ConnectionError extends Error {
     }
 }
 
+/** A certificate or key setting as errors show it: a file's path, never PEM text (a private key, for a key). */
+function shownFile(value: string): string {
+    return value.includes("-----BEGIN") ? "(PEM text: not shown)" : JSON.stringify(value);
+}
+
+/** A setting's value that libpq refuses, described, never shown: it may be anything, a password pasted in the wrong place among others. */
+function notShown(value: string): string {
+    return `(${value.length} character${value.length === 1 ? "" : "s"}: not shown)`;
+}
+
 /**
  * Opens a session as libpq would with `settings` (resolved): plain then TLS for `allow`, TLS then
  * plain for `prefer` (after any failure of the first attempt but an unreachable server), TLS only
@@ -249,11 +267,11 @@ export class ConnectionError extends Error {
  */
 export async function connect(settings: ResolvedSettings, names: SettingNames = LIBPQ_NAMES): Promise<Session> {
     for (const { setting, value, why } of settings.refused)
-        throw new ConnectionError(`${names[setting]} ${JSON.stringify(value)} ${why}: set it to one, or leave it unset`, "other");
+        throw new ConnectionError(`${names[setting]} ${notShown(value)} ${why}: set it to one, or leave it unset`, "other");
     const mode = settings.sslMode;
     if (!(SSL_MODES as readonly string[]).includes(mode))
         throw new ConnectionError(
-            `${names.sslMode} ${JSON.stringify(mode)} is not one of ${SSL_MODES.join(", ")}: set one, or leave it unset for the default`,
+            `${names.sslMode} ${notShown(mode)} is not one of ${SSL_MODES.join(", ")}: set one, or leave it unset for the default`,
             "other",
         );
     if (settings.sslRootCert === "system" && mode !== "verify-full")
@@ -291,7 +309,9 @@ async function attempt(settings: ResolvedSettings, ssl: ConnectionOptions | fals
         database: settings.database,
         ssl,
         connectionTimeoutMillis: settings.connectTimeoutSeconds * 1000,
+        enableChannelBinding: settings.scramOnly === true,
     });
+    if (settings.scramOnly) refuseCleartextAndMd5(client, `${settings.host}:${settings.port}`);
     // A server that ends the session later must not crash the process: the next query fails instead.
     client.on("error", () => undefined);
     try {
@@ -300,6 +320,34 @@ async function attempt(settings: ResolvedSettings, ssl: ConnectionOptions | fals
     } catch (e) {
         await client.end().catch(() => undefined);
         throw e;
+    }
+}
+
+/** The methods with which `pg`'s Client answers a request for the password in cleartext and as an MD5 hash. */
+const PASSWORD_ANSWERS = { _handleAuthCleartextPassword: "in cleartext", _handleAuthMD5Password: "as an MD5 hash" } as const;
+
+/**
+ * Makes `client` fail, writing nothing, when the server asks for the password in cleartext or as
+ * an MD5 hash. `pg` has no option for it: its Client answers each request in a method of its own
+ * (PASSWORD_ANSWERS), bound to the connection's events when it connects, so an own property of the
+ * same name set before then answers instead. A `pg` without those methods fails the connection
+ * rather than send the password; test/servers/whalyHost.test.ts fails if one stops calling them.
+ */
+function refuseCleartextAndMd5(client: Client, where: string): void {
+    const connection = (client as unknown as { connection: { emit(event: "error", error: Error): void } }).connection;
+    for (const [method, how] of Object.entries(PASSWORD_ANSWERS)) {
+        const refusal = new ConnectionError(
+            `${where} asks for the password ${how}, which this connection gives only in a SCRAM exchange, where it is never revealed: ` +
+                `have the server ask for scram-sha-256 in pg_hba.conf, with the role's password stored as SCRAM (password_encryption = scram-sha-256)`,
+            "authentication",
+        );
+        if (typeof (Client.prototype as unknown as Record<string, unknown>)[method] !== "function")
+            throw new ConnectionError(
+                `this version of pg has no ${method}, so a request for the password ${how} cannot be refused`,
+                "other",
+            );
+        // The driver's way to fail a connection (as its own SASL handlers do): the client ends it.
+        Object.assign(client, { [method]: () => connection.emit("error", refusal) });
     }
 }
 
@@ -368,7 +416,7 @@ function tlsOptions(settings: ResolvedSettings, names: SettingNames): Connection
         options.key = readKey(settings.sslKey, names);
         if (!keyMatches(cert, options.key))
             throw new ConnectionError(
-                `the client certificate (${names.sslCert}) does not match its key (${names.sslKey} ${JSON.stringify(settings.sslKey)}): give the key of that certificate`,
+                `the client certificate (${names.sslCert}) does not match its key (${names.sslKey} ${shownFile(settings.sslKey)}): give the key of that certificate`,
                 "client-certificate",
             );
     }
@@ -413,7 +461,7 @@ function readPem(value: string, setting: string, reason: ConnectionError["reason
 
 /** The client certificate's key, which libpq requires once it has the certificate, in a file private to its owner (or root's, readable by its group). */
 function readKey(value: string, names: SettingNames): string {
-    const problem = (what: string) => new ConnectionError(`${names.sslKey} ${JSON.stringify(value)} ${what}`, "client-certificate");
+    const problem = (what: string) => new ConnectionError(`${names.sslKey} ${shownFile(value)} ${what}`, "client-certificate");
     if (value.includes("-----BEGIN")) return value;
     let stat: fs.Stats;
     try {

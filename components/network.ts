@@ -63,8 +63,8 @@ export const WHALY_CONNECTOR_IPS: readonly string[] = Object.freeze(
 export interface PgHbaOptions {
     /** Database the lines admit to. */
     database: string;
-    /** Role the lines admit. */
-    user: string;
+    /** Role the lines admit, or roles (each line then lists them all, as pg_hba.conf's comma-separated user field). */
+    user: string | readonly string[];
     /** CIDR ranges to admit. Default {@link WHALY_IP_RANGES}. */
     ipRanges?: readonly string[];
     /** Authentication method. Default `scram-sha-256`. */
@@ -74,22 +74,22 @@ export interface PgHbaOptions {
 }
 
 /**
- * Renders pg_hba.conf lines that admit only `user` to `database` from each range, e.g.
- * `hostssl "analytics" "whaly_bi" 34.76.0.0/14 scram-sha-256`. Names are double-quoted, so they
- * match literally and never as keywords such as `all`.
+ * Renders pg_hba.conf lines that admit only `user` (or the users listed) to `database` from each
+ * range, e.g. `hostssl "analytics" "whaly_bi" 34.76.0.0/14 scram-sha-256`. Names are
+ * double-quoted, so they match literally and never as keywords such as `all`.
  */
 export function renderPgHbaLines(options: PgHbaOptions): string[] {
     const { database, user, ipRanges = WHALY_IP_RANGES, method = "scram-sha-256", connectionType = "hostssl" } = options;
-    for (const [field, name] of [
-        ["database", database],
-        ["user", user],
-    ]) {
+    const users = typeof user === "string" ? [user] : [...user];
+    for (const [field, name] of [["database", database], ...users.map((u) => ["user", u])]) {
         if (!name || /["\0\r\n]/.test(name))
             throw new Error(
-                `renderPgHbaLines: ${field} ${JSON.stringify(name)} cannot be written to pg_hba.conf: give a name without quotes, NUL or line breaks`,
+                `renderPgHbaLines: a ${field} name ${name ? `of ${name.length} characters` : "that is empty"} cannot be written to pg_hba.conf: give a name without quotes, NUL or line breaks`,
             );
     }
-    return ipRanges.map((range) => `${connectionType} "${database}" "${user}" ${range} ${method}`);
+    if (users.length === 0) throw new Error("renderPgHbaLines: user lists no role: give at least one");
+    const userField = users.map((u) => `"${u}"`).join(",");
+    return ipRanges.map((range) => `${connectionType} "${database}" ${userField} ${range} ${method}`);
 }
 
 /** Whether `value` is `address/prefix` with a valid IPv4 or IPv6 address and prefix length. */

@@ -38,6 +38,8 @@ export interface ServerFacts {
     creatorsBySchema: Record<string, Array<{ role: string; objects: number }>>;
     /** Every schema of the database that is not listed, system schemas left out. */
     unlistedSchemas: UnlistedSchema[];
+    /** The schemas where PUBLIC may CREATE, so every role may: `public` on PostgreSQL 12-14, unless revoked. */
+    publicCreateSchemas: string[];
 }
 
 /** A schema the args do not list, as the futureSchemas warnings need it. */
@@ -187,6 +189,19 @@ export function rotationSwitchWarnings(
                 `${members.length === 1 ? "is" : "are"} dropped at this up and their logins stop working. Put the user and password outputs (user ${roleName}) into Whaly's form`,
         ];
     return [];
+}
+
+/**
+ * Where PUBLIC may CREATE (the `public` schema on PostgreSQL 12-14, as they ship), the BI role may
+ * too, whatever the component grants: one warning per schema, with the fix.
+ */
+export function publicCreateWarnings(database: string, roleName: string, server: ServerFacts): string[] {
+    return server.publicCreateSchemas.map(
+        (schema) =>
+            `PUBLIC may create in schema ${schema} of database ${database}${schema === "public" && server.versionNum < 150000 ? " (PostgreSQL 14 and earlier grant it by default)" : ""}, ` +
+            `so ${roleName}, like every role, can create tables there and is not read-only: run REVOKE CREATE ON SCHEMA ${quote(schema)} FROM PUBLIC ` +
+            `in database ${database} as the schema's owner or a superuser (PostgreSQL 15 ships so)`,
+    );
 }
 
 /** A role that may create tables in a listed schema, or owns some there, and is not a table creator. */

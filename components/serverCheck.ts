@@ -14,6 +14,7 @@ import { ConnectionError } from "./libpq";
 import {
     discoveredCreators,
     preflightProblems,
+    publicCreateWarnings,
     rotationSwitchWarnings,
     ServerFacts,
     uncoveredCreatorMessage,
@@ -23,9 +24,17 @@ import { readServerFacts, readStandbyFacts } from "./serverFacts";
 import { locateServer, ServerLocation } from "./serverLocation";
 import { TakeOverConnection } from "./takeOver";
 import { Place } from "./turns";
-import { ArgProblem, formatProblems, resolvedArgProblems, ResolvedArgs, ValidatedArgs, WhalyPostgresArgsError } from "./validate";
+import {
+    ArgProblem,
+    formatProblems,
+    hostArgProblems,
+    resolvedArgProblems,
+    ResolvedArgs,
+    ValidatedArgs,
+    WhalyPostgresArgsError,
+} from "./validate";
 import { tunnelHostProblems } from "./sshTunnel";
-import { NotAsked, StandbyFacts, whalyHostFindings } from "./whalyHost";
+import { lookRefusal, NotAsked, NotLooked, StandbyFacts, whalyHostFindings } from "./whalyHost";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
 export interface Verdict {
@@ -144,6 +153,7 @@ export async function checkServer(
     if (problems.length > 0) return fail(component, where, place, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database, server), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
+    for (const warning of publicCreateWarnings(database, v.roleName, facts.server)) pulumi.log.warn(warning, component);
     tellFutureSchemas(component, v, tableCreators, facts.server);
     const adoption = adopt();
     if (adoption === "refused") return { ...fromArgs(database, server), go: false };
@@ -169,9 +179,9 @@ function adoptionVerdict(
     }
     if (adoption.lines.length > 0)
         pulumi.log.warn(
-            `adoptRole: role ${v.roleName} on ${where} differs from the plan, and this up makes it match: what goes is revoked before ` +
-                `any child changes anything (the plan's default privileges set first, so that no table made meanwhile is missed), ` +
-                `what the plan adds comes with the children. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
+            `adoptRole: role ${v.roleName} on ${where} differs from the plan, and this up makes it match before any child changes ` +
+                `anything: what the plan adds is granted first, in a transaction of its own (so that the role never holds less than ` +
+                `the plan; the children then find it in place), then what goes is revoked, in a second. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
             component,
         );
     return adoption;
@@ -181,7 +191,9 @@ function adoptionVerdict(
  * Whaly's host, once looked at where it is another server than the one the checks connected to
  * (a replica, usually): asked read-only with the same credentials whether it is a standby of the
  * same cluster whose settings cancel Whaly's queries (whalyHost.ts decides), it gives warnings or
- * one info line, never an error. Only this output waits for it, not the component's children.
+ * one info line, never an error. The credentials go there only over TLS that verifies that host,
+ * the password only into SCRAM (lookRefusal); otherwise one info line says how to have it looked
+ * at. Only this output waits for it, not the component's children.
  */
 export function checkedWhalyHost(
     name: string,
@@ -189,22 +201,31 @@ export function checkedWhalyHost(
     v: ValidatedArgs,
     verdict: pulumi.Output<Verdict>,
 ): pulumi.Output<string> {
-    return pulumi.all([v.host, verdict]).apply(async ([host, { go, connection, server }]) => {
+    return pulumi.all([v.host, v.port, verdict]).apply(async ([host, port, { go, connection, server }]) => {
         // A host given as an Output, resolved: the tunnel's line names it (the server does not need it).
-        const hostProblems = v.sshTunnel ? tunnelHostProblems(host) : [];
-        if (hostProblems.length > 0) pulumi.log.error(new WhalyPostgresArgsError(name, hostProblems).message, component);
-        if (!go || !connection || !server || (host === connection.settings.host && v.port === connection.settings.port)) return host;
-        const settings = { ...connection.settings, host, port: v.port, connectTimeoutSeconds: WHALY_HOST_CONNECT_TIMEOUT_SECONDS };
-        let standby: StandbyFacts | NotAsked;
-        try {
-            standby = await readStandbyFacts(settings, connection.names);
-        } catch (e) {
-            const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
-            const code = /cannot be reached \(([^)]+)\)/.exec(error.message)?.[1];
-            standby = { reached: error.reason !== "unreachable", reason: code ?? error.message };
+        const hostProblems = v.sshTunnel ? tunnelHostProblems(host) : hostArgProblems("host", host);
+        if (hostProblems.length > 0) {
+            pulumi.log.error(new WhalyPostgresArgsError(name, hostProblems).message, component);
+            return "";
         }
+        if (!go || !connection || !server || (host === connection.settings.host && port === connection.settings.port)) return host;
+        const settings = { ...connection.settings, host, port, connectTimeoutSeconds: WHALY_HOST_CONNECT_TIMEOUT_SECONDS };
+        const refusal = lookRefusal(host, settings.sslMode, connection.names);
+        let standby: StandbyFacts | NotAsked | NotLooked;
+        if (refusal) standby = { notLooked: refusal };
+        else
+            try {
+                standby = await readStandbyFacts(settings, connection.names);
+            } catch (e) {
+                const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
+                const code = /cannot be reached \(([^)]+)\)/.exec(error.message)?.[1];
+                // A TLS failure ends with a fix for the admin's own connection (a weaker sslmode among them): the look needs verify-full, so only what failed is told.
+                const fix = error.reason === "tls" ? error.message.lastIndexOf(": ") : -1;
+                const failed = fix > 0 ? error.message.slice(0, fix) : error.message;
+                standby = { reached: error.reason !== "unreachable", reason: code ?? failed };
+            }
         const findings = whalyHostFindings({
-            where: `${host}:${v.port}`,
+            where: `${host}:${port}`,
             standby,
             primarySystemIdentifier: server.systemIdentifier,
             statementTimeoutMs: v.statementTimeoutMs,

@@ -4,10 +4,10 @@
  * reaches the server the provider will; and, read-only with the same credentials, what Whaly's
  * host says of itself when it is another server (a replica).
  */
-import { HeldDefault, HeldPrivilege, ObjectKind, RoleHoldings } from "./adoption";
-import { connect, ResolvedSettings, Session, SettingNames } from "./libpq";
+import { BeyondReach, HeldDefault, HeldMembership, HeldPrivilege, RoleHoldings } from "./adoption";
+import { connect, ConnectionError, ResolvedSettings, Session, SettingNames } from "./libpq";
 import { RoleFacts, ServerFacts } from "./preflight";
-import { StandbyFacts } from "./whalyHost";
+import { lookRefusal, StandbyFacts } from "./whalyHost";
 
 /** Names of `schemas` that exist in the connected database. */
 const EXISTING_SCHEMAS = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])";
@@ -24,7 +24,8 @@ const OWNERS = `
  * Per listed schema, the roles that may create tables there or own some, with how many relations
  * each owns: owners of its relations, its owner, and every member of a role granted CREATE on it
  * (PUBLIC's grant, which PostgreSQL 12-14 give on `public`, is left out, or every role would count).
- * Superusers, predefined roles and the BI role are left out.
+ * A superuser may create anywhere, so it counts only where it owns relations; predefined roles and
+ * the BI role are left out.
  */
 const CREATORS = `
   WITH s AS (
@@ -38,11 +39,13 @@ const CREATORS = `
          UNION SELECT s.nspname, s.owner FROM s
          UNION SELECT s.nspname, m.oid FROM s CROSS JOIN aclexplode(s.nspacl) a
                  JOIN pg_roles m ON a.grantee <> 0 AND a.privilege_type = 'CREATE' AND pg_has_role(m.oid, a.grantee, 'MEMBER'))
-  SELECT c.nspname AS schema, r.rolname AS role,
-         (SELECT count(*) FROM pg_class x JOIN s ON s.oid = x.relnamespace
-           WHERE s.nspname = c.nspname AND x.relowner = r.oid AND x.relkind IN ('r', 'p', 'f', 'v', 'm', 'S'))::int AS objects
-    FROM candidates c JOIN pg_roles r ON r.oid = c.role
-   WHERE NOT r.rolsuper AND r.rolname <> $2 AND r.rolname NOT LIKE 'pg\\_%'
+  SELECT * FROM (
+    SELECT c.nspname AS schema, r.rolname AS role, r.rolsuper AS superuser,
+           (SELECT count(*) FROM pg_class x JOIN s ON s.oid = x.relnamespace
+             WHERE s.nspname = c.nspname AND x.relowner = r.oid AND x.relkind IN ('r', 'p', 'f', 'v', 'm', 'S'))::int AS objects
+      FROM candidates c JOIN pg_roles r ON r.oid = c.role
+     WHERE r.rolname <> $2 AND r.rolname NOT LIKE 'pg\\_%') found
+   WHERE NOT superuser OR objects > 0
    ORDER BY 1, 2`;
 
 /**
@@ -61,6 +64,13 @@ const UNLISTED_SCHEMAS = `
                   WHERE g.rolname = $2 AND a.privilege_type = 'USAGE') AS role_usage
     FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner LEFT JOIN counts c ON c.relnamespace = n.oid
    WHERE n.nspname <> ALL($1::text[]) AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+   ORDER BY 1`;
+
+/** The schemas of the database where PUBLIC, so every role, may CREATE: `public` on PostgreSQL 12-14 unless revoked. */
+const PUBLIC_CREATE = `
+  SELECT n.nspname AS schema
+    FROM pg_namespace n CROSS JOIN aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+   WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'
    ORDER BY 1`;
 
 /** Per role: superuser, login, direct memberships, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
@@ -140,6 +150,7 @@ export async function readServerFacts(
             ownersBySchema,
             creatorsBySchema,
             unlistedSchemas,
+            publicCreateSchemas: (await client.query(PUBLIC_CREATE)).rows.map((r) => r.schema as string),
         };
         const holdings = adopt && roles[biRole] ? await readRoleHoldings(client, biRole, schemas, named, server) : undefined;
         return { existingSchemas, server, holdings };
@@ -151,68 +162,115 @@ export async function readServerFacts(
 /** The role's oid, for the queries below ($1 is its name). */
 const ROLE = "(SELECT oid FROM pg_roles WHERE rolname = $1)";
 
-/** Each ACL entry naming the role: on databases and tablespaces (shared), and on the objects of the connected database; with each object's owner. */
-const PRIVILEGES = `
-  SELECT 'database' AS kind, NULL::text AS schema, d.datname::text AS name, NULL::text AS detail, a.privilege_type AS privilege,
-         pg_get_userbyid(a.grantor)::text AS grantor, a.is_grantable AS grantable, pg_get_userbyid(d.datdba)::text AS owner
-    FROM pg_database d CROSS JOIN aclexplode(d.datacl) a WHERE a.grantee = ${ROLE}
-  UNION ALL
-  SELECT 'tablespace', NULL, t.spcname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(t.spcowner)
-    FROM pg_tablespace t CROSS JOIN aclexplode(t.spcacl) a WHERE a.grantee = ${ROLE}
-  UNION ALL
-  SELECT 'schema', NULL, n.nspname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(n.nspowner)
-    FROM pg_namespace n CROSS JOIN aclexplode(n.nspacl) a WHERE a.grantee = ${ROLE}
-  UNION ALL
-  SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
-         n.nspname, c.relname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(c.relowner)
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a
-   WHERE a.grantee = ${ROLE} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-  UNION ALL
-  SELECT 'column', n.nspname, c.relname, att.attname, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(c.relowner)
-    FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-   CROSS JOIN aclexplode(att.attacl) a
-   WHERE a.grantee = ${ROLE} AND att.attnum > 0 AND NOT att.attisdropped
-  UNION ALL
-  SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
-         a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(p.proowner)
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a WHERE a.grantee = ${ROLE}
-  UNION ALL
-  SELECT 'type', n.nspname, t.typname, NULL, a.privilege_type, pg_get_userbyid(a.grantor), a.is_grantable, pg_get_userbyid(t.typowner)
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace CROSS JOIN aclexplode(t.typacl) a WHERE a.grantee = ${ROLE}
+/**
+ * Each ACL entry naming the role as grantee, with the object's owner and its address in pg_shdepend's
+ * terms (`ref`: catalog, oid, sub-id): on databases, tablespaces and (PostgreSQL 15+) parameters,
+ * which are shared, and on the schemas, relations, columns, routines, types, languages, foreign-data
+ * wrappers and servers and large objects of the connected database. A relation or routine of a kind
+ * the component does not know comes with the catalog's letter, to be refused by name.
+ */
+function privilegesQuery(versionNum: number): string {
+    const sources = [
+        "SELECT 'pg_database'::regclass AS catalog, d.oid AS objid, 0 AS objsubid, 'database' AS kind, NULL::text AS schema, d.datname::text AS name, NULL::text AS detail, d.datdba AS owner, d.datacl AS acl FROM pg_database d",
+        "SELECT 'pg_tablespace'::regclass, t.oid, 0, 'tablespace', NULL, t.spcname::text, NULL, t.spcowner, t.spcacl FROM pg_tablespace t",
+        // Parameters have no owner: only a superuser (the bootstrap one, by default) grants on them.
+        ...(versionNum >= 150000
+            ? [
+                  "SELECT 'pg_parameter_acl'::regclass, p.oid, 0, 'parameter', NULL, p.parname::text, NULL, 10::oid, p.paracl FROM pg_parameter_acl p",
+              ]
+            : []),
+        "SELECT 'pg_namespace'::regclass, n.oid, 0, 'schema', NULL, n.nspname::text, NULL, n.nspowner, n.nspacl FROM pg_namespace n",
+        `SELECT 'pg_class'::regclass, c.oid, 0,
+                CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                               WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'relation of relkind ' || c.relkind::text END,
+                n.nspname::text, c.relname::text, NULL, c.relowner, c.relacl
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace`,
+        `SELECT 'pg_class'::regclass, c.oid, att.attnum, 'column', n.nspname::text, c.relname::text, att.attname::text, c.relowner, att.attacl
+           FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE att.attacl IS NOT NULL AND att.attnum > 0 AND NOT att.attisdropped`,
+        `SELECT 'pg_proc'::regclass, p.oid, 0,
+                CASE p.prokind WHEN 'f' THEN 'function' WHEN 'w' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
+                               ELSE 'routine of prokind ' || p.prokind::text END,
+                n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), p.proowner, p.proacl
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace`,
+        `SELECT 'pg_type'::regclass, t.oid, 0, CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END, n.nspname::text, t.typname::text, NULL,
+                t.typowner, t.typacl
+           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace`,
+        "SELECT 'pg_language'::regclass, l.oid, 0, 'language', NULL, l.lanname::text, NULL, l.lanowner, l.lanacl FROM pg_language l",
+        "SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 0, 'foreign data wrapper', NULL, w.fdwname::text, NULL, w.fdwowner, w.fdwacl FROM pg_foreign_data_wrapper w",
+        "SELECT 'pg_foreign_server'::regclass, s.oid, 0, 'foreign server', NULL, s.srvname::text, NULL, s.srvowner, s.srvacl FROM pg_foreign_server s",
+        // pg_shdepend names a large object by pg_largeobject, its metadata's oid.
+        "SELECT 'pg_largeobject'::regclass, l.oid, 0, 'large object', NULL, l.oid::text, NULL, l.lomowner, l.lomacl FROM pg_largeobject_metadata l",
+    ];
+    return `
+  SELECT o.kind, o.schema, o.name, o.detail, a.privilege_type AS privilege, pg_get_userbyid(a.grantor)::text AS grantor,
+         a.is_grantable AS grantable, pg_get_userbyid(o.owner)::text AS owner, o.catalog::text || ':' || o.objid || ':' || o.objsubid AS ref
+    FROM (${sources.join("\n          UNION ALL ")}) o
+   CROSS JOIN aclexplode(o.acl) a
+   WHERE o.acl IS NOT NULL AND a.grantee = ${ROLE}
    ORDER BY 1, 2, 3, 4, 5`;
+}
 
-/** Each default privilege naming the role, in the connected database. */
+/** Each default privilege naming the role as grantee, in the connected database; those of its own are owned (DEPENDENCIES). */
 const DEFAULTS = `
   SELECT pg_get_userbyid(d.defaclrole)::text AS owner, n.nspname::text AS schema, d.defaclobjtype::text AS object_type,
-         a.privilege_type AS privilege, a.is_grantable AS grantable
+         a.privilege_type AS privilege, a.is_grantable AS grantable, 'pg_default_acl:' || d.oid || ':0' AS ref
     FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace CROSS JOIN aclexplode(d.defaclacl) a
-   WHERE a.grantee = ${ROLE}
+   WHERE a.grantee = ${ROLE} AND d.defaclrole <> ${ROLE}
    ORDER BY 1, 2 NULLS FIRST, 3, 4`;
 
-/** The relations of the listed schemas ($2) the role may not SELECT through an ACL entry of its own. */
+/** The relations of the listed schemas ($2) on which the role lacks SELECT granted by their owner, as the plan grants it. */
 const UNREADABLE = `
-  SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'S' AS sequence
+  SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'S' AS sequence, pg_get_userbyid(c.relowner)::text AS owner
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname = ANY($2::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-     AND NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = ${ROLE} AND a.privilege_type = 'SELECT')
+     AND NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a
+                      WHERE a.grantee = ${ROLE} AND a.privilege_type = 'SELECT' AND a.grantor = c.relowner)
    ORDER BY 1, 2`;
 
+/** The owners of the connected database and of the listed schemas ($1): who grants what the plan adds. */
+const OWNERS_OF_PLAN = `
+  SELECT NULL::text AS schema, pg_get_userbyid(datdba)::text AS owner FROM pg_database WHERE datname = current_database()
+  UNION ALL
+  SELECT nspname::text, pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = ANY($1::text[])`;
+
 /**
- * Everything that depends on the role (pg_shdepend), to find what the privilege reads above do not
- * cover: objects it owns, and privileges in other databases or on other kinds of object.
+ * Every membership of the role, both ways ($2: 'member of' or 'member'), with who granted it, its
+ * options, and whether the admin may revoke it: a superuser; before 16, CREATEROLE over a
+ * non-superuser group; since 16, ADMIN OPTION on the group and the privileges of its grantor.
+ */
+function membershipsQuery(modern: boolean): string {
+    return `
+  SELECT CASE WHEN m.member = ${ROLE} THEN 'member of' ELSE 'member' END AS direction,
+         pg_get_userbyid(CASE WHEN m.member = ${ROLE} THEN m.roleid ELSE m.member END)::text AS role,
+         pg_get_userbyid(m.grantor)::text AS grantor, m.admin_option,
+         ${modern ? "m.inherit_option, m.set_option" : "NULL::boolean AS inherit_option, NULL::boolean AS set_option"},
+         a.rolsuper
+         OR (${modern ? "false" : "a.rolcreaterole AND NOT g.rolsuper"})
+         OR (EXISTS (SELECT 1 FROM pg_auth_members x WHERE x.roleid = g.oid AND x.member = a.oid AND x.admin_option)
+             ${modern ? "AND pg_has_role(a.oid, m.grantor, 'USAGE')" : ""}) AS admin_may_revoke
+    FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, pg_roles a
+   WHERE (m.member = ${ROLE} OR m.roleid = ${ROLE}) AND a.rolname = current_user
+   ORDER BY 1, 2, 3`;
+}
+
+/**
+ * Everything that depends on the role (pg_shdepend, pinned entries aside), with its address
+ * (`ref`, as PRIVILEGES and DEFAULTS give theirs): what they do not cover is refused by name.
  */
 const DEPENDENCIES = `
-  SELECT s.deptype, s.classid::regclass::text AS catalog, s.dbid = 0 AS shared,
-         s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AS here,
-         (SELECT datname::text FROM pg_database WHERE oid = s.dbid) AS database,
-         CASE WHEN s.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
-              THEN (SELECT o.type || ' ' || o.identity FROM pg_identify_object(s.classid, s.objid, s.objsubid) o) END AS object
-    FROM pg_shdepend s
-   WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = ${ROLE} AND s.deptype IN ('o', 'a')
-   ORDER BY 5 NULLS FIRST, 6`;
-
-/** The catalogs whose ACL entries the take-over revokes (PRIVILEGES and DEFAULTS read them). */
-const REVOCABLE = new Set(["pg_database", "pg_tablespace", "pg_namespace", "pg_class", "pg_proc", "pg_type", "pg_default_acl"]);
+  WITH d AS (
+    SELECT s.*, s.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())) AS reachable
+      FROM pg_shdepend s
+     WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = ${ROLE} AND s.deptype <> 'p')
+  SELECT d.deptype::text AS deptype, d.classid::regclass::text AS catalog, d.dbid = 0 AS shared, d.reachable AND d.dbid <> 0 AS here,
+         (SELECT datname::text FROM pg_database WHERE oid = d.dbid) AS database,
+         d.classid::regclass::text || ':' || d.objid || ':' || d.objsubid AS ref,
+         -- An object of another database cannot be named from here: CASE keeps the lookup from running.
+         CASE WHEN d.reachable THEN (SELECT o.type FROM pg_identify_object(d.classid, d.objid, d.objsubid) o) END AS type,
+         CASE WHEN d.reachable THEN (SELECT o.identity FROM pg_identify_object(d.classid, d.objid, d.objsubid) o) END AS identity
+    FROM d
+   ORDER BY 5 NULLS FIRST, 7, 8`;
 
 /** What the existing role `role` holds, for an adoption (adoption.ts decides what changes). */
 async function readRoleHoldings(
@@ -233,23 +291,21 @@ async function readRoleHoldings(
             [role],
         )
     ).rows;
-    const memberOf = (
-        await client.query(
-            // Who may revoke a membership: a superuser; before 16, CREATEROLE over a non-superuser group;
-            // since 16, ADMIN OPTION on the group and the privileges of its grantor.
-            `SELECT g.rolname AS role, pg_get_userbyid(m.grantor)::text AS grantor,
-                    a.rolsuper
-                    OR (${modern ? "false" : "a.rolcreaterole AND NOT g.rolsuper"})
-                    OR (EXISTS (SELECT 1 FROM pg_auth_members x WHERE x.roleid = g.oid AND x.member = a.oid AND x.admin_option)
-                        ${modern ? "AND pg_has_role(a.oid, m.grantor, 'USAGE')" : ""}) AS admin_may_revoke
-               FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, pg_roles a
-              WHERE m.member = ${ROLE} AND a.rolname = current_user
-              ORDER BY 1, 2`,
-            [role],
-        )
-    ).rows.map((r) => ({ role: r.role as string, grantor: r.grantor as string, adminMayRevoke: r.admin_may_revoke as boolean }));
-    const privileges: HeldPrivilege[] = (await client.query(PRIVILEGES, [role])).rows.map((r) => ({
-        kind: r.kind as ObjectKind,
+    const memberships = (await client.query(membershipsQuery(modern), [role])).rows.map((r) => ({
+        direction: r.direction as string,
+        role: r.role as string,
+        grantor: r.grantor as string,
+        adminMayRevoke: r.admin_may_revoke as boolean,
+        adminOption: r.admin_option as boolean,
+        inheritOption: (r.inherit_option as boolean | null) ?? undefined,
+        setOption: (r.set_option as boolean | null) ?? undefined,
+    }));
+    const [memberOf, members]: HeldMembership[][] = ["member of", "member"].map((direction) =>
+        memberships.filter((m) => m.direction === direction).map(({ direction: _, ...m }) => m),
+    );
+    const privilegeRows = (await client.query(privilegesQuery(server.versionNum), [role])).rows;
+    const privileges: HeldPrivilege[] = privilegeRows.map((r) => ({
+        kind: r.kind,
         schema: r.schema ?? undefined,
         name: r.name,
         detail: r.detail ?? undefined,
@@ -258,7 +314,8 @@ async function readRoleHoldings(
         grantable: r.grantable,
         owner: r.owner,
     }));
-    const defaults: HeldDefault[] = (await client.query(DEFAULTS, [role])).rows.map((r) => ({
+    const defaultRows = (await client.query(DEFAULTS, [role])).rows;
+    const defaults: HeldDefault[] = defaultRows.map((r) => ({
         owner: r.owner,
         schema: r.schema ?? undefined,
         objectType: r.object_type,
@@ -269,10 +326,25 @@ async function readRoleHoldings(
         schema: r.schema as string,
         name: r.name as string,
         sequence: r.sequence as boolean,
+        owner: r.owner as string,
     }));
-    const beyondReach = describeBeyondReach((await client.query(DEPENDENCIES, [role])).rows);
+    const owners: NonNullable<RoleHoldings["owners"]> = { database: "", schemas: {} };
+    for (const r of (await client.query(OWNERS_OF_PLAN, [schemas])).rows)
+        if (r.schema === null) owners.database = r.owner;
+        else owners.schemas[r.schema] = r.owner;
+    const covered = new Set([...privilegeRows, ...defaultRows].map((r) => r.ref as string));
+    const beyondReach = describeBeyondReach((await client.query(DEPENDENCIES, [role])).rows, covered);
     // SET ROLE needs membership, with the SET option since 16; a superuser may act as anyone.
-    const actors = [...new Set([...privileges.map((p) => p.grantor), ...defaults.map((d) => d.owner), ...creators])];
+    const actors = [
+        ...new Set([
+            ...privileges.map((p) => p.grantor),
+            ...defaults.map((d) => d.owner),
+            ...creators,
+            owners.database,
+            ...Object.values(owners.schemas),
+            ...unreadable.map((u) => u.owner),
+        ]),
+    ];
     const adminActsAs: Record<string, boolean> = {};
     for (const r of (
         await client.query(
@@ -298,34 +370,51 @@ async function readRoleHoldings(
         settings: attributes.config,
         settingsInDatabases: attributes.settings_in_databases,
         memberOf,
+        members,
         privileges,
         defaults,
         unreadable,
+        owners,
         beyondReach,
         adminActsAs,
         adminMayAlter,
     };
 }
 
-/** The dependencies on the role that the take-over cannot remove, one sentence each. */
+/**
+ * The dependencies on the role that the take-over does not remove: what it owns, what names it
+ * otherwise (policies, initial privileges, ACL entries that PRIVILEGES and DEFAULTS did not read:
+ * `covered` holds their addresses), and per other database what it owns and holds there.
+ */
 function describeBeyondReach(
-    rows: Array<{ deptype: string; catalog: string; shared: boolean; here: boolean; database: string | null; object: string | null }>,
-): string[] {
-    const sentences: string[] = [];
+    rows: Array<{
+        deptype: string;
+        catalog: string;
+        shared: boolean;
+        here: boolean;
+        database: string | null;
+        ref: string;
+        type: string | null;
+        identity: string | null;
+    }>,
+    covered: ReadonlySet<string>,
+): BeyondReach[] {
+    const found: BeyondReach[] = [];
     const elsewhere = new Map<string, { owns: number; holds: number }>();
     for (const r of rows) {
         if (!r.shared && !r.here) {
             const counts = elsewhere.get(r.database!) ?? { owns: 0, holds: 0 };
             counts[r.deptype === "o" ? "owns" : "holds"]++;
             elsewhere.set(r.database!, counts);
-        } else if (r.deptype === "o") sentences.push(`owns ${r.object}`);
-        else if (!REVOCABLE.has(r.catalog)) sentences.push(`holds privileges on ${r.object}`);
+            continue;
+        }
+        const object = { type: r.type ?? r.catalog, identity: r.identity ?? r.ref };
+        if (r.deptype === "o") found.push({ reason: "owns", ...object });
+        else if (!(r.deptype === "a" && covered.has(r.ref)))
+            found.push({ reason: "named", deptype: r.deptype, catalog: r.catalog, ...object });
     }
-    for (const [database, { owns, holds }] of elsewhere) {
-        if (owns > 0) sentences.push(`owns ${owns} object${owns === 1 ? "" : "s"} in database ${database}`);
-        if (holds > 0) sentences.push(`holds privileges in database ${database} (${holds} object${holds === 1 ? "" : "s"})`);
-    }
-    return sentences;
+    for (const [database, counts] of elsewhere) found.push({ reason: "elsewhere", database, ...counts });
+    return found;
 }
 
 /** The cluster's system identifier, or undefined where the role may not call pg_control_system() (PUBLIC may, as PostgreSQL ships). */
@@ -337,9 +426,16 @@ async function systemIdentifier(client: Session): Promise<string | undefined> {
     }
 }
 
-/** Whether Whaly's host is a standby, of which cluster, and its settings that cancel queries, in a read-only session. Throws a ConnectionError. */
+/**
+ * Whether Whaly's host is a standby, of which cluster, and its settings that cancel queries, in a
+ * read-only session. Any server may stand at that address: the admin's credentials go there only
+ * where {@link lookRefusal} allows (TLS that verifies the host), and the password only into SCRAM.
+ * Throws a ConnectionError.
+ */
 export async function readStandbyFacts(settings: ResolvedSettings, names: SettingNames): Promise<StandbyFacts> {
-    const client = await connect(settings, names);
+    const refusal = lookRefusal(settings.host, settings.sslMode, names);
+    if (refusal) throw new ConnectionError(refusal, "tls");
+    const client = await connect({ ...settings, scramOnly: true }, names);
     try {
         await client.query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
         const [row] = (

@@ -30,11 +30,11 @@ export function sshOutputs(v: ValidatedArgs) {
     };
     return {
         sshAuthorizedKeysLine: pulumi
-            .all([t.publicKey, v.host])
-            .apply(([publicKey, host]) => orEmpty(() => renderAuthorizedKeysLine({ publicKey, host, port: v.port }), "")),
+            .all([t.publicKey, v.host, v.port])
+            .apply(([publicKey, host, port]) => orEmpty(() => renderAuthorizedKeysLine({ publicKey, host, port }), "")),
         sshdConfig: pulumi
-            .all([t.bastionUser, v.host])
-            .apply(([user, host]) => orEmpty(() => renderSshdConfig({ user, host, port: v.port }), "")),
+            .all([t.bastionUser, v.host, v.port])
+            .apply(([user, host, port]) => orEmpty(() => renderSshdConfig({ user, host, port }), "")),
         sshHost: pulumi.output(t.bastionHost),
         sshPort: pulumi.output(t.bastionPort),
         sshUser: pulumi.output(t.bastionUser),

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ADMIN_ARG_NAMES,
@@ -12,7 +13,7 @@ import {
 import { isCidr, WHALY_IP_RANGES } from "./network";
 import { defaultLoginUsers, Rotation } from "./logins";
 import { DefaultPrivilegesScope } from "./plan";
-import { NotShown, tunnelProblems } from "./sshTunnel";
+import { isPlainHost, isPlainUser, NotShown, tunnelProblems } from "./sshTunnel";
 
 /**
  * The args with every default applied and every rule checked; `database`, `admin` and
@@ -39,7 +40,8 @@ export interface ValidatedArgs {
     /** The two users of the alternating rotation (their default names in single mode, where they are not used). */
     loginUsers: [string, string];
     host: pulumi.Input<string>;
-    port: number;
+    /** Whaly's port: the arg, or the admin's port (an Output when that one is) when `host` defaults to the admin's. */
+    port: pulumi.Input<number>;
     sslMode: string;
     connectionLimit: number;
     statementTimeoutMs: number;
@@ -68,12 +70,13 @@ export interface ArgProblem {
 
 /** Thrown at construction, before any resource is registered, listing every broken rule. */
 export class WhalyPostgresArgsError extends Error {
-    constructor(
-        componentName: string,
-        readonly problems: ArgProblem[],
-    ) {
+    /** The problems, each value as errors show it (see {@link displayed}): never a secret. */
+    readonly problems: ArgProblem[];
+
+    constructor(componentName: string, problems: ArgProblem[]) {
         super(`Invalid args for WhalyPostgresAccess "${componentName}":\n` + formatProblems(problems));
         this.name = "WhalyPostgresArgsError";
+        this.problems = problems.map((p) => ({ ...p, value: displayed(p.field, p.value) }));
     }
 }
 
@@ -99,7 +102,11 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     if (admin && typeof admin === "object")
         checkKnownNames(problem, "admin.", admin as unknown as Record<string, unknown>, ADMIN_ARG_NAMES);
     if (admin && hasProvider) {
-        problem("admin", "{...}", "conflicts with the postgresql provider passed in opts: pass admin credentials or a provider, not both");
+        problem(
+            "admin",
+            new NotShown("{...}"),
+            "conflicts with the postgresql provider passed in opts: pass admin credentials or a provider, not both",
+        );
     }
 
     // Outputs are checked once they resolve (resolvedArgProblems), before anything is declared.
@@ -129,7 +136,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
     if (args.password !== undefined && args.passwordVersion !== undefined)
         problem("passwordVersion", args.passwordVersion, "conflicts with `password`: to rotate your own password, pass the new one");
     if (typeof args.password === "string" && args.password.length === 0)
-        problem("password", "[secret]", "is empty: pass a password, or omit it to generate one");
+        problem("password", args.password, "is empty: pass a password, or omit it to generate one");
     const passwordLength = args.passwordLength ?? DEFAULTS.passwordLength;
     checkInteger(problem, "passwordLength", passwordLength, 16, 128, "use a length from 16 to 128, or omit it for 32");
     const passwordVersion = args.passwordVersion ?? DEFAULTS.passwordVersion;
@@ -144,10 +151,10 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
             "is required when the component is given a provider instead of `admin`: the address Whaly connects to (the primary or a read replica)",
         );
     else checkHost(problem, "host", host);
-    // Whaly reaches the admin's server when `host` is left to default: then it shares its port too.
-    const adminPort = typeof admin?.port === "number" ? admin.port : undefined;
-    const port = args.port ?? (args.host === undefined ? adminPort : undefined) ?? DEFAULTS.port;
-    checkInteger(problem, "port", port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
+    // Whaly reaches the admin's server when `host` is left to default: then it shares its port too,
+    // as the admin's connection resolves it (admin.port, an Output once known, else PGPORT).
+    const port = args.port ?? (args.host === undefined && admin ? adminPort(admin.port) : DEFAULTS.port);
+    if (args.port !== undefined) checkInteger(problem, "port", port, 1, 65535, "use a TCP port from 1 to 65535, or omit it for 5432");
     const sslMode = args.sslMode ?? DEFAULTS.sslMode;
     checkOneOf(problem, "sslMode", sslMode, LIBPQ_SSL_MODES);
 
@@ -205,6 +212,19 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
 }
 
 type Report = (field: string, value: unknown, message: string) => void;
+
+/**
+ * The admin's port as its connection resolves it: `admin.port` once known, else PGPORT, else
+ * 5432 (a PGPORT that is no port is refused by the server checks, which resolve it alike).
+ */
+function adminPort(port: pulumi.Input<number> | undefined, env: NodeJS.ProcessEnv = process.env): pulumi.Input<number> {
+    const fromEnvironment = () => {
+        const value = Number(env.PGPORT);
+        return env.PGPORT && Number.isInteger(value) && value >= 1 && value <= 65535 ? value : DEFAULTS.port;
+    };
+    if (port === undefined) return fromEnvironment();
+    return typeof port === "number" ? port : pulumi.output(port).apply((p) => p ?? fromEnvironment());
+}
 
 /**
  * The rules of the args that may be Outputs (`database`, everything under `admin` and
@@ -279,7 +299,7 @@ function checkKnownNames(problem: Report, prefix: string, given: Record<string, 
         const closest = [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
         problem(
             `${prefix}${name}`,
-            given[name],
+            describeValue(given[name]),
             `is not an arg of WhalyPostgresAccess${prefix ? `'s ${prefix.slice(0, -1)}` : ""}: did you mean ${prefix}${closest}? (known: ${known.join(", ")})`,
         );
     }
@@ -336,7 +356,7 @@ function checkListedSchemas(
                 problem(
                     `tableCreators[${i}]`,
                     creator,
-                    `is the BI role itself (roleName): ${roleName} must only read, so remove it from tableCreators`,
+                    "is the BI role itself (roleName), which must only read: remove it from tableCreators",
                 );
         });
     }
@@ -359,7 +379,7 @@ function checkRotation(
         return { rotation, loginUsers: defaults };
     }
     if (args.password !== undefined)
-        problem("password", "[secret]", 'conflicts with rotation "alternating", which generates both users\' passwords: drop password');
+        problem("password", args.password, 'conflicts with rotation "alternating", which generates both users\' passwords: drop password');
     const users = args.loginUsers ?? defaults;
     const field = args.loginUsers === undefined ? "roleName" : "loginUsers";
     if (!Array.isArray(users) || users.length !== 2) {
@@ -373,7 +393,7 @@ function checkRotation(
             problem(
                 at,
                 roleName,
-                `is too long for the users' default names (${user} is over ${MAX_IDENTIFIER_BYTES} bytes): shorten it, or give loginUsers`,
+                `is too long for the users' default names (<roleName>_a and _b hold at most ${MAX_IDENTIFIER_BYTES} bytes): shorten it, or give loginUsers`,
             );
         if (user === roleName) problem(at, user, "is the group role's name (roleName): give the users names of their own");
         if (tableCreators.includes(user))
@@ -454,7 +474,7 @@ function checkIdentifier(report: Report, field: string, value: unknown, kind: st
         return report(
             field,
             value,
-            `contains a double quote: names are literal and quoted for you, so write ${value.replace(/"/g, "")} rather than "${value.replace(/"/g, "")}"`,
+            'contains a double quote: names are literal and quoted for you, so write the name without them (Sales, not "Sales")',
         );
     if (value.trim() !== value) return report(field, value, "has leading or trailing white space: names are literal, so remove it");
     const bytes = Buffer.byteLength(value, "utf8");
@@ -487,9 +507,14 @@ function checkOneOf(report: Report, field: string, value: unknown, allowed: stri
 }
 
 function checkHost(report: Report, field: string, value: unknown): void {
-    if (pulumi.Output.isInstance(value) || value instanceof Promise) return; // known only at deploy time
-    if (typeof value !== "string" || value.trim() === "" || /\s/.test(value) || value.includes("\0"))
-        report(field, value, "is not a host name or IP address: give the address of the server, e.g. db.example.com");
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return; // checked once resolved (hostArgProblems)
+    for (const p of hostArgProblems(field, value)) report(p.field, p.value, p.message);
+}
+
+/** The problem of a host arg's value, known or resolved: a host name, an IP address, or (admin.host) a Unix socket's directory. */
+export function hostArgProblems(field: string, value: unknown): ArgProblem[] {
+    if (typeof value === "string" && value.trim() !== "" && !/\s/.test(value) && !value.includes("\0")) return [];
+    return [{ field, value, message: "is not a host name or IP address: give the address of the server, e.g. db.example.com" }];
 }
 
 function checkIpRanges(report: Report, ranges: unknown): void {
@@ -509,18 +534,91 @@ function checkIpRanges(report: Report, ranges: unknown): void {
     });
 }
 
-/** One line per problem: `- field value: what is wrong and the fix`. */
+/** One line per problem: `- field value: what is wrong and the fix`, the value as {@link displayed} shows it. */
 export function formatProblems(problems: ArgProblem[]): string {
-    return problems.map((p) => `- ${p.field} ${show(p.value)}: ${p.message}`).join("\n");
+    return problems.map((p) => `- ${p.field} ${show(displayed(p.field, p.value))}: ${p.message}`).join("\n");
 }
 
 function show(value: unknown): string {
     if (value === undefined) return "(missing)";
     if (value instanceof NotShown) return value.description;
-    if (typeof value === "string") return JSON.stringify(value);
     try {
         return JSON.stringify(value) ?? String(value);
     } catch {
         return String(value);
     }
+}
+
+/** Args whose values are secrets: never shown, whatever they hold. */
+const SECRET_FIELDS = new Set(["password", "admin.password"]);
+
+/**
+ * Per arg, the values the component writes in plain text anyway (in the resources it declares,
+ * its outputs or the catalog): an error may show those. A value that fails them may be anything,
+ * a password pasted into the wrong field among others, so it is described, never shown.
+ */
+const PLAIN_TEXT: Record<string, (value: string) => boolean> = {
+    database: isWellFormedName,
+    roleName: isWellFormedName,
+    schemas: isWellFormedName,
+    tableCreators: isWellFormedName,
+    loginUsers: isWellFormedName,
+    "admin.username": isWellFormedName,
+    host: isPlainHost,
+    "admin.host": (value) => isPlainHost(value) || /^\/[^\s\0]*$/.test(value),
+    "sshTunnel.bastionHost": isPlainHost,
+    "sshTunnel.bastionAddress": (value) => net.isIP(value) !== 0 || isCidr(value),
+    "sshTunnel.bastionUser": isPlainUser,
+    ipRanges: isCidr,
+    sslMode: (value) => LIBPQ_SSL_MODES.includes(value),
+    "admin.sslMode": (value) => LIBPQ_SSL_MODES.includes(value),
+    rotation: (value) => value === "single" || value === "alternating",
+    defaultPrivilegesScope: (value) => value === "schema" || value === "database",
+};
+
+/**
+ * What an error may show of the value `field` was given: numbers and booleans as they are; for
+ * an arg, a string (or a list of them) only where {@link PLAIN_TEXT} says the component writes it
+ * in plain text anyway; otherwise a description of its shape. A problem about something else (the
+ * server, a connection) carries what the component composed itself, and shows it.
+ */
+export function displayed(field: string, value: unknown): unknown {
+    if (value === undefined || value === null || value instanceof NotShown) return value;
+    const arg = field.replace(/\[\d+\]$/, "");
+    if (SECRET_FIELDS.has(arg)) return new NotShown("(a secret: not shown)");
+    // Nothing to hide in a number, a boolean or an empty string.
+    if (typeof value === "number" || typeof value === "boolean" || value === "") return value;
+    const plain = PLAIN_TEXT[arg];
+    if (!plain) return ARG_FIELDS.has(arg) ? describeValue(value) : value;
+    const strings = Array.isArray(value) ? value : [value];
+    return strings.every((item) => typeof item === "string" && plain(item)) ? value : describeValue(value);
+}
+
+/** Every field path of the args, admin and sshTunnel included. */
+const ARG_FIELDS = new Set([
+    ...ARG_NAMES,
+    ...ADMIN_ARG_NAMES.map((name) => `admin.${name}`),
+    ...SSH_TUNNEL_ARG_NAMES.map((name) => `sshTunnel.${name}`),
+]);
+
+/** What a value is, in words that never quote it: `(a string of 12 characters: not shown)`. */
+export function describeValue(value: unknown): NotShown {
+    if (value instanceof NotShown) return value;
+    if (typeof value === "string")
+        return new NotShown(`(a string of ${value.length} character${value.length === 1 ? "" : "s"}: not shown)`);
+    if (Array.isArray(value)) return new NotShown(`(a list of ${value.length} item${value.length === 1 ? "" : "s"}: not shown)`);
+    if (pulumi.Output.isInstance(value)) return new NotShown("(an Output: not shown)");
+    if (value === null) return new NotShown("(null)");
+    return new NotShown(`(${typeof value === "object" ? "an object" : `a ${typeof value}`}: not shown)`);
+}
+
+/** A name PostgreSQL can hold as given: what checkIdentifier accepts, the pg_ prefix aside. */
+function isWellFormedName(value: string): boolean {
+    return (
+        value.length > 0 &&
+        !value.includes("\0") &&
+        !value.includes('"') &&
+        value.trim() === value &&
+        Buffer.byteLength(value, "utf8") <= MAX_IDENTIFIER_BYTES
+    );
 }

@@ -22,6 +22,11 @@ export interface NotAsked {
     reason: string;
 }
 
+/** Why the admin's credentials did not go to Whaly's host at all (see {@link lookRefusal}). */
+export interface NotLooked {
+    notLooked: string;
+}
+
 /** A message for the engine's log. */
 export interface Finding {
     level: "info" | "warn";
@@ -31,8 +36,8 @@ export interface Finding {
 export interface WhalyHostInput {
     /** `host:port` of Whaly's host. */
     where: string;
-    /** What the host told, or why it could not be asked: `reached` false when no server answered. */
-    standby: StandbyFacts | NotAsked;
+    /** What the host told, why it could not be asked (`reached` false when no server answered), or why it was not looked at. */
+    standby: StandbyFacts | NotAsked | NotLooked;
     /** The primary's system identifier, when the admin may read it. */
     primarySystemIdentifier?: string;
     /** The role's statement_timeout (0: none). */
@@ -52,17 +57,43 @@ export function duration(ms: number): string {
 const FIXES =
     "on RDS and Aurora in the replica's DB parameter group, on Cloud SQL as the replica's database flags, on Azure as the replica's server parameters";
 
+/**
+ * Why the admin's credentials may not go to Whaly's host `host`, or undefined when they may. Any
+ * server may stand at that address, and a password sent to it is lost: so they go there only over
+ * TLS that verifies that host with the admin's CA (sslmode verify-full), never over a Unix socket
+ * (where libpq uses no TLS), and then only into SCRAM (serverFacts.ts, readStandbyFacts).
+ * `sslMode` is how the admin connects, its settings named as in `names`.
+ */
+export function lookRefusal(host: string, sslMode: string, names: { sslMode: string; sslRootCert: string }): string | undefined {
+    if (host.startsWith("/"))
+        return `it is a Unix socket's directory, over which libpq uses no TLS, and the admin's credentials go to another server only over TLS that verifies that server: give host as a host name or IP address`;
+    if (sslMode !== "verify-full")
+        return (
+            `the admin connects with sslmode ${sslMode}, and its credentials go to another server only over TLS that verifies that server (sslmode verify-full): ` +
+            `to have it looked at, set ${names.sslMode} verify-full and ${names.sslRootCert} to the CA that signed its certificate`
+        );
+    return undefined;
+}
+
 /** What to say of Whaly's host: nothing, one info line, or warnings. */
 export function whalyHostFindings(input: WhalyHostInput): Finding[] {
     const { where, standby, statementTimeoutMs: timeout } = input;
     const timeoutText = timeout === 0 ? "no limit (statementTimeoutMs 0)" : `${duration(timeout)} (statementTimeoutMs ${timeout})`;
+    const unchecked = `Give it hot_standby_feedback = on, or a max_standby_streaming_delay of at least Whaly's statement timeout, ${timeoutText}, or Whaly's longer queries are cancelled`;
+    if ("notLooked" in standby)
+        return [
+            {
+                level: "info",
+                message: `Whaly's host ${where} was not looked at: ${standby.notLooked}. If it is a read replica, its settings were not checked. ${unchecked}`,
+            },
+        ];
     if ("reason" in standby)
         return [
             {
                 level: "info",
                 message:
                     `Whaly's host ${where} ${standby.reached ? "cannot be asked" : "cannot be reached"} from here (${standby.reason})${input.tunnel ? ", as with sshTunnel, where host is the database as the bastion sees it" : ""}: ` +
-                    `if it is a read replica, its settings were not checked. Give it hot_standby_feedback = on, or a max_standby_streaming_delay of at least Whaly's statement timeout, ${timeoutText}, or Whaly's longer queries are cancelled`,
+                    `if it is a read replica, its settings were not checked. ${unchecked}`,
             },
         ];
     const identities = input.primarySystemIdentifier !== undefined && standby.systemIdentifier !== undefined;

@@ -89,16 +89,19 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         this.previousUserRetiresAtVersion = this.previousUser.apply((previous) => (previous ? v.passwordVersion + 1 : 0));
         this.connectionString = pulumi.secret(
             pulumi
-                .all([this.host, this.database, access])
-                .apply(([host, database, d]) =>
-                    d ? connectionString({ host, port: v.port, database, user: d.user, password: d.password, sslMode: v.sslMode }) : "",
+                .all([this.host, this.port, this.database, access])
+                .apply(([host, port, database, d]) =>
+                    d ? connectionString({ host, port, database, user: d.user, password: d.password, sslMode: v.sslMode }) : "",
                 ),
         );
         const { pgHbaRanges, ...ssh } = sshOutputs(v);
         Object.assign(this, ssh);
+        // The previous user too: Whaly logs in with it until it has the new credentials.
         this.pgHbaLines = pulumi
-            .all([this.database, this.user, pgHbaRanges])
-            .apply(([database, user, ipRanges]) => (user && ipRanges.length > 0 ? renderPgHbaLines({ database, user, ipRanges }) : []));
+            .all([this.database, this.user, this.previousUser, pgHbaRanges])
+            .apply(([database, user, previous, ipRanges]) =>
+                user && ipRanges.length > 0 ? renderPgHbaLines({ database, user: previous ? [user, previous] : user, ipRanges }) : [],
+            );
         // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
         this.accessSql = verdict.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
 

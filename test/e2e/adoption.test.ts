@@ -7,11 +7,12 @@
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
-import { auditRole } from "../../components/audit";
+import { AUDIT_SETTING_NAMES, auditRole, auditSettings } from "../../components/audit";
+import { takeOver } from "../../components/takeOver";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harness/catalog";
-import { HAND_MADE_PASSWORD, makeByHand } from "../harness/handMade";
+import { dropHandMade, HAND_MADE_PASSWORD, kindsSetupSql, makeByHand } from "../harness/handMade";
 import { killPulumi, restoreIfTorn } from "../harness/kill";
 import { psql } from "../harness/psql";
 import { startReader } from "../harness/reader";
@@ -78,8 +79,8 @@ describe.each([12, 15, 18] as PostgresMajor[])("PostgreSQL %i: adopting a whaly_
             [
                 '- CREATEDB: ALTER ROLE "whaly_bi" NOCREATEDB',
                 '~ connection limit -1 (the plan: 10): ALTER ROLE "whaly_bi" CONNECTION LIMIT 10',
-                '~ setting statement_timeout unset (the plan: 600000): ALTER ROLE "whaly_bi" SET statement_timeout TO 600000',
-                '~ setting idle_in_transaction_session_timeout unset (the plan: 60000): ALTER ROLE "whaly_bi" SET idle_in_transaction_session_timeout TO 60000',
+                '~ setting statement_timeout unset (the plan: 600000): ALTER ROLE "whaly_bi" SET "statement_timeout" TO 600000',
+                '~ setting idle_in_transaction_session_timeout unset (the plan: 60000): ALTER ROLE "whaly_bi" SET "idle_in_transaction_session_timeout" TO 60000',
                 `- member of pg_monitor (granted by postgres): REVOKE "pg_monitor" FROM "whaly_bi"${revokedBy}`,
                 '- INSERT on table public.customers (granted by postgres): REVOKE INSERT ON TABLE "public"."customers" FROM "whaly_bi" (as postgres)',
                 '- USAGE on schema secret (granted by postgres): REVOKE USAGE ON SCHEMA "secret" FROM "whaly_bi" (as postgres)',
@@ -522,9 +523,9 @@ describe.each([13, 16] as PostgresMajor[])("PostgreSQL %i: adopting a role with 
             expect(adoptionLines(output)).toEqual(
                 expect.arrayContaining([
                     '~ NOINHERIT (the plan: INHERIT): ALTER ROLE "whaly_bi" INHERIT',
-                    '- setting work_mem = 64MB: ALTER ROLE "whaly_bi" RESET work_mem',
+                    '- setting work_mem = 64MB: ALTER ROLE "whaly_bi" RESET "work_mem"',
                     `- settings in database ${DATABASE}: ALTER ROLE "whaly_bi" IN DATABASE "${DATABASE}" RESET ALL`,
-                    '- EXECUTE on function public.answer(n integer) (granted by postgres): REVOKE EXECUTE ON ROUTINE "public"."answer"(n integer) FROM "whaly_bi" CASCADE (as postgres)',
+                    '- EXECUTE on function public.answer(integer) (granted by postgres): REVOKE EXECUTE ON ROUTINE "public"."answer"(integer) FROM "whaly_bi" CASCADE (as postgres)',
                     '- UPDATE on column secret.salaries.amount (granted by postgres): REVOKE UPDATE ("amount") ON TABLE "secret"."salaries" FROM "whaly_bi" (as postgres)',
                     '- the grant option of SELECT on table public.customers (granted by postgres): REVOKE GRANT OPTION FOR SELECT ON TABLE "public"."customers" FROM "whaly_bi" CASCADE (as postgres)',
                     '- default INSERT on tables that postgres creates in any schema: ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" REVOKE INSERT ON TABLES FROM "whaly_bi"',
@@ -578,5 +579,108 @@ describe.each([13, 16] as PostgresMajor[])("PostgreSQL %i: adopting a role with 
         } finally {
             t.dispose();
         }
+    });
+});
+
+describe("PostgreSQL 18: what a review of adoption found", () => {
+    let server: PostgresServer;
+    beforeAll(async () => {
+        server = await startPostgres(18);
+        await seedWarehouse(server);
+        // legacy.people, and USAGE on its schema for all, so that only a column privilege decides an UPDATE of it.
+        psql(server, `${kindsSetupSql()}\nGRANT USAGE ON SCHEMA legacy TO PUBLIC;`);
+    });
+    afterEach(() => dropHandMade(server));
+    afterAll(() => server?.stop());
+
+    /** Adopts the hand-made role with `args`, returning the preview's adoption lines and what the reader saw during the up. */
+    async function adopt(name: string, args: Partial<WhalyPostgresAccessArgs>, read = READ) {
+        const t = await newTestStack(name, accessProgram(server, { ...args, adoptRole: true }));
+        try {
+            let output = "";
+            await t.stack.preview({ onOutput: (line) => (output += line) });
+            const reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, read);
+            await t.stack.up().finally(() => reader.stop());
+            return { lines: adoptionLines(output), totals: await reader.stop() };
+        } finally {
+            t.dispose();
+        }
+    }
+
+    it("column privileges: the preview names each with its REVOKE, and after the up whaly_bi may no longer UPDATE the column", async () => {
+        makeByHand(server, false);
+        psql(
+            server,
+            `\\c ${DATABASE}\nGRANT UPDATE (email) ON legacy.people TO whaly_bi;\nGRANT SELECT (id, email) ON legacy.people TO whaly_bi;`,
+        );
+        const updatesEmail = () =>
+            as(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, (s) => s.can("UPDATE legacy.people SET email = email"));
+        expect(await updatesEmail()).toBe(true);
+        const { lines, totals } = await adopt("adopt-review-columns", ARGS);
+        expect(lines).toEqual(
+            expect.arrayContaining([
+                '- UPDATE on column legacy.people.email (granted by postgres): REVOKE UPDATE ("email") ON TABLE "legacy"."people" FROM "whaly_bi" (as postgres)',
+                '- SELECT on column legacy.people.email (granted by postgres): REVOKE SELECT ("email") ON TABLE "legacy"."people" FROM "whaly_bi" (as postgres)',
+                '- SELECT on column legacy.people.id (granted by postgres): REVOKE SELECT ("id") ON TABLE "legacy"."people" FROM "whaly_bi" (as postgres)',
+            ]),
+        );
+        expect(totals.failures).toEqual([]);
+        expect(await updatesEmail()).toBe(false);
+        expect(await as(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, (s) => s.canSelect("legacy.people"))).toBe(false);
+        expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(expectedPrivileges(["public", "sales"], ["etl", "dbt"]));
+    });
+
+    it("default privileges on large objects (pg_default_acl letter L): named at preview, not a TypeError, and revoked at up", async () => {
+        makeByHand(server, false);
+        psql(server, `\\c ${DATABASE}\nALTER DEFAULT PRIVILEGES GRANT SELECT ON LARGE OBJECTS TO whaly_bi;`);
+        const { lines, totals } = await adopt("adopt-review-large-objects", ARGS);
+        expect(lines).toEqual(
+            expect.arrayContaining([
+                '- default SELECT on large objects that postgres creates: ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" REVOKE SELECT ON LARGE OBJECTS FROM "whaly_bi"',
+            ]),
+        );
+        expect(totals.failures).toEqual([]);
+        const named = await server.query(
+            "SELECT d.defaclobjtype FROM pg_default_acl d CROSS JOIN aclexplode(d.defaclacl) a WHERE a.grantee = 'whaly_bi'::regrole AND d.defaclobjtype = 'L'",
+            { database: DATABASE },
+        );
+        expect(named).toEqual([]);
+    });
+
+    it("the take-over commits what it grants before it revokes: a removal that fails leaves the grants, and says so", async () => {
+        makeByHand(server, false);
+        const { host, port, adminUser: user, adminPassword: password } = server;
+        const settings = auditSettings({ host, port, user, password, database: DATABASE, sslMode: "disable" }, {});
+        const failing = takeOver({ settings, names: AUDIT_SETTING_NAMES }, [
+            [{ sql: 'GRANT USAGE ON SCHEMA "legacy" TO "whaly_bi"' }],
+            [
+                { sql: 'REVOKE CONNECT ON DATABASE "analytics" FROM "whaly_bi"' },
+                { sql: 'REVOKE SELECT ON TABLE "nowhere"."nothing" FROM "whaly_bi"', as: "etl" },
+            ],
+        ]);
+        await expect(failing).rejects.toMatchObject({
+            committed: 1,
+            message: 'REVOKE SELECT ON TABLE "nowhere"."nothing" FROM "whaly_bi" (as etl) failed: schema "nowhere" does not exist',
+        });
+        const held = await privilegesOf(server, DATABASE, "whaly_bi");
+        expect(held).toEqual(expect.arrayContaining(["schema legacy USAGE", `database ${DATABASE} CONNECT`]));
+    });
+
+    it("with readAllData, the role holds pg_read_all_data before the guide's SELECTs go: 0 failed reads during the up", async () => {
+        makeByHand(server, false);
+        const { lines, totals } = await adopt(
+            "adopt-review-all-data",
+            { readAllData: true },
+            "SELECT (SELECT count(*) FROM sales.orders), (SELECT count(*) FROM public.customers), (SELECT count(*) FROM sales.monthly)",
+        );
+        console.log(
+            `PostgreSQL 18, adoption with readAllData: reader ${JSON.stringify(totals.queries)} queries, ${totals.failures.length} failed`,
+        );
+        expect(totals.failures).toEqual([]);
+        expect(totals.queries.open).toBeGreaterThan(20);
+        expect(lines).toEqual(
+            expect.arrayContaining(['+ member of pg_read_all_data: GRANT "pg_read_all_data" TO "whaly_bi" WITH INHERIT TRUE']),
+        );
+        expect(await roleAttributes(server, "whaly_bi")).toMatchObject({ member_of: ["pg_read_all_data"] });
     });
 });

@@ -4,19 +4,25 @@
  * tables a creator makes later on the primary too, once replicated. An admin pointed at the
  * replica by mistake is refused at preview, saying where to point it.
  *
- * The preflight also looks at Whaly's host. A replica with hot_standby_feedback off and a short
- * max_standby_streaming_delay is a warning at preview, and a long read there as Whaly really is
- * cancelled while the primary deletes and vacuums the rows it reads; with hot_standby_feedback on,
- * no warning, and the same read completes. A host that never answers is one info line; another
- * cluster, a warning; the primary under another name, nothing.
+ * The preflight also looks at Whaly's host, with the admin's credentials, when the admin connects
+ * with verify-full (every server here serves TLS with a certificate of the test's CA). A replica
+ * with hot_standby_feedback off and a short max_standby_streaming_delay is a warning at preview,
+ * and a long read there as Whaly really is cancelled while the primary deletes and vacuums the rows
+ * it reads; with hot_standby_feedback on, no warning, and the same read completes. A host that
+ * never answers is one info line; another cluster, a warning; the primary under another name,
+ * nothing. An admin without verify-full: the host is not looked at, one info line says how to have
+ * it looked at. A fake server as Whaly's host, with a certificate of the admin's CA, asking for the
+ * password in cleartext or as MD5: one info line, no error, and nothing of the password reaches it.
  */
 import * as net from "node:net";
 import { Client } from "pg";
 import { PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { catalogSnapshot } from "../harness/catalog";
+import { makeCertificates, TestCertificates } from "../harness/certificates";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse";
+import { passwordForms, startFakePostgres } from "../harness/fakePostgres";
 import { accessProgram, failureOf, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
@@ -39,13 +45,33 @@ const standby = (feedback: "on" | "off") => ({
 
 const CANCELS = "is a read replica that cancels queries conflicting with the replay of the primary's changes";
 
+/** What a preview says of Whaly's host, each message once (the CLI prints each as it comes and again in its summary). */
+const whalyHostMessages = (output: string) => [...new Set(output.split("\n").flatMap((line) => /Whaly's host .*/.exec(line) ?? []))];
+
+let certs: TestCertificates;
+beforeAll(() => {
+    certs = makeCertificates();
+});
+afterAll(() => certs?.dispose());
+
 describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica", (major) => {
     let primary: PostgresServer;
     let replica: PostgresServer;
     let t: TestStack;
     let password: string;
-    const program = (host: string, port: number) =>
-        accessProgram(primary, { schemas: ["public", "sales"], tableCreators: ["etl"], host, port });
+    /** The component on the primary, Whaly's host at `host:port`; the admin connects with verify-full unless told otherwise. */
+    const program = (
+        host: string,
+        port: number,
+        tls: { sslMode: string; sslRootCert?: string } = { sslMode: "verify-full", sslRootCert: certs.caFile },
+    ) =>
+        accessProgram(primary, {
+            schemas: ["public", "sales"],
+            tableCreators: ["etl"],
+            host,
+            port,
+            admin: { host: primary.host, port: primary.port, username: primary.adminUser, password: primary.adminPassword, ...tls },
+        });
     const previewOutput = async () => {
         let output = "";
         await t.stack.preview({ onOutput: (line) => (output += line) });
@@ -53,9 +79,9 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
     };
 
     beforeAll(async () => {
-        primary = await startPostgres(major);
+        primary = await startPostgres(major, { tls: certs.local });
         await seedWarehouse(primary);
-        replica = await startPostgres(major, { replicaOf: primary, settings: standby("off") });
+        replica = await startPostgres(major, { replicaOf: primary, settings: standby("off"), tls: certs.local });
         t = await newTestStack(`replica-pg${major}`, program(replica.host, replica.port));
     });
     afterAll(() => {
@@ -149,7 +175,7 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
     });
 
     it("with hot_standby_feedback on: no warning at preview, and the same read completes, seeing every row it started with", async () => {
-        const kept = await startPostgres(major, { replicaOf: primary, settings: standby("on") });
+        const kept = await startPostgres(major, { replicaOf: primary, settings: standby("on"), tls: certs.local });
         try {
             t.setProgram(program(kept.host, kept.port));
             const output = await previewOutput();
@@ -170,9 +196,7 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
         try {
             t.setProgram(program("127.0.0.1", port));
             const output = await previewOutput();
-            // Told once (the CLI prints each message as it comes and again in its summary).
-            const messages = new Set(output.split("\n").flatMap((line) => /Whaly's host .*/.exec(line) ?? []));
-            expect([...messages]).toEqual([
+            expect(whalyHostMessages(output)).toEqual([
                 expect.stringMatching(`^Whaly's host 127.0.0.1:${port} cannot be reached from here \\(timeout expired\\): `),
             ]);
             expect(output).not.toMatch(/error:/);
@@ -181,6 +205,53 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
             silent.close();
         }
     });
+
+    it("an admin without verify-full: the replica is not looked at, one info line says how to have it looked at, no warning", async () => {
+        try {
+            for (const tls of [{ sslMode: "require" }, { sslMode: "verify-ca", sslRootCert: certs.caFile }]) {
+                t.setProgram(program(replica.host, replica.port, tls));
+                const output = await previewOutput();
+                expect(whalyHostMessages(output)).toEqual([
+                    expect.stringMatching(
+                        `^Whaly's host ${replica.host}:${replica.port} was not looked at: the admin connects with sslmode ${tls.sslMode}, .*set admin.sslMode \\(or PGSSLMODE\\) verify-full and admin.sslRootCert \\(or PGSSLROOTCERT\\) to the CA that signed its certificate`,
+                    ),
+                ]);
+                expect(output).not.toContain(CANCELS);
+                expect(output).not.toMatch(/error:/);
+            }
+        } finally {
+            t.setProgram(program(replica.host, replica.port));
+        }
+    });
+
+    it.each([
+        ["in cleartext", "cleartext", "in cleartext"],
+        ["as MD5", "md5", "as an MD5 hash"],
+    ] as const)(
+        "a fake server as Whaly's host, with a certificate of the admin's CA, asking for the password %s: one info line, no error, nothing of the password sent",
+        async (_how, ask, said) => {
+            const fake = await startFakePostgres({ tls: certs.local, ask });
+            try {
+                t.setProgram(program("127.0.0.1", fake.port));
+                const output = await previewOutput();
+                expect(whalyHostMessages(output)).toEqual([
+                    expect.stringMatching(
+                        `^Whaly's host 127.0.0.1:${fake.port} cannot be asked from here \\(127.0.0.1:${fake.port} asks for the password ${said}, which this connection gives only in a SCRAM exchange`,
+                    ),
+                ]);
+                expect(output).not.toMatch(/error:/);
+                await fake.settled();
+                expect(fake.sessions.map((s) => ({ handshake: s.handshake, asked: s.asked, closedByClient: s.closedByClient }))).toEqual([
+                    { handshake: true, asked: true, closedByClient: true },
+                ]);
+                const received = fake.received().toString("latin1");
+                for (const form of passwordForms(primary.adminPassword, primary.adminUser)) expect(received).not.toContain(form);
+            } finally {
+                t.setProgram(program(replica.host, replica.port));
+                await fake.close();
+            }
+        },
+    );
 
     it("the primary under another name (localhost): nothing to say", async () => {
         try {
@@ -194,7 +265,7 @@ describe.each([15, 18] as const)("PostgreSQL %i: Whaly reads a streaming replica
     });
 
     it("another cluster where the admin logs in: a warning that Whaly would read a server without its role", async () => {
-        const other = await startPostgres(major);
+        const other = await startPostgres(major, { tls: certs.local });
         try {
             // A staging server, say, with the same admin credentials.
             await other.query(`CREATE DATABASE ${DATABASE}`);

@@ -2,7 +2,8 @@
  * The roles that create tables in a listed schema, read from the catalog: each one missing from
  * tableCreators is a warning at preview and up (an error with strictTableCreators), and
  * discoverTableCreators covers exactly the roles found, a new loader role from the next up on.
- * The warehouse's etl, dbt and intruder may all create in public and sales.
+ * The warehouse's etl, dbt and intruder may all create in public and sales; its admin, a
+ * superuser, owns the tables it seeded there, so it counts too.
  */
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { catalogSnapshot, privilegesOf, traces } from "../harness/catalog";
@@ -53,7 +54,9 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: table creators, checked and discovered`, (
             expect(output).toContain(warning("intruder", "public", 0));
             expect(output).toContain(warning("intruder", "sales", 1));
             expect(output).not.toContain("role etl may create");
-            expect(output).not.toContain("role postgres may create"); // superusers are left out
+            // A superuser may create anywhere: it counts where it owns relations (the seeded ones).
+            expect(output).toContain(warning(server.adminUser, "public", 2));
+            expect(output).toContain(warning(server.adminUser, "sales", 5));
         }
         await t.stack.destroy();
     });
@@ -70,7 +73,8 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: table creators, checked and discovered`, (
     });
 
     it("says nothing when every role that may create tables is listed", async () => {
-        t.setProgram(accessProgram(server, { schemas: SCHEMAS, tableCreators: ["etl", "dbt", "intruder"], strictTableCreators: true }));
+        const everyone = ["etl", "dbt", "intruder", server.adminUser];
+        t.setProgram(accessProgram(server, { schemas: SCHEMAS, tableCreators: everyone, strictTableCreators: true }));
         expect(await upOutput()).not.toContain("is not in tableCreators");
         await t.stack.destroy();
     });
@@ -80,7 +84,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: table creators, checked and discovered`, (
         expect(await upOutput()).not.toContain("is not in tableCreators");
         const defaults = (await privilegesOf(server, DATABASE, "whaly_bi")).filter((p) => p.startsWith("default "));
         expect(defaults).toEqual(
-            ["dbt", "etl", "intruder"]
+            ["dbt", "etl", "intruder", server.adminUser]
                 .flatMap((c) => SCHEMAS.flatMap((s) => [`default ${c} ${s} sequence SELECT`, `default ${c} ${s} table SELECT`]))
                 .sort(),
         );

@@ -27,12 +27,14 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "role name over 63 bytes",
         args: { roleName: "r".repeat(64) },
-        says: [`roleName "${"r".repeat(64)}"`, "64 bytes", "shorten it"],
+        says: ["roleName (a string of 64 characters: not shown)", "64 bytes", "shorten it"],
+        hidden: "r".repeat(64),
     },
     {
         what: "schema of 32 characters but 64 bytes",
         args: { schemas: ["é".repeat(32)] },
-        says: [`schemas[0] "${"é".repeat(32)}"`, "64 bytes", "at most 63 bytes"],
+        says: ["schemas[0] (a string of 32 characters: not shown)", "64 bytes", "at most 63 bytes"],
+        hidden: "é".repeat(32),
     },
     {
         what: "role name starting with pg_",
@@ -45,17 +47,25 @@ export const BAD_INPUTS: BadInput[] = [
         args: { tableCreators: ["pg_write_all_data"] },
         says: ['tableCreators[0] "pg_write_all_data"', "reserved"],
     },
-    { what: "NUL byte in a schema", args: { schemas: ["sa\0les"] }, says: ['schemas[0] "sa\\u0000les"', "NUL byte", "remove it"] },
+    {
+        what: "NUL byte in a schema",
+        args: { schemas: ["sa\0les"] },
+        says: ["schemas[0] (a string of 6 characters: not shown)", "NUL byte", "remove it"],
+    },
     {
         what: "SQL-quoted schema",
         args: { schemas: ['"Sales"'] },
-        says: ['schemas[0] "\\"Sales\\""', "double quote", 'write Sales rather than "Sales"'],
+        says: ["schemas[0] (a string of 7 characters: not shown)", "double quote", "write the name without them"],
     },
-    { what: "white space around a name", args: { tableCreators: ["etl "] }, says: ['tableCreators[0] "etl "', "white space", "remove it"] },
+    {
+        what: "white space around a name",
+        args: { tableCreators: ["etl "] },
+        says: ["tableCreators[0] (a string of 4 characters: not shown)", "white space", "remove it"],
+    },
     {
         what: "adoptRole not a boolean",
         args: { adoptRole: "yes" as unknown as boolean },
-        says: ['adoptRole "yes"', "must be true or false"],
+        says: ["adoptRole (a string of 3 characters: not shown)", "must be true or false"],
     },
     {
         what: "duplicate schemas",
@@ -70,7 +80,7 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "BI role among the creators",
         args: { tableCreators: ["etl", "whaly_bi"] },
-        says: ['tableCreators[1] "whaly_bi"', "is the BI role itself", "remove it"],
+        says: ['tableCreators[1] "whaly_bi"', "is the BI role itself (roleName), which must only read", "remove it"],
     },
     { what: "empty schema list", args: { schemas: [] }, says: ["schemas []", "is empty", 'omit schemas for ["public"]'] },
     { what: "empty creator list", args: { tableCreators: [] }, says: ["tableCreators []", "is empty", "at least one role"] },
@@ -95,15 +105,24 @@ export const BAD_INPUTS: BadInput[] = [
         args: { password: "a-given-password-1234", passwordVersion: 2 },
         says: ["passwordVersion 2", "conflicts with `password`"],
     },
-    { what: "empty password", args: { password: "" }, says: ['password "[secret]"', "is empty"] },
+    { what: "empty password", args: { password: "" }, says: ["password (a secret: not shown)", "is empty"] },
     { what: "password version 0", args: { passwordVersion: 0 }, says: ["passwordVersion 0", "from 1"] },
     {
         what: "no host and no admin",
         args: { admin: undefined, tableCreators: ["etl"] },
         says: ["host (missing)", "is required", "read replica"],
     },
-    { what: "host with spaces", args: { host: "db internal" }, says: ['host "db internal"', "not a host name"] },
-    { what: "unknown sslMode", args: { sslMode: "on" }, says: ['sslMode "on"', "is not one of disable, allow, prefer, require"] },
+    {
+        what: "host with spaces",
+        args: { host: "db internal" },
+        says: ["host (a string of 11 characters: not shown)", "not a host name"],
+        hidden: "db internal",
+    },
+    {
+        what: "unknown sslMode",
+        args: { sslMode: "on" },
+        says: ["sslMode (a string of 2 characters: not shown)", "is not one of disable, allow, prefer, require"],
+    },
     {
         what: "readAllData with listed schemas",
         args: { readAllData: true, schemas: ["sales"] },
@@ -117,7 +136,7 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "readAllData not a boolean",
         args: { readAllData: "yes" as unknown as boolean },
-        says: ['readAllData "yes"', "must be true or false"],
+        says: ["readAllData (a string of 3 characters: not shown)", "must be true or false"],
     },
     {
         what: "discoverTableCreators with tableCreators",
@@ -127,12 +146,12 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "an arg the component does not know (a typo)",
         args: { tableCreator: ["etl"] },
-        says: ['tableCreator ["etl"]', "is not an arg of WhalyPostgresAccess: did you mean tableCreators?"],
+        says: ["tableCreator (a list of 1 item: not shown)", "is not an arg of WhalyPostgresAccess: did you mean tableCreators?"],
     },
     {
         what: "an admin field the component does not know",
         args: { admin: { host: "db.internal", username: "postgres", passwrd: "x" } as never },
-        says: ["admin.passwrd", "did you mean admin.password?"],
+        says: ["admin.passwrd (a string of 1 character: not shown)", "did you mean admin.password?"],
     },
     {
         what: "strictTableCreators with discoverTableCreators",
@@ -147,7 +166,7 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "unknown default privileges scope",
         args: { defaultPrivilegesScope: "global" },
-        says: ['defaultPrivilegesScope "global"', "is not one of schema, database: pick one of them"],
+        says: ["defaultPrivilegesScope (a string of 6 characters: not shown)", "is not one of schema, database: pick one of them"],
     },
     {
         what: "futureSchemas with readAllData",
@@ -170,28 +189,39 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "futureSchemas not a boolean",
         args: { futureSchemas: "yes" as unknown as boolean },
-        says: ['futureSchemas "yes"', "must be true or false"],
+        says: ["futureSchemas (a string of 3 characters: not shown)", "must be true or false"],
     },
     { what: "connection limit below -1", args: { connectionLimit: -2 }, says: ["connectionLimit -2", "-1 for unlimited"] },
     { what: "negative statement timeout", args: { statementTimeoutMs: -1 }, says: ["statementTimeoutMs -1", "milliseconds"] },
     {
         what: "malformed IP range",
         args: { ipRanges: ["34.76.0.0"] },
-        says: ['ipRanges[0] "34.76.0.0"', "not a CIDR range", "34.76.0.0/14"],
+        says: ["ipRanges[0] (a string of 9 characters: not shown)", "not a CIDR range", "34.76.0.0/14"],
     },
-    { what: "IP prefix out of range", args: { ipRanges: ["10.0.0.0/33"] }, says: ['ipRanges[0] "10.0.0.0/33"', "not a CIDR range"] },
+    {
+        what: "IP prefix out of range",
+        args: { ipRanges: ["10.0.0.0/33"] },
+        says: ["ipRanges[0] (a string of 11 characters: not shown)", "not a CIDR range"],
+    },
     { what: "empty IP range list", args: { ipRanges: [] }, says: ["ipRanges []", "omit it to use Whaly's published ranges"] },
     {
         what: "admin sslMode libpq does not know",
         args: { admin: { host: "db.internal", username: "postgres", sslMode: "on" } },
-        says: ['admin.sslMode "on"', "is not one of disable, allow, prefer, require, verify-ca, verify-full"],
+        says: [
+            "admin.sslMode (a string of 2 characters: not shown)",
+            "is not one of disable, allow, prefer, require, verify-ca, verify-full",
+        ],
     },
     {
         what: "admin sslRootCert that cannot be read",
         args: { admin: { host: "db.internal", username: "postgres", sslMode: "verify-full", sslRootCert: "/nonexistent/ca.pem" } },
-        says: ['admin.sslRootCert "/nonexistent/ca.pem"', "cannot be read (ENOENT)", "the server's CA bundle"],
+        says: ["admin.sslRootCert (a string of 19 characters: not shown)", "cannot be read (ENOENT)", "the server's CA bundle"],
     },
-    { what: "unknown rotation", args: { rotation: "weekly" }, says: ['rotation "weekly"', "is not one of single, alternating"] },
+    {
+        what: "unknown rotation",
+        args: { rotation: "weekly" },
+        says: ["rotation (a string of 6 characters: not shown)", "is not one of single, alternating"],
+    },
     {
         what: "login users without the alternating rotation",
         args: { loginUsers: ["a", "b"] },
@@ -210,7 +240,8 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "a given password with the alternating rotation",
         args: { rotation: "alternating", password: "a-given-password-1234" },
-        says: ['password "[secret]"', 'conflicts with rotation "alternating"'],
+        says: ["password (a secret: not shown)", 'conflicts with rotation "alternating"'],
+        hidden: "a-given-password-1234",
     },
     {
         what: "sshTunnel: an empty publicKey",
@@ -271,17 +302,19 @@ export const BAD_INPUTS: BadInput[] = [
     {
         what: "sshTunnel: a bastion user sshd would read as a list",
         args: tunnel({ bastionUser: "whaly,root" }),
-        says: ['sshTunnel.bastionUser "whaly,root": is not a user name sshd can match'],
+        says: ["sshTunnel.bastionUser (a string of 10 characters: not shown): is not a user name sshd can match"],
     },
     {
         what: "sshTunnel: a field it does not know",
         args: tunnel({ bastionPrt: 2222 }),
-        says: ["sshTunnel.bastionPrt 2222: is not an arg of WhalyPostgresAccess's sshTunnel: did you mean sshTunnel.bastionPort?"],
+        says: [
+            "sshTunnel.bastionPrt (a number: not shown): is not an arg of WhalyPostgresAccess's sshTunnel: did you mean sshTunnel.bastionPort?",
+        ],
     },
     {
         what: "sshTunnel: a host the key line cannot name",
         args: { ...tunnel({}), host: 'db",permitopen="*:*' },
-        says: ['host "db\\",permitopen=\\"*:*"', "is not a host name or IP address the tunnel can name"],
+        says: ["host (a string of 19 characters: not shown)", "is not a host name or IP address the tunnel can name"],
     },
     {
         what: "admin and a provider together",

@@ -18,6 +18,8 @@ export interface TestCertificates {
     local: { cert: string; key: string };
     /** A server certificate for db.example.test only. */
     elsewhere: { cert: string; key: string };
+    /** A server certificate for 127.0.0.1 and localhost that the other CA signed. */
+    otherCaLocal: { cert: string; key: string };
     /** A client certificate (CN client) and its key, as files (the key private to its owner). */
     client: { certFile: string; keyFile: string };
     dispose(): void;
@@ -30,7 +32,7 @@ function makeCa(dir: string, name: string): void {
     openssl(dir, "req", "-x509", ...EC_KEY, "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`);
 }
 
-function makeServer(dir: string, name: string, altNames: string): { cert: string; key: string } {
+function makeServer(dir: string, name: string, altNames: string, ca = "ca"): { cert: string; key: string } {
     openssl(dir, "req", ...EC_KEY, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
     fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${altNames}\n`);
     openssl(
@@ -40,9 +42,9 @@ function makeServer(dir: string, name: string, altNames: string): { cert: string
         "-in",
         `${name}.csr`,
         "-CA",
-        "ca.crt",
+        `${ca}.crt`,
         "-CAkey",
-        "ca.key",
+        `${ca}.key`,
         "-CAcreateserial",
         "-days",
         "2",
@@ -71,6 +73,7 @@ export function makeCertificates(): TestCertificates {
         otherCaFile: path.join(dir, "other-ca.crt"),
         local: makeServer(dir, "local", "IP:127.0.0.1,DNS:localhost"),
         elsewhere: makeServer(dir, "elsewhere", "DNS:db.example.test"),
+        otherCaLocal: makeServer(dir, "other-ca-local", "IP:127.0.0.1,DNS:localhost", "other-ca"),
         client: makeClient(dir),
         dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
     };

@@ -1,7 +1,8 @@
 /**
  * `whaly-postgres audit` against real servers: the role the component makes passes; each of a
- * dozen hand-made escalations is reported and fails it; a wrong password, a closed port or an
- * unknown role gives one clear line and exit 2, never a stack trace or a password.
+ * dozen hand-made escalations is reported and fails it (auditMatrix.test.ts has every kind, on
+ * every major); a wrong password, a closed port, an unknown role or an argument it does not take
+ * gives one clear line and exit 2, never a stack trace, a password, or what the argument says.
  */
 import { randomBytes } from "node:crypto";
 import { main } from "../../cli";
@@ -184,6 +185,34 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
             expect(err.trim().split("\n").length).toBeLessThanOrEqual(2);
             expect(err).not.toMatch(/\n\s+at /);
             for (const secret of ["not-the-password-42", "secret-pw-77", server.adminPassword]) expect(err).not.toContain(secret);
+        }
+    });
+
+    it("an argument it does not take, or a connection string it cannot read, is named by position and shape, never by what it says", async () => {
+        const secret = "Hunter2-secret";
+        const cases: Array<[string[], string]> = [
+            [[url, `postgresql://postgres:${secret}@db.internal/analytics`], "argument 2 (a second connection string)"],
+            [[url, "--role", "whaly_bi", `password=${secret} host=db.internal`], "argument 4 (a second connection string)"],
+            [[url, `--password=${secret}`], "argument 2 (--password)"],
+            [[url, `--${secret}`], "argument 2 (an option)"],
+            [[url, "--host", "db.internal"], "argument 2 (--host)"],
+            [[url, "--role"], "--role needs a value"],
+            [
+                [url, "--role", `postgresql://postgres:${secret}@db.internal/analytics`],
+                "--role: give the role's name, not a connection string",
+            ],
+            [[`host=127.0.0.1 ${secret}`], "connection string"],
+            [[`postgresql://postgres@127.0.0.1/${DATABASE}?sslmode=disable&${secret}`], "connection URI"],
+            [[`host=127.0.0.1 port=${secret}`], "the port (connection string or PGPORT)"],
+            [[`host=127.0.0.1 sslmode=${secret}`], "sslmode (connection string or PGSSLMODE)"],
+            [[`host=127.0.0.1 connect_timeout=${secret}`], "connect_timeout (connection string or PGCONNECT_TIMEOUT)"],
+        ];
+        for (const [argv, says] of cases) {
+            const { code, out, err } = await audit(...argv);
+            expect([argv, code, out]).toEqual([argv, 2, ""]);
+            expect(err).toContain(says);
+            expect(err.toLowerCase()).not.toContain(secret.toLowerCase());
+            expect(err).not.toContain(server.adminPassword);
         }
     });
 });

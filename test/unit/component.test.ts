@@ -344,7 +344,7 @@ describe("args given as Outputs", () => {
         expect(resources.map((r) => r.name)).toEqual(["late"]);
         expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
-                /Invalid args for WhalyPostgresAccess "late":\n- database "\\"analytics\\"": contains a double quote.*\n- admin.port 0: is not a whole number from 1 to 65535/,
+                /Invalid args for WhalyPostgresAccess "late":\n- database \(a string of 11 characters: not shown\): contains a double quote.*\n- admin.port 0: is not a whole number from 1 to 65535/,
             ),
         ]);
         logged.mockRestore();

@@ -17,6 +17,9 @@ const PAGES = [
         .map((f) => `docs/${f}`),
 ];
 
+/** Words that promise what the package does: where the docs use one, they link the test that proves it. */
+const GUARANTEES = /never printed|never shown|nothing (was |is )?changed|no failed read|0 failed reads?|every mode|never appears?\b/i;
+
 /** The text outside code blocks. */
 const prose = (markdown: string) => markdown.replace(/^```[\s\S]*?^```/gm, "");
 
@@ -44,6 +47,25 @@ describe("the README and the docs", () => {
         });
         expect(broken).toEqual([]);
         if (page === "README.md") expect(links.length).toBeGreaterThan(10);
+    });
+
+    it.each(PAGES.filter((page) => page !== "CHANGELOG.md"))("%s: each guarantee names the test that proves it", (page) => {
+        const text = prose(fs.readFileSync(path.join(ROOT, page), "utf8"));
+        // A paragraph, or a table row, is where a promise and its proof sit together.
+        const paragraphs = text
+            .split(/\n\s*\n|\n(?=\||- )/)
+            // A heading promises what the paragraph after it proves.
+            .reduce<string[]>(
+                (all, p) =>
+                    /^#+ [^\n]*$/.test(all[all.length - 1] ?? "") ? [...all.slice(0, -1), `${all[all.length - 1]}\n${p}`] : [...all, p],
+                [],
+            );
+        const proven = (paragraph: string) =>
+            [...paragraph.matchAll(/\]\(([^)\s#]+\.test\.ts|[^)\s#]+\/harness\/[^)\s#]+\.ts)(#[^)]*)?\)/g)].some((m) =>
+                fs.existsSync(path.resolve(path.dirname(path.join(ROOT, page)), m[1])),
+            );
+        const unproven = paragraphs.filter((paragraph) => GUARANTEES.test(paragraph) && !proven(paragraph));
+        expect(unproven.map((paragraph) => paragraph.trim())).toEqual([]);
     });
 
     it("the README has a row for every arg of the TypeScript API, admin's included", () => {

@@ -41,7 +41,17 @@ describe("Whaly's IP ranges", () => {
         expect(renderPgHbaLines({ database: "d", user: "u" })).toHaveLength(36);
     });
 
+    it("render one line per range admitting each user listed, as pg_hba.conf's comma-separated user field", () => {
+        expect(renderPgHbaLines({ database: "analytics", user: ["whaly_bi_b", "whaly_bi_a"], ipRanges: ["10.0.0.0/8"] })).toEqual([
+            'hostssl "analytics" "whaly_bi_b","whaly_bi_a" 10.0.0.0/8 scram-sha-256',
+        ]);
+        expect(() => renderPgHbaLines({ database: "d", user: [] })).toThrow(/user lists no role/);
+    });
+
     it("refuse names that would break pg_hba.conf", () => {
-        expect(() => renderPgHbaLines({ database: "d", user: 'a"b' })).toThrow(/user "a\\"b" cannot be written to pg_hba.conf/);
+        expect(() => renderPgHbaLines({ database: "d", user: 'a"secret' })).toThrow(
+            /a user name of 8 characters cannot be written to pg_hba.conf/,
+        );
+        expect(() => renderPgHbaLines({ database: "d", user: 'a"secret' })).not.toThrow(/secret/);
     });
 });

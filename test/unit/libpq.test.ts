@@ -66,7 +66,9 @@ describe("libpq connection strings", () => {
             "sslcrl is a libpq setting this package does not implement",
         );
         expect(() => parseConninfo("postgresql://a,b/d")).toThrow("several hosts");
-        expect(() => parseConninfo("postgresql://h/d?sslmode")).toThrow('"sslmode" of the connection URI is not key=value');
+        expect(() => parseConninfo("postgresql://h/d?sslmode")).toThrow(
+            "a query parameter of the connection URI (7 characters, not shown) is not key=value",
+        );
     });
 });
 

@@ -1,4 +1,11 @@
-import { PreflightInput, preflightProblems, roleTakenProblem, rotationSwitchWarnings, ServerFacts } from "../../components/preflight";
+import {
+    PreflightInput,
+    preflightProblems,
+    publicCreateWarnings,
+    roleTakenProblem,
+    rotationSwitchWarnings,
+    ServerFacts,
+} from "../../components/preflight";
 
 const role = (over: Partial<ServerFacts["roles"][string]> = {}): ServerFacts["roles"][string] => ({
     superuser: false,
@@ -19,6 +26,7 @@ function server(versionNum: number, over: Partial<ServerFacts> = {}): ServerFact
         ownersBySchema: { sales: ["adm"] },
         creatorsBySchema: {},
         unlistedSchemas: [],
+        publicCreateSchemas: [],
         ...over,
     };
 }
@@ -137,5 +145,19 @@ describe("preflight verdicts", () => {
         expect(rotationSwitchWarnings("whaly_bi", "single", users, single)).toEqual([]);
         // Roles of those names that are not members of the group are none of the component's business.
         expect(rotationSwitchWarnings("whaly_bi", "single", users, server(180000, { roles: { whaly_bi_a: role() } }))).toEqual([]);
+    });
+});
+
+describe("PUBLIC's CREATE", () => {
+    it("warns once per schema where PUBLIC may create, naming the REVOKE that fixes it, and the default that gives it before 15", () => {
+        expect(publicCreateWarnings("analytics", "whaly_bi", server(140000, { publicCreateSchemas: ["public", "Scratch"] }))).toEqual([
+            "PUBLIC may create in schema public of database analytics (PostgreSQL 14 and earlier grant it by default), so whaly_bi, like every role, " +
+                'can create tables there and is not read-only: run REVOKE CREATE ON SCHEMA "public" FROM PUBLIC in database analytics as the ' +
+                "schema's owner or a superuser (PostgreSQL 15 ships so)",
+            "PUBLIC may create in schema Scratch of database analytics, so whaly_bi, like every role, can create tables there and is not " +
+                'read-only: run REVOKE CREATE ON SCHEMA "Scratch" FROM PUBLIC in database analytics as the schema\'s owner or a superuser ' +
+                "(PostgreSQL 15 ships so)",
+        ]);
+        expect(publicCreateWarnings("analytics", "whaly_bi", server(120000))).toEqual([]);
     });
 });

@@ -56,6 +56,7 @@ export async function readServerFacts(
             ownersBySchema: {},
             creatorsBySchema: {},
             unlistedSchemas: [],
+            publicCreateSchemas: [],
         },
     };
 }

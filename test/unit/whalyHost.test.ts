@@ -1,9 +1,11 @@
 /**
  * What the preflight says of Whaly's host when it is another server than the one the component
- * provisions: the verdicts on given facts. Real replicas, their settings and a query really
- * cancelled: test/e2e/replica.test.ts.
+ * provisions: the verdicts on given facts, and when the admin's credentials may go there at all.
+ * Real replicas, their settings and a query really cancelled: test/e2e/replica.test.ts; a hostile
+ * server there, which gets nothing of the password: test/servers/whalyHost.test.ts.
  */
-import { duration, StandbyFacts, whalyHostFindings, WhalyHostInput } from "../../components/whalyHost";
+import { ADMIN_NAMES, STACK_CONFIG_NAMES } from "../../components/serverLocation";
+import { duration, lookRefusal, StandbyFacts, whalyHostFindings, WhalyHostInput } from "../../components/whalyHost";
 
 const replica: StandbyFacts = { inRecovery: true, systemIdentifier: "7714", hotStandbyFeedback: false, maxStandbyStreamingDelayMs: 30_000 };
 const input = (standby: WhalyHostInput["standby"], more: Partial<WhalyHostInput> = {}): WhalyHostInput => ({
@@ -99,6 +101,46 @@ describe("Whaly's host", () => {
             "whether it replicates the server the component provisions was not checked: the admin may not call pg_control_system() on the server it provisions",
         );
         expect(levels(input({ ...replica, inRecovery: false, systemIdentifier: undefined }))).toEqual(["info"]);
+    });
+});
+
+describe("whether the admin's credentials may go to Whaly's host", () => {
+    it("only with verify-full: the admin's CA then verifies the host, which any server may stand at", () => {
+        expect(lookRefusal("replica.internal", "verify-full", ADMIN_NAMES)).toBeUndefined();
+    });
+
+    it.each(["disable", "allow", "prefer", "require", "verify-ca"])(
+        "not with sslmode %s: the reason, and the settings that allow it",
+        (mode) => {
+            expect(lookRefusal("replica.internal", mode, ADMIN_NAMES)).toBe(
+                `the admin connects with sslmode ${mode}, and its credentials go to another server only over TLS that verifies that server (sslmode verify-full): ` +
+                    "to have it looked at, set admin.sslMode (or PGSSLMODE) verify-full and admin.sslRootCert (or PGSSLROOTCERT) to the CA that signed its certificate",
+            );
+        },
+    );
+
+    it("the settings named as the connection's source names them", () => {
+        expect(lookRefusal("replica.internal", "require", STACK_CONFIG_NAMES)).toContain(
+            "set postgresql:sslmode (or PGSSLMODE) verify-full and postgresql:sslrootcert (or PGSSLROOTCERT) to the CA",
+        );
+    });
+
+    it("never to a Unix socket's directory, where libpq uses no TLS, whatever the sslmode", () => {
+        expect(lookRefusal("/var/run/postgresql", "verify-full", ADMIN_NAMES)).toContain(
+            "is a Unix socket's directory, over which libpq uses no TLS",
+        );
+    });
+
+    it("not looked at: one info line saying why and how, and what was not checked", () => {
+        const findings = whalyHostFindings(input({ notLooked: lookRefusal("replica.internal", "require", ADMIN_NAMES)! }));
+        expect(findings).toEqual([
+            {
+                level: "info",
+                message: expect.stringMatching(
+                    /^Whaly's host replica.internal:5432 was not looked at: the admin connects with sslmode require, .* to the CA that signed its certificate\. If it is a read replica, its settings were not checked\. Give it hot_standby_feedback = on, .*10 min/,
+                ),
+            },
+        ]);
     });
 });
 
