@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresSshTunnelArgs } from "./index";
-import { editDistance } from "./components/validate";
+import { editDistance } from "./components/contract/validate";
 
 const config = new pulumi.Config();
 

@@ -1,21 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
-import { WhalyPostgresAccessArgs } from "./args";
-import { connectionString } from "./connection";
-import { dependenciesOf, isKnown, valueOf } from "./dependencies";
-import { renderPgHbaLines } from "./network";
-import { LoginPlan, planLogins, PlannedLogin } from "./logins";
-import { AccessPlan, planAccess } from "./plan";
-import { roleTakenProblem } from "./preflight";
-import { SCRAM_SALT_BYTES, scramVerifier } from "./scram";
-import { sshOutputs } from "./sshOutputs";
-import { checkedWhalyHost, checkServer, Verdict } from "./serverCheck";
-import { postgresqlProviderOf, rootCertForProvider } from "./serverLocation";
-import { accessStatements, psqlScript } from "./sql";
-import { takeOverAtUp } from "./takeOver";
-import { takeTurn } from "./turns";
-import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./validate";
+import { WhalyPostgresAccessArgs } from "./contract/args";
+import { connectionString } from "./outputs/connectionString";
+import { dependenciesOf, isKnown, valueOf } from "./server/dependencies";
+import { renderPgHbaLines } from "./outputs/network";
+import { LoginPlan, planLogins, PlannedLogin } from "./plan/logins";
+import { AccessPlan, planAccess } from "./plan/grants";
+import { roleTakenProblem } from "./plan/preflight";
+import { SCRAM_SALT_BYTES, scramVerifier } from "./plan/scram";
+import { sshOutputs } from "./outputs/sshOutputs";
+import { checkedWhalyHost, checkServer, Verdict } from "./server/checks";
+import { postgresqlProviderOf, rootCertForProvider } from "./server/location";
+import { accessStatements, psqlScript } from "./plan/sql";
+import { takeOverAtUp } from "./server/takeOver";
+import { takeTurn } from "./server/turns";
+import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./contract/validate";
 
 /**
  * Gives Whaly read-only access to one PostgreSQL database: a LOGIN role, CONNECT, USAGE and
@@ -278,7 +278,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         return false;
     }
 
-    /** The grants of the plan (plan.ts), to the role that holds them. */
+    /** The grants of the plan (plan/grants.ts), to the role that holds them. */
     private declareGrants(
         name: string,
         v: ResolvedArgs,

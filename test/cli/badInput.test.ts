@@ -7,7 +7,7 @@
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { BAD_INPUTS, hiddenParts } from "../harness/badInputs";
 import { catalogSnapshot } from "../harness/catalog";
-import { renderAccessStatements } from "../../components/sql";
+import { renderAccessStatements } from "../../components/plan/sql";
 import { applyStatements } from "../harness/applySql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";

@@ -7,8 +7,8 @@
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
-import { AUDIT_SETTING_NAMES, auditRole, auditSettings } from "../../components/audit";
-import { takeOver } from "../../components/takeOver";
+import { AUDIT_SETTING_NAMES, auditRole, auditSettings } from "../../audit/audit";
+import { takeOver } from "../../components/server/takeOver";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harness/catalog";

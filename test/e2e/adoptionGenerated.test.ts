@@ -8,7 +8,7 @@
  * (everything the catalog holds that names the role, and the audit's verdict), with 0 failed
  * reads, or refused at preview, naming what it refuses, with nothing changed.
  */
-import { AuditReport, auditRole } from "../../components/audit";
+import { AuditReport, auditRole } from "../../audit/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccessArgs } from "../../index";
 import { fullCatalogSnapshot, roleSnapshot } from "../harness/catalog";

@@ -5,7 +5,7 @@
  * privileges before it deletes the old ones.
  */
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { DefaultPrivilegesScope } from "../../components/plan";
+import { DefaultPrivilegesScope } from "../../components/plan/grants";
 import { privilegesOf, traces } from "../harness/catalog";
 import { as, Session } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";

@@ -6,7 +6,7 @@
  * refresh finds no drift. Then dbt-like runs under a reader that selects whatever exists at that
  * moment, and switching the option on and off on a live stack.
  */
-import { auditRole, formatAudit } from "../../components/audit";
+import { auditRole, formatAudit } from "../../audit/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccessArgs } from "../../index";
 import { privilegesOf, traces } from "../harness/catalog";

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { planAccess } from "../../components/plan";
+import { planAccess } from "../../components/plan/grants";
 import { privilegesOf, traces } from "../harness/catalog";
 import { killPulumi, restoreIfTorn, stateMetadataFile } from "../harness/kill";
 import { as } from "../harness/sessions";

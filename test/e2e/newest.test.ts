@@ -16,7 +16,7 @@ import {
     READ_ONLY_ACCESS,
     seedWarehouse,
 } from "../harness/warehouse";
-import { renderAccessSql } from "../../components/sql";
+import { renderAccessSql } from "../../components/plan/sql";
 import { accessProgram, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);

@@ -142,7 +142,9 @@ describe.each(CONNECTION_SOURCES)(`PostgreSQL ${NEWEST_MAJOR}: the preflight, co
         t.use({ schemas: ["public", "sales"], discoverTableCreators: true });
         await t.stack.up();
         expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(
-            expectedPrivileges(["public", "sales"], ["dbt", "etl", "intruder", server.adminUser]).concat("table sales.intruder_made SELECT").sort(),
+            expectedPrivileges(["public", "sales"], ["dbt", "etl", "intruder", server.adminUser])
+                .concat("table sales.intruder_made SELECT")
+                .sort(),
         );
         await t.stack.destroy();
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);

@@ -6,7 +6,7 @@
  * work. Then drift on either user, the audit of the group and its users, and switching modes on
  * the live stack.
  */
-import { auditRole } from "../../components/audit";
+import { auditRole } from "../../audit/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
 import { startReader } from "../harness/reader";

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { ADMIN_ARG_NAMES, ARG_NAMES } from "../../components/args";
+import { ADMIN_ARG_NAMES, ARG_NAMES } from "../../components/contract/args";
 import { WhalyPostgresAccessArgs } from "../../index";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";

@@ -10,8 +10,8 @@
 import { randomBytes } from "node:crypto";
 import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { WhalyPostgresAccessArgs } from "../../index";
-import { scramVerifier } from "../../components/scram";
-import { quoteIdentifier, renderAccessSql } from "../../components/sql";
+import { scramVerifier } from "../../components/plan/scram";
+import { quoteIdentifier, renderAccessSql } from "../../components/plan/sql";
 import { privilegesOf, roleAttributes } from "../harness/catalog";
 import { psql } from "../harness/psql";
 import { as } from "../harness/sessions";

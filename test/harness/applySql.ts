@@ -1,4 +1,4 @@
-import { AccessStatements } from "../../components/sql";
+import { AccessStatements } from "../../components/plan/sql";
 import { PostgresServer } from "../../scripts/lib/postgresServer";
 
 /** Runs rendered statements as the admin, in one transaction inside `database` (the cluster-wide ones run from any database). */

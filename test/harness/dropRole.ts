@@ -1,5 +1,5 @@
 /** What deleting the role runs (the provider's Role delete, in the target database): its privileges and default privileges go with it. */
-import { quoteIdentifier } from "../../components/sql";
+import { quoteIdentifier } from "../../components/plan/sql";
 
 export function dropRoleSql(role: string): string[] {
     const r = quoteIdentifier(role);

@@ -5,10 +5,10 @@
  * gives one clear line and exit 2, never a stack trace, a password, or what the argument says.
  */
 import { randomBytes } from "node:crypto";
-import { main } from "../../cli";
-import { AuditReport } from "../../components/audit";
-import { scramVerifier } from "../../components/scram";
-import { renderAccessStatements } from "../../components/sql";
+import { main } from "../../audit/cli";
+import { AuditReport } from "../../audit/audit";
+import { scramVerifier } from "../../components/plan/scram";
+import { renderAccessStatements } from "../../components/plan/sql";
 import { applyStatements } from "../harness/applySql";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";

@@ -7,8 +7,8 @@
  * it (or is refused). A case a major does not have is not run there: its test says so, and proves
  * the major really lacks it.
  */
-import { main } from "../../cli";
-import { AuditReport } from "../../components/audit";
+import { main } from "../../audit/cli";
+import { AuditReport } from "../../audit/audit";
 import { POSTGRES_MAJORS, PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { as } from "../harness/sessions";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";

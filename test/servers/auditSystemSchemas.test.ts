@@ -3,8 +3,8 @@
  * there (a file-reading or file-writing function PUBLIC may not run, INSERT on an
  * information_schema table) makes the verdict NOT read-only, as the role, logged in, really does it.
  */
-import { main } from "../../cli";
-import { AuditReport } from "../../components/audit";
+import { main } from "../../audit/cli";
+import { AuditReport } from "../../audit/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { as } from "../harness/sessions";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
-import { connect, resolveSettings } from "../../components/libpq";
+import { connect, resolveSettings } from "../../components/connect/libpq";
 import { makeCertificates, TestCertificates } from "../harness/certificates";
 
 let certs: TestCertificates;

@@ -6,8 +6,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { scramVerifier } from "../../components/scram";
-import { renderAccessStatements } from "../../components/sql";
+import { scramVerifier } from "../../components/plan/scram";
+import { renderAccessStatements } from "../../components/plan/sql";
 import { POSTGRES_MAJORS, PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { applyStatements } from "../harness/applySql";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";

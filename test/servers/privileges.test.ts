@@ -5,9 +5,9 @@
  * through the real CLI and provider.
  */
 import { randomBytes } from "node:crypto";
-import { scramVerifier } from "../../components/scram";
+import { scramVerifier } from "../../components/plan/scram";
 import { privilegesOf, roleAttributes, traces } from "../harness/catalog";
-import { renderAccessStatements } from "../../components/sql";
+import { renderAccessStatements } from "../../components/plan/sql";
 import { applyStatements } from "../harness/applySql";
 import { dropRoleSql } from "../harness/dropRole";
 import { POSTGRES_MAJORS, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";

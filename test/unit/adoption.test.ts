@@ -1,5 +1,5 @@
-import { HeldPrivilege, planAdoption, PlannedRole, RoleHoldings } from "../../components/adoption";
-import { planAccess } from "../../components/plan";
+import { HeldPrivilege, planAdoption, PlannedRole, RoleHoldings } from "../../components/plan/adoption";
+import { planAccess } from "../../components/plan/grants";
 
 /** A role as Whaly's guide leaves it for schema public with creator etl, holding nothing more. */
 function guideRole(over: Partial<RoleHoldings> = {}): RoleHoldings {

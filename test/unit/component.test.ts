@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { MOCK_PROVIDER_CONFIG, MOCK_SALT_BASE64, providerWithConfig, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
-import { scramVerifier } from "../../components/scram";
+import { scramVerifier } from "../../components/plan/scram";
 import { renderAccessSql, WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { privateKeys, PUBLIC_KEYS } from "../harness/sshKeys";
 
-jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
+jest.mock("../../components/server/facts", () => jest.requireActual("./serverFactsMock"));
 
 const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
 const GRANT = "postgresql:index/grant:Grant";

@@ -1,11 +1,11 @@
 /**
  * The component waits for what it depends on with means the Node SDK keeps internal
- * (components/dependencies.ts). This fails if an SDK upgrade moves them.
+ * (components/server/dependencies.ts). This fails if an SDK upgrade moves them.
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import "./pulumiMocks";
-import { dependenciesOf, isKnown, stillToCreate } from "../../components/dependencies";
+import { dependenciesOf, isKnown, stillToCreate } from "../../components/server/dependencies";
 
 class Bundle extends pulumi.ComponentResource {
     readonly role: postgresql.Role;

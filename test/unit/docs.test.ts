@@ -72,8 +72,8 @@ describe("the README and the docs", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         const rows = [...readme.matchAll(/^\| `([\w.]+)` \|/gm)].map((m) => m[1]);
         const args = [
-            ...membersOf("args.ts", "WhalyPostgresAccessArgs"),
-            ...membersOf("args.ts", "WhalyPostgresAdminArgs").map((a) => `admin.${a}`),
+            ...membersOf("contract/args.ts", "WhalyPostgresAccessArgs"),
+            ...membersOf("contract/args.ts", "WhalyPostgresAdminArgs").map((a) => `admin.${a}`),
         ];
         expect(args.length).toBeGreaterThan(20);
         expect(args.filter((arg) => !rows.includes(arg))).toEqual([]);

@@ -1,5 +1,5 @@
-import { futureSchemasCoverage, unlistedCreatorSchemas, unlistedSchemaWarning } from "../../components/futureSchemas";
-import { ServerFacts, UnlistedSchema } from "../../components/preflight";
+import { futureSchemasCoverage, unlistedCreatorSchemas, unlistedSchemaWarning } from "../../components/plan/futureSchemas";
+import { ServerFacts, UnlistedSchema } from "../../components/plan/preflight";
 
 const unlisted: UnlistedSchema[] = [
     { schema: "staging", owner: "etl", relations: 3, publicUsage: false, roleUsage: false },

@@ -1,5 +1,5 @@
-import { connectionString } from "../../components/connection";
-import { isCidr } from "../../components/network";
+import { connectionString } from "../../components/outputs/connectionString";
+import { isCidr } from "../../components/outputs/network";
 import { renderPgHbaLines, WHALY_CONNECTOR_IPS, WHALY_IP_RANGES } from "../../index";
 
 describe("connectionString", () => {

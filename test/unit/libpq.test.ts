@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseConninfo } from "../../components/conninfo";
-import { parseConnectionString, passwordFromFile, resolveSettings } from "../../components/libpq";
+import { parseConninfo } from "../../components/connect/conninfo";
+import { parseConnectionString, passwordFromFile, resolveSettings } from "../../components/connect/libpq";
 
 describe("libpq connection strings", () => {
     it("read a URI: user, password, host, port, database and the TLS parameters, percent-decoded", () => {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { planLogins } from "../../components/logins";
+import { planLogins } from "../../components/plan/logins";
 
 const USERS = ["whaly_bi_a", "whaly_bi_b"] as const;
 const passwordOf = (plan: ReturnType<typeof planLogins>, user: string) => plan.logins.find((l) => l.name === user)?.passwordVersion;

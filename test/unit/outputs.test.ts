@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerWithConfig, recordResources, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 
-jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
+jest.mock("../../components/server/facts", () => jest.requireActual("./serverFactsMock"));
 
 /** The generated password the mocked engine hands out (pulumiMocks.ts). */
 const GENERATED = "generated-Secret-0123456789abcdef";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { AccessPlan, DefaultPrivilegesScope, planAccess } from "../../components/plan";
+import { AccessPlan, DefaultPrivilegesScope, planAccess } from "../../components/plan/grants";
 
 // Literal PostgreSQL names: any text the validator accepts, including "/", "%", spaces and non-ASCII.
 const identifier = fc

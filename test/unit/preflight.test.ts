@@ -5,7 +5,7 @@ import {
     roleTakenProblem,
     rotationSwitchWarnings,
     ServerFacts,
-} from "../../components/preflight";
+} from "../../components/plan/preflight";
 
 const role = (over: Partial<ServerFacts["roles"][string]> = {}): ServerFacts["roles"][string] => ({
     superuser: false,

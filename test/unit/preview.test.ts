@@ -7,7 +7,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAccess } from "../../index";
 
-jest.mock("../../components/serverFacts", () => ({
+jest.mock("../../components/server/facts", () => ({
     readServerFacts: () => {
         throw new Error("the server must not be read while what the component depends on does not exist");
     },

@@ -15,12 +15,12 @@ describe("the package schema", () => {
 
     it("has every arg and every output of the TypeScript API, each described", () => {
         const resource = schema.resources["whaly-postgres:index:WhalyPostgresAccess"];
-        expect(Object.keys(resource.inputProperties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresAccessArgs"));
+        expect(Object.keys(resource.inputProperties).sort()).toEqual(membersOf("contract/args.ts", "WhalyPostgresAccessArgs"));
         expect(Object.keys(resource.properties).sort()).toEqual(membersOf("whalyPostgresAccess.ts", "WhalyPostgresAccess"));
         const admin = schema.types["whaly-postgres:index:WhalyPostgresAdminArgs"];
-        expect(Object.keys(admin.properties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresAdminArgs"));
+        expect(Object.keys(admin.properties).sort()).toEqual(membersOf("contract/args.ts", "WhalyPostgresAdminArgs"));
         const tunnel = schema.types["whaly-postgres:index:WhalyPostgresSshTunnelArgs"];
-        expect(Object.keys(tunnel.properties).sort()).toEqual(membersOf("args.ts", "WhalyPostgresSshTunnelArgs"));
+        expect(Object.keys(tunnel.properties).sort()).toEqual(membersOf("contract/args.ts", "WhalyPostgresSshTunnelArgs"));
         expect(tunnel.required).toEqual(["bastionHost", "publicKey"]);
         for (const [name, property] of [
             ...Object.entries(resource.inputProperties),

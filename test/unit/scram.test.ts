@@ -1,4 +1,4 @@
-import { scramVerifier } from "../../components/scram";
+import { scramVerifier } from "../../components/plan/scram";
 
 describe("SCRAM-SHA-256 verifiers", () => {
     it("are the ones PostgreSQL builds: a verifier PostgreSQL 12 stored for a known password, rebuilt from its salt", () => {

@@ -8,10 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { recordResources } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
-import { ADMIN_ARG_NAMES, ARG_NAMES, SSH_TUNNEL_ARG_NAMES } from "../../components/args";
+import { ADMIN_ARG_NAMES, ARG_NAMES, SSH_TUNNEL_ARG_NAMES } from "../../components/contract/args";
 import { PUBLIC_KEYS } from "../harness/sshKeys";
 
-jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
+jest.mock("../../components/server/facts", () => jest.requireActual("./serverFactsMock"));
 
 /** A value no arg accepts as plain text: a quote and a space make it no name, host, range or path. */
 const SENTINEL = 'sentinel"7Qx 93vLp';

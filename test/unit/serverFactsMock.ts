@@ -1,14 +1,14 @@
 /**
- * Stands in for components/serverFacts.ts in the unit tests (`jest.mock`), which test the resource
+ * Stands in for components/server/facts.ts in the unit tests (`jest.mock`), which test the resource
  * graph without a server: every schema but "ghost" exists, so does every role the plan names, and
  * the admin is a superuser; Whaly's host, when another server, cannot be reached. With `adopt`, the BI role is one made by hand that holds nothing yet
  * but its attributes, so that adopting it adds grants and revokes nothing (nothing to run).
  * The preflight's verdicts are tested on their own (preflight.test.ts) and on real servers (test/e2e).
  */
-import type { RoleHoldings } from "../../components/adoption";
-import { ConnectionError } from "../../components/libpq";
-import type { ServerFacts } from "../../components/preflight";
-import type { StandbyFacts } from "../../components/whalyHost";
+import type { RoleHoldings } from "../../components/plan/adoption";
+import { ConnectionError } from "../../components/connect/libpq";
+import type { ServerFacts } from "../../components/plan/preflight";
+import type { StandbyFacts } from "../../components/plan/whalyHost";
 
 const HAND_MADE: RoleHoldings = {
     attributes: {

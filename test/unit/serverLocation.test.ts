@@ -1,5 +1,5 @@
-import { fromProviderConfig } from "../../components/serverLocation";
-import { LIBPQ_NAMES } from "../../components/libpq";
+import { fromProviderConfig } from "../../components/server/location";
+import { LIBPQ_NAMES } from "../../components/connect/libpq";
 
 /** A provider's configuration as terraformConfig() answers it (Terraform's names, defaults applied). */
 const config = (over: Record<string, unknown> = {}) => ({

@@ -1,5 +1,5 @@
 import { renderAccessSql, renderAccessStatements, WhalyPostgresArgsError } from "../../index";
-import { psqlConnect } from "../../components/sql";
+import { psqlConnect } from "../../components/plan/sql";
 
 const ROLE = `CREATE ROLE "whaly_bi" WITH ENCRYPTED PASSWORD '<password elided>' VALID UNTIL 'infinity' CONNECTION LIMIT 10 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION`;
 const TIMEOUTS = [

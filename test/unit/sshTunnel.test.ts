@@ -3,7 +3,7 @@
  * authorized_keys line and the sshd block written out by hand, and the range pg_hba.conf admits.
  * What the line and the block really allow is proven against a real sshd (test/e2e/sshTunnel.test.ts).
  */
-import { formatProblems } from "../../components/validate";
+import { formatProblems } from "../../components/contract/validate";
 import {
     bastionRange,
     describeKey,
@@ -12,7 +12,7 @@ import {
     renderSshdConfig,
     SSH_KEY_TYPES,
     tunnelProblems,
-} from "../../components/sshTunnel";
+} from "../../components/outputs/sshTunnel";
 import { privateKeys, PUBLIC_KEYS } from "../harness/sshKeys";
 
 /** A key blob of OpenSSH's wire format (each field a 32-bit length and its bytes), for the types ssh-keygen cannot make without hardware. */

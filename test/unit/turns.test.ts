@@ -3,7 +3,7 @@
  * whichever learns its place first; elsewhere side by side; a place not known takes turns with
  * every place it may be; a component that declares nothing, or fails, hands on what it came after.
  */
-import { Place, Turns } from "../../components/turns";
+import { Place, Turns } from "../../components/server/turns";
 
 /** A promise to resolve later. */
 function later<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (e: Error) => void } {

@@ -1,9 +1,9 @@
 import { providerWithConfig, registrationCount, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
 import { BAD_INPUTS, hiddenParts } from "../harness/badInputs";
-import { validateArgs } from "../../components/validate";
+import { validateArgs } from "../../components/contract/validate";
 
-jest.mock("../../components/serverFacts", () => jest.requireActual("./serverFactsMock"));
+jest.mock("../../components/server/facts", () => jest.requireActual("./serverFactsMock"));
 
 const admin = { host: "db.internal", username: "postgres" };
 const valid: WhalyPostgresAccessArgs = { database: "analytics", admin };

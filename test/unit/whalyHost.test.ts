@@ -4,8 +4,8 @@
  * Real replicas, their settings and a query really cancelled: test/e2e/replica.test.ts; a hostile
  * server there, which gets nothing of the password: test/servers/whalyHost.test.ts.
  */
-import { ADMIN_NAMES, STACK_CONFIG_NAMES } from "../../components/serverLocation";
-import { duration, lookRefusal, StandbyFacts, whalyHostFindings, WhalyHostInput } from "../../components/whalyHost";
+import { ADMIN_NAMES, STACK_CONFIG_NAMES } from "../../components/server/location";
+import { duration, lookRefusal, StandbyFacts, whalyHostFindings, WhalyHostInput } from "../../components/plan/whalyHost";
 
 const replica: StandbyFacts = { inRecovery: true, systemIdentifier: "7714", hotStandbyFeedback: false, maxStandbyStreamingDelayMs: 30_000 };
 const input = (standby: WhalyHostInput["standby"], more: Partial<WhalyHostInput> = {}): WhalyHostInput => ({

@@ -10,10 +10,10 @@ import {
     WhalyPostgresAdminArgs,
     WhalyPostgresSshTunnelArgs,
 } from "./args";
-import { isCidr, WHALY_IP_RANGES } from "./network";
-import { defaultLoginUsers, Rotation } from "./logins";
-import { DefaultPrivilegesScope } from "./plan";
-import { isPlainHost, isPlainUser, NotShown, tunnelProblems } from "./sshTunnel";
+import { isCidr, WHALY_IP_RANGES } from "../outputs/network";
+import { defaultLoginUsers, Rotation } from "../plan/logins";
+import { DefaultPrivilegesScope } from "../plan/grants";
+import { isPlainHost, isPlainUser, NotShown, tunnelProblems } from "../outputs/sshTunnel";
 
 /**
  * The args with every default applied and every rule checked; `database`, `admin` and
@@ -31,7 +31,7 @@ export interface ValidatedArgs {
     discoverTableCreators: boolean;
     strictTableCreators: boolean;
     roleName: string;
-    /** Take over an existing role named roleName (adoption.ts). */
+    /** Take over an existing role named roleName (plan/adoption.ts). */
     adoptRole: boolean;
     password: pulumi.Input<string> | undefined;
     passwordLength: number;

@@ -1,7 +1,7 @@
 /** The component's `ssh*` outputs and the ranges its pg_hba.conf lines admit, from the tunnel's args (sshTunnel.ts renders them). */
 import * as pulumi from "@pulumi/pulumi";
 import { bastionRange, renderAuthorizedKeysLine, renderSshdConfig } from "./sshTunnel";
-import { ValidatedArgs } from "./validate";
+import { ValidatedArgs } from "../contract/validate";
 
 /**
  * The `ssh*` outputs (empty, and port 0, without a tunnel), and the ranges pg_hba.conf admits:

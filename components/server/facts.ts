@@ -1,13 +1,13 @@
 /**
  * Reads what the preflight needs in one session of a few catalog queries, connected as libpq
- * would with the settings of the admin or the provider (components/libpq.ts), so the check
+ * would with the settings of the admin or the provider (components/connect/libpq.ts), so the check
  * reaches the server the provider will; and, read-only with the same credentials, what Whaly's
  * host says of itself when it is another server (a replica).
  */
-import { BeyondReach, HeldDefault, HeldMembership, HeldPrivilege, RoleHoldings } from "./adoption";
-import { connect, ConnectionError, ResolvedSettings, Session, SettingNames } from "./libpq";
-import { RoleFacts, ServerFacts } from "./preflight";
-import { lookRefusal, StandbyFacts } from "./whalyHost";
+import { BeyondReach, HeldDefault, HeldMembership, HeldPrivilege, RoleHoldings } from "../plan/adoption";
+import { connect, ConnectionError, ResolvedSettings, Session, SettingNames } from "../connect/libpq";
+import { RoleFacts, ServerFacts } from "../plan/preflight";
+import { lookRefusal, StandbyFacts } from "../plan/whalyHost";
 
 /** Names of `schemas` that exist in the connected database. */
 const EXISTING_SCHEMAS = "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])";

@@ -1,5 +1,5 @@
 /**
- * Runs, at `up`, the statements an adoption calls for (adoption.ts), before the component declares
+ * Runs, at `up`, the statements an adoption calls for (plan/adoption.ts), before the component declares
  * any child, with the connection the checks used: first what the plan holds and the role lacks, in
  * one transaction, then the removals, in another. Two, because a concurrent session may look up one
  * catalog (a schema's ACL) before a commit and another (the role's memberships) after it: had the
@@ -8,10 +8,10 @@
  * granting on its object; the rest as the admin.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Adoption, TakeOverStatement } from "./adoption";
+import { Adoption, TakeOverStatement } from "../plan/adoption";
 import { valueOf } from "./dependencies";
-import { ConnectionError, connect, ResolvedSettings, SettingNames } from "./libpq";
-import { quoteIdentifier } from "./sql";
+import { ConnectionError, connect, ResolvedSettings, SettingNames } from "../connect/libpq";
+import { quoteIdentifier } from "../plan/sql";
 
 /** Where the take-over connects: the checks' connection to the component's database. */
 export interface TakeOverConnection {

@@ -1,7 +1,7 @@
 /**
  * Adopting a role made outside the stack (by hand, from Whaly's guide): what it holds beyond the
  * plan, what the plan adds, and the SQL that makes it match. Pure: the holdings are read elsewhere
- * (serverFacts.ts), the statements run elsewhere (takeOver.ts).
+ * (server/facts.ts), the statements run elsewhere (server/takeOver.ts).
  *
  * Before any child is declared, the take-over grants what the plan holds and the role lacks, in a
  * transaction of its own (so that the role never holds less than the plan while it runs), then, in
@@ -12,9 +12,9 @@
  * privileges in other databases, grants the admin may not revoke, kinds the component does not
  * know) is refused, by name, before anything changes.
  */
-import { AccessPlan, planAccess } from "./plan";
+import { AccessPlan, planAccess } from "./grants";
 import { quoteIdentifier as q } from "./sql";
-import { ArgProblem, ResolvedArgs } from "./validate";
+import { ArgProblem, ResolvedArgs } from "../contract/validate";
 
 /** The kinds of object a privilege can be held on, as the take-over names them. */
 export const OBJECT_KINDS = [

@@ -4,10 +4,10 @@
  * every identifier quoted as the provider quotes it (always in double quotes), as a psql script
  * that `psql -v ON_ERROR_STOP=1 -f access.sql` runs from any database. Pure.
  */
-import { WhalyPostgresAccessArgs } from "./args";
+import { WhalyPostgresAccessArgs } from "../contract/args";
 import { planLogins } from "./logins";
-import { AccessPlan, planAccess } from "./plan";
-import { ResolvedArgs, validateArgs, WhalyPostgresArgsError } from "./validate";
+import { AccessPlan, planAccess } from "./grants";
+import { ResolvedArgs, validateArgs, WhalyPostgresArgsError } from "../contract/validate";
 
 /** How the password appears in the rendered SQL when none is given. */
 export const ELIDED_PASSWORD = "<password elided>";

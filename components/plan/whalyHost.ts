@@ -2,7 +2,7 @@
  * Whaly's host, when it is not where the component provisions: usually a read replica, where
  * PostgreSQL cancels queries that conflict with the replay of the primary's changes once
  * `max_standby_streaming_delay` has passed, unless `hot_standby_feedback` keeps the rows they
- * read. Pure: the facts are read elsewhere (serverFacts.ts), what they mean is decided here.
+ * read. Pure: the facts are read elsewhere (server/facts.ts), what they mean is decided here.
  */
 
 /** What Whaly's host told, connected with the admin's credentials. */

@@ -1,9 +1,9 @@
 /**
  * Preflight: what only the server knows, checked before anything is created, so that `preview`
  * fails where `up` would have failed half-way. Pure: the facts are read elsewhere
- * (serverFacts.ts), the verdict is decided here.
+ * (server/facts.ts), the verdict is decided here.
  */
-import { ArgProblem } from "./validate";
+import { ArgProblem } from "../contract/validate";
 
 /** The oldest major the component supports. */
 export const MIN_SERVER_VERSION_NUM = 120000;
@@ -34,7 +34,7 @@ export interface ServerFacts {
     roles: Record<string, RoleFacts>;
     /** Per listed schema, the roles owning it and its tables (pg_database_owner resolved). */
     ownersBySchema: Record<string, string[]>;
-    /** Per listed schema, the roles that may create tables there or own some (see serverFacts.ts), with the relations each owns. */
+    /** Per listed schema, the roles that may create tables there or own some (see server/facts.ts), with the relations each owns. */
     creatorsBySchema: Record<string, Array<{ role: string; objects: number }>>;
     /** Every schema of the database that is not listed, system schemas left out. */
     unlistedSchemas: UnlistedSchema[];

@@ -6,11 +6,11 @@
  * says so in one info line and goes on with the args alone.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { WhalyPostgresAdminArgs } from "./args";
-import { Adoption, planAdoption, plannedRole } from "./adoption";
+import { WhalyPostgresAdminArgs } from "../contract/args";
+import { Adoption, planAdoption, plannedRole } from "../plan/adoption";
 import { isKnown, stillToCreate, valueOf } from "./dependencies";
-import { futureSchemasCoverage, unlistedCreatorSchemas, unlistedSchemaWarning } from "./futureSchemas";
-import { ConnectionError } from "./libpq";
+import { futureSchemasCoverage, unlistedCreatorSchemas, unlistedSchemaWarning } from "../plan/futureSchemas";
+import { ConnectionError } from "../connect/libpq";
 import {
     discoveredCreators,
     preflightProblems,
@@ -19,9 +19,9 @@ import {
     ServerFacts,
     uncoveredCreatorMessage,
     uncoveredCreators,
-} from "./preflight";
-import { readServerFacts, readStandbyFacts } from "./serverFacts";
-import { locateServer, ServerLocation } from "./serverLocation";
+} from "../plan/preflight";
+import { readServerFacts, readStandbyFacts } from "./facts";
+import { locateServer, ServerLocation } from "./location";
 import { TakeOverConnection } from "./takeOver";
 import { Place } from "./turns";
 import {
@@ -32,9 +32,9 @@ import {
     ResolvedArgs,
     ValidatedArgs,
     WhalyPostgresArgsError,
-} from "./validate";
-import { tunnelHostProblems } from "./sshTunnel";
-import { lookRefusal, NotAsked, NotLooked, StandbyFacts, whalyHostFindings } from "./whalyHost";
+} from "../contract/validate";
+import { tunnelHostProblems } from "../outputs/sshTunnel";
+import { lookRefusal, NotAsked, NotLooked, StandbyFacts, whalyHostFindings } from "../plan/whalyHost";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
 export interface Verdict {

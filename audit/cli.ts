@@ -8,8 +8,8 @@
  * not be audited (connection, unknown role, bad arguments). No message repeats a password, or
  * anything the user typed that could be one.
  */
-import { auditRole, auditSettings, AuditConnection, formatAudit } from "./components/audit";
-import { SSL_MODES } from "./components/libpq";
+import { auditRole, auditSettings, AuditConnection, formatAudit } from "./audit";
+import { SSL_MODES } from "../components/connect/libpq";
 
 const USAGE = "usage: whaly-postgres audit [postgresql://USER@HOST:PORT/DATABASE] [--role NAME] [--sslrootcert FILE] [--verbose] [--json]";
 

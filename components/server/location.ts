@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { WhalyPostgresAdminArgs } from "./args";
-import { ConnectionSettings, ResolvedSettings, resolveSettings, SettingNames } from "./libpq";
+import { WhalyPostgresAdminArgs } from "../contract/args";
+import { ConnectionSettings, ResolvedSettings, resolveSettings, SettingNames } from "../connect/libpq";
 
 /** Who tells where the server is. */
 export type ConnectionSource = "admin" | "provider" | "stack config";

@@ -6,7 +6,14 @@
  * name it. The privilege functions (has_table_privilege, ...) answer with membership and PUBLIC
  * included, as PostgreSQL decides at query time.
  */
-import { connect, ConnectionSettings, parseConnectionString, resolveSettings, ResolvedSettings, SettingNames } from "./libpq";
+import {
+    connect,
+    ConnectionSettings,
+    parseConnectionString,
+    resolveSettings,
+    ResolvedSettings,
+    SettingNames,
+} from "../components/connect/libpq";
 
 /**
  * Where to connect, as libpq (psql) would: a connection string (a `postgresql://` URI or
