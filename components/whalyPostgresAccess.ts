@@ -1,21 +1,22 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { WhalyPostgresAccessArgs } from "./contract/args";
-import { connectionString } from "./outputs/connectionString";
-import { dependenciesOf, isKnown, valueOf } from "./server/dependencies";
-import { renderPgHbaLines } from "./outputs/network";
-import { LoginPlan, planLogins, PlannedLogin } from "./plan/logins";
+import { ResolvedArgs, ValidatedArgs, validateArgs } from "./contract/validate";
 import { AccessPlan, planAccess } from "./plan/grants";
+import { LoginPlan, planLogins, PlannedLogin } from "./plan/logins";
 import { roleTakenProblem } from "./plan/preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./plan/scram";
-import { sshOutputs } from "./outputs/sshOutputs";
-import { checkedWhalyHost, checkServer, Verdict } from "./server/checks";
-import { postgresqlProviderOf, rootCertForProvider } from "./server/location";
 import { accessStatements, psqlScript } from "./plan/sql";
-import { takeOverAtUp } from "./server/takeOver";
-import { takeTurn } from "./server/turns";
-import { formatProblems, ResolvedArgs, ValidatedArgs, validateArgs } from "./contract/validate";
+import { connectionString } from "./outputs/connectionString";
+import { renderPgHbaLines } from "./outputs/network";
+import { sshOutputs } from "./outputs/sshOutputs";
+import { adoptionWarning, checkedWhalyHost, checkServer, preflightFailure, Verdict } from "./server/checks";
+import { isKnown, valueOf } from "./server/dependencies";
+import { postgresqlProviderOf } from "./server/location";
+import { retryHook } from "./server/retry";
+import { runTakeOver } from "./server/takeOver";
 
 /**
  * Gives Whaly read-only access to one PostgreSQL database: a LOGIN role, CONNECT, USAGE and
@@ -68,42 +69,66 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const v = validateArgs(name, args, provider !== undefined);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        // Waits for what the component depends on, then checks the server; nothing is declared before.
-        const checked = checkServer(name, this, v, opts.dependsOn, provider);
-        // Components on one database of one server take turns, in program order (turns.ts).
-        const turn = takeTurn(checked.then((verdict) => verdict.place));
-        const verdict = pulumi.output(checked);
-        const declared = verdict.apply((verdict) => turn.run((previous) => this.declare(name, v, verdict, previous, opts.dependsOn)));
+        // What only the server knows, read (never changed) once what the component depends on exists.
+        const verdict = checkServer(name, this, v, opts.dependsOn, provider);
+        // Every child follows the gate, whose step fails when the checks did: nothing is created before they pass.
+        // Each PostgreSQL child's own step asks the checks too: an `up --target` of a child runs no gate.
+        const passed = checksPassed(name, verdict);
+        const gate = this.declareGate(name, v, passed, opts.dependsOn);
+        const takeOver = v.adoptRole ? this.declareTakeOver(name, v, verdict, passed, gate) : undefined;
+        const after = takeOver ? [gate, takeOver] : [gate];
+        const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
+        const plan = planAccess(v.schemas, v.tableCreators, v);
+        const pgOpts: pulumi.CustomResourceOptions = {
+            parent: this,
+            provider: v.admin && this.declareAdminProvider(name, v),
+            dependsOn: after,
+            hooks: { beforeCreate: [passed], beforeUpdate: [passed], onError: [retryHook(name)] },
+        };
+        const passwords = this.declarePasswords(name, v, logins, verdict, after);
+        const roles = this.declareRoles(name, v, logins, plan, passwords, verdict, pgOpts);
+        // After every role, users included: a non-superuser provider's role and grant statements
+        // take locks on role memberships, and running them side by side deadlocked a destroy.
+        const grantOpts = { ...pgOpts, dependsOn: [...after, ...roles.values()] };
+        const grantee = roles.get(logins.grantee)!;
+        this.declareGrants(name, v, plan, grantee, grantOpts);
+        // The one set of children the args cannot name: those of the creators the catalog shows.
+        if (v.discoverTableCreators)
+            void verdict.then(
+                ({ go, tableCreators }) =>
+                    go && this.declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true),
+            );
 
-        this.host = checkedWhalyHost(name, this, v, verdict);
+        const checked = pulumi.output(verdict);
+        const current = passwords.get(logins.current.name)!;
+        const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : pulumi.output(""));
+        this.host = checkedWhalyHost(name, this, v, checked);
         this.port = pulumi.output(v.port);
         this.database = pulumi.output(v.database);
         this.ipRanges = pulumi.output(v.ipRanges);
-        // apply flattens the Output the callback returns, which its typings do not say. Undefined
-        // only when a check failed, which fails the deployment: the outputs stay empty then.
-        const access = declared as unknown as pulumi.Output<Declared | undefined>;
-        // The name travels with the password (one Output): it is no secret, so say so.
-        this.user = pulumi.unsecret(access.apply((d) => d?.user as string));
-        this.password = pulumi.secret(access.apply((d) => d?.password as string));
-        this.previousUser = pulumi.unsecret(access.apply((d) => d?.previousUser ?? ""));
+        this.user = nameOf(logins.current);
+        // An adopted role keeps its own password, which the stack does not know: no password to output.
+        this.password = pulumi.secret(pulumi.all([current.kept, current.password]).apply(([kept, password]) => (kept ? "" : password)));
+        this.previousUser = nameOf(logins.previous);
         this.previousUserRetiresAtVersion = this.previousUser.apply((previous) => (previous ? v.passwordVersion + 1 : 0));
         this.connectionString = pulumi.secret(
             pulumi
-                .all([this.host, this.port, this.database, access])
-                .apply(([host, port, database, d]) =>
-                    d ? connectionString({ host, port, database, user: d.user, password: d.password, sslMode: v.sslMode }) : "",
+                .all([this.host, this.port, this.database, this.user, this.password])
+                .apply(([host, port, database, user, password]) =>
+                    connectionString({ host, port, database, user, password, sslMode: v.sslMode }),
                 ),
         );
         const { pgHbaRanges, ...ssh } = sshOutputs(v);
         Object.assign(this, ssh);
         // The previous user too: Whaly logs in with it until it has the new credentials.
+        // None when the checks failed: a database name they refused cannot be written to pg_hba.conf.
         this.pgHbaLines = pulumi
-            .all([this.database, this.user, this.previousUser, pgHbaRanges])
-            .apply(([database, user, previous, ipRanges]) =>
-                user && ipRanges.length > 0 ? renderPgHbaLines({ database, user: previous ? [user, previous] : user, ipRanges }) : [],
+            .all([checked, this.user, this.previousUser, pgHbaRanges])
+            .apply(([{ go, database }, user, previous, ipRanges]) =>
+                go && user && ipRanges.length > 0 ? renderPgHbaLines({ database, user: previous ? [user, previous] : user, ipRanges }) : [],
             );
         // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
-        this.accessSql = verdict.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
+        this.accessSql = checked.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
 
         this.registerOutputs({
             host: this.host,
@@ -122,43 +147,66 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 
     /**
-     * Declares the children once the checks passed, after `previous` (the children of the component
-     * before it on its database): the provider built from `admin`, the passwords, the roles, and
-     * (their names being ours) the grants. Returns the PostgreSQL children, for the next one's turn.
+     * The gate every child follows: a resource whose step (created, and replaced whenever the args
+     * change, with every child they change) fails when the server checks did, at preview as at up.
+     * The checks' error itself is logged where they ran; the step's says nothing was changed.
      */
-    private async declare(
+    private declareGate(
         name: string,
         v: ValidatedArgs,
-        verdict: Verdict,
-        previous: pulumi.CustomResource[],
+        passed: pulumi.ResourceHook,
         dependsOn: pulumi.ResourceOptions["dependsOn"],
-    ): Promise<[pulumi.CustomResource[] | undefined, pulumi.Output<Declared> | undefined]> {
-        if (!verdict.go || !(await takeOverAtUp(this, v.roleName, verdict.adoption, verdict.connection, previous)))
-            return [undefined, undefined];
-        const effective = effectiveArgs(v, verdict);
-        const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
-        const plan = planAccess(effective.schemas, effective.tableCreators, effective);
-        const provider = v.admin && this.declareAdminProvider(name, v, verdict.database);
-        // Explicit, so that a destroy removes the grants before what they depend on.
-        const pgOpts = { parent: this, provider, dependsOn: [...(await dependenciesOf(dependsOn)), ...previous] };
-        const passwords = await this.declarePasswords(name, effective, logins, verdict.adoption !== undefined);
-        const roles = this.declareRoles(name, effective, logins, plan, passwords, pgOpts, verdict.adoption !== undefined);
-        if (!(await this.rolesAreOurs(roles, v.roleName, verdict))) return [undefined, undefined];
-        // After every role, users included: a non-superuser provider's role and grant statements
-        // take locks on role memberships, and running them side by side deadlocked a destroy.
-        const grantOpts = { ...pgOpts, dependsOn: [...pgOpts.dependsOn, ...roles.values()] };
-        const grants = this.declareGrants(name, effective, plan, roles.get(logins.grantee)!, grantOpts);
-        const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : "");
-        const current = passwords.get(logins.current.name)!;
-        if (current.kept) pulumi.log.warn(keptPasswordWarning(v.roleName, v.passwordVersion), this);
-        const declared = pulumi
-            .all([nameOf(logins.current), current.kept ? "" : current.password, nameOf(logins.previous)])
-            .apply(([user, password, previousUser]) => ({ user, password, previousUser }));
-        return [[...roles.values(), ...grants], declared];
+    ): random.RandomId {
+        return new random.RandomId(
+            `${name}/checks`,
+            // The args alone: the gate registers at once, beside the checks, and its hook waits for their verdict.
+            { byteLength: 4, keepers: { plan: planDigest(v) } },
+            { parent: this, dependsOn, hooks: { beforeCreate: [passed], beforeUpdate: [passed] } },
+        );
+    }
+
+    /**
+     * With adoptRole, the take-over (server/takeOver.ts) in a step of its own: it runs when that
+     * step runs, once, before the role is imported and any child changes; never in an update that
+     * targets other resources. A role not there yet is created for the import. At the preview of
+     * the update that adopts the role, the step refuses what cannot be taken over, and a warning
+     * says what will change; a role adopted before is left as it is.
+     */
+    private declareTakeOver(
+        name: string,
+        v: ValidatedArgs,
+        verdict: Promise<Verdict>,
+        passed: pulumi.ResourceHook,
+        gate: pulumi.Resource,
+    ): random.RandomId {
+        // Taken here: in a hook of an inline program, the SDK no longer knows it is a preview.
+        const preview = pulumi.runtime.isDryRun();
+        const takeOver = new pulumi.ResourceHook(
+            `whaly-postgres/${name}/take-over`,
+            async () => {
+                const { adoption, connection, server, where } = await verdict;
+                if (adoption && adoption.problems.length > 0) throw new Error(preflightFailure(where, adoption.problems));
+                if (!preview) await runTakeOver(v.roleName, server?.roles[v.roleName] !== undefined, adoption, connection);
+            },
+            { onDryRun: true },
+        );
+        const step = new random.RandomId(
+            `${name}/take-over`,
+            { byteLength: 4, keepers: { role: v.roleName } },
+            { parent: this, dependsOn: [gate], hooks: { beforeCreate: [passed, takeOver] } },
+        );
+        // At preview, a step in the state has its ID; one this update creates has none yet.
+        if (preview)
+            void isKnown(step.id).then(async (adopted) => {
+                const { adoption, where } = await verdict;
+                if (!adopted && adoption && adoption.problems.length === 0 && adoption.lines.length > 0)
+                    pulumi.log.warn(adoptionWarning(name, v.roleName, where, adoption.lines), this);
+            });
+        return step;
     }
 
     /** The provider built from `admin`, connected to the component's database (role drops run there). */
-    private declareAdminProvider(name: string, v: ValidatedArgs, database: string): postgresql.Provider {
+    private declareAdminProvider(name: string, v: ValidatedArgs): postgresql.Provider {
         const admin = v.admin!;
         return new postgresql.Provider(
             `${name}/admin`,
@@ -167,9 +215,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 port: admin.port,
                 username: admin.username,
                 password: admin.password === undefined ? undefined : pulumi.secret(admin.password),
-                database,
+                database: v.database,
                 sslmode: admin.sslMode,
-                sslrootcert: admin.sslRootCert && pulumi.output(admin.sslRootCert).apply(rootCertForProvider),
+                sslrootcert: admin.sslRootCert,
                 superuser: admin.superuser,
             },
             { parent: this },
@@ -179,9 +227,15 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     /**
      * Per login with a password, the password (generated for its version unless given) and the salt
      * of its SCRAM verifier: stack state only, nothing on the server. A role adopted with a password
-     * of its own keeps it until the next bump (see adoptedPasswordKept).
+     * of its own keeps it until the next bump (`kept`, see adoptedPasswordKept).
      */
-    private async declarePasswords(name: string, v: ResolvedArgs, logins: LoginPlan, adopting: boolean): Promise<Map<string, LoginSecret>> {
+    private declarePasswords(
+        name: string,
+        v: ValidatedArgs,
+        logins: LoginPlan,
+        verdict: Promise<Verdict>,
+        after: pulumi.Resource[],
+    ): Map<string, LoginSecret> {
         const secrets = new Map<string, LoginSecret>();
         for (const login of logins.logins) {
             if (login.passwordVersion === undefined) continue;
@@ -191,23 +245,30 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new random.RandomPassword(
                     `${name}/password${login.secretSuffix}`,
                     { length: v.passwordLength, special: false, keepers },
-                    { parent: this },
+                    { parent: this, dependsOn: after },
                 ).result;
             const password = pulumi.secret(v.password ?? generated());
             // Created with the login's first password and never replaced: it also records the version
             // at which an existing role was adopted (see adoptedPasswordKept).
-            const adopted = adopting && logins.granteeLogsIn && v.password === undefined;
+            // Adopted: a role of that name exists on the server (the checks read what adopting it changes).
+            const adopted = verdict.then(
+                ({ adoption }) => v.adoptRole && logins.granteeLogsIn && v.password === undefined && adoption !== undefined,
+            );
+            const adoptedAt = { adoptedAtVersion: String(login.passwordVersion) };
             const salt = new random.RandomBytes(
                 `${name}/salt${login.secretSuffix}`,
-                { length: SCRAM_SALT_BYTES, keepers: adopted ? { adoptedAtVersion: String(login.passwordVersion) } : undefined },
-                { parent: this, ignoreChanges: ["keepers"] },
+                { length: SCRAM_SALT_BYTES, keepers: pulumi.output(adopted).apply((a) => (a ? adoptedAt : undefined)) },
+                { parent: this, dependsOn: after, ignoreChanges: ["keepers"] },
             );
             // The SCRAM verifier, never the password: see scram.ts.
             const verifier = pulumi.secret(
                 pulumi.all([password, salt.base64]).apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
             );
             const kept =
-                logins.granteeLogsIn && v.password === undefined && (await adoptedPasswordKept(salt, login.passwordVersion, adopted));
+                logins.granteeLogsIn && v.password === undefined
+                    ? pulumi.output(adoptedPasswordKept(salt, login.passwordVersion, adopted))
+                    : pulumi.output(false);
+            kept.apply((k) => k && pulumi.log.warn(keptPasswordWarning(v.roleName, v.passwordVersion), this));
             secrets.set(login.name, { password, verifier, kept });
         }
         return secrets;
@@ -215,25 +276,41 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
     /**
      * The roles, by name: the one holding the grants (single mode: the one that logs in; alternating:
-     * the NOLOGIN group), and the users that log in as its members, each with the role guards.
+     * the NOLOGIN group), and the users that log in as its members, each with the role guards. A role
+     * this stack creates must not exist already, unless adopted (imported): its step says so first.
      */
     private declareRoles(
         name: string,
-        v: ResolvedArgs,
+        v: ValidatedArgs,
         logins: LoginPlan,
         plan: AccessPlan,
         secrets: Map<string, LoginSecret>,
+        verdict: Promise<Verdict>,
         pgOpts: pulumi.CustomResourceOptions,
-        adopting: boolean,
     ): Map<string, postgresql.Role> {
         const readOnly = { superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false };
-        const guarded = (login: PlannedLogin) => ({
-            login: login.passwordVersion !== undefined,
-            password: secrets.get(login.name)?.kept ? undefined : secrets.get(login.name)?.verifier,
-            connectionLimit: v.connectionLimit,
-            statementTimeout: v.statementTimeoutMs,
-            idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
-        });
+        const guarded = (login: PlannedLogin) => {
+            const secret = secrets.get(login.name);
+            return {
+                login: login.passwordVersion !== undefined,
+                password:
+                    secret &&
+                    pulumi.secret(pulumi.all([secret.kept, secret.verifier]).apply(([kept, verifier]) => (kept ? undefined : verifier))),
+                connectionLimit: v.connectionLimit,
+                statementTimeout: v.statementTimeoutMs,
+                idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
+            };
+        };
+        // Created means not in this stack's state: a role of that name on the server is someone else's.
+        const free = (role: string, field: string) =>
+            new pulumi.ResourceHook(
+                `whaly-postgres/${name}/${role}/free`,
+                async () => {
+                    const { server, where } = await verdict;
+                    if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));
+                },
+                { onDryRun: true },
+            );
         const grantee = new postgresql.Role(
             `${name}/role`,
             {
@@ -243,8 +320,15 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 roles: plan.memberOf.length > 0 ? plan.memberOf : undefined,
                 ...readOnly,
             },
-            // An existing role is taken over (its ID is its name); one already in the state stays as it is.
-            { ...pgOpts, import: adopting ? logins.grantee : undefined },
+            // With adoptRole, up imports the role (its ID is its name) after the take-over step, which
+            // creates it when missing; one in the state already stays as it is. A preview cannot import
+            // what may not exist yet: it shows the role as created, and the checks say what up adopts.
+            v.adoptRole
+                ? { ...pgOpts, import: pulumi.runtime.isDryRun() ? undefined : logins.grantee }
+                : {
+                      ...pgOpts,
+                      hooks: { ...pgOpts.hooks, beforeCreate: [...(pgOpts.hooks?.beforeCreate ?? []), free(logins.grantee, "roleName")] },
+                  },
         );
         const roles = new Map([[logins.grantee, grantee]]);
         if (logins.granteeLogsIn) return roles;
@@ -254,41 +338,26 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new postgresql.Role(
                     `${name}/${login.child}`,
                     { name: login.name, ...guarded(login), roles: [grantee.name], inherit: true, ...readOnly },
-                    pgOpts,
+                    {
+                        ...pgOpts,
+                        hooks: { ...pgOpts.hooks, beforeCreate: [...(pgOpts.hooks?.beforeCreate ?? []), free(login.name, "loginUsers")] },
+                    },
                 ),
             );
         return roles;
     }
 
-    /**
-     * At preview, a role of the plan that exists on the server must be in this stack's state: only
-     * then does the engine know its ID. Otherwise the plan would take over a role someone else made.
-     * (An `up` without preview cannot tell: the provider refuses to create a role that exists.)
-     */
-    private async rolesAreOurs(roles: Map<string, postgresql.Role>, roleName: string, verdict: Verdict): Promise<boolean> {
-        if (!pulumi.runtime.isDryRun()) return true;
-        const taken: string[] = [];
-        for (const [role, resource] of roles)
-            if (verdict.server?.roles[role] && !(role === roleName && verdict.adoption) && !(await isKnown(resource.id))) taken.push(role);
-        if (taken.length === 0) return true;
-        pulumi.log.error(
-            `Preflight of WhalyPostgresAccess on ${verdict.where} failed; nothing was changed:\n${formatProblems(taken.map((role) => roleTakenProblem(role, role === roleName ? "roleName" : "loginUsers")))}`,
-            this,
-        );
-        return false;
-    }
-
-    /** The grants of the plan (plan/grants.ts), to the role that holds them. */
+    /** The grants of the plan (plan/grants.ts), to the role that holds them; `defaultsOnly` for discovered creators. */
     private declareGrants(
         name: string,
-        v: ResolvedArgs,
+        v: ValidatedArgs,
         plan: AccessPlan,
         role: postgresql.Role,
         pgOpts: pulumi.CustomResourceOptions,
-    ): pulumi.CustomResource[] {
-        const children: pulumi.CustomResource[] = [];
-        for (const grant of plan.grants) {
-            const g = new postgresql.Grant(
+        defaultsOnly = false,
+    ): void {
+        for (const grant of defaultsOnly ? [] : plan.grants)
+            new postgresql.Grant(
                 `${name}/${grant.name}`,
                 {
                     database: v.database,
@@ -301,10 +370,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 },
                 pgOpts,
             );
-            children.push(g);
-        }
-        for (const defaults of plan.defaultPrivileges) {
-            const d = new postgresql.DefaultPrivileges(
+        for (const defaults of plan.defaultPrivileges)
+            new postgresql.DefaultPrivileges(
                 `${name}/${defaults.name}`,
                 {
                     database: v.database,
@@ -317,13 +384,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 // Create-before-delete would run the old resource's REVOKE after the new GRANT.
                 { ...pgOpts, deleteBeforeReplace: true },
             );
-            children.push(d);
-        }
-        return children;
     }
 }
 
-/** The args the children are declared from: the database resolved, the creators the verdict covers. */
+/** The args the SQL is rendered from: the database resolved, the creators the verdict covers. */
 function effectiveArgs(v: ValidatedArgs, verdict: Verdict): ResolvedArgs {
     return { ...v, database: verdict.database, tableCreators: verdict.tableCreators };
 }
@@ -333,31 +397,60 @@ function renderSql(args: ResolvedArgs): string {
     return psqlScript(args.database, accessStatements(args, plan));
 }
 
-/** What the component declared: the current login's name and password, and the previous login's name. */
-interface Declared {
-    user: string;
-    password: string;
-    previousUser: string;
+/**
+ * The hook that fails a step when the server checks failed (their error, logged where they ran,
+ * says why), at preview as at up: on the gate, and on each PostgreSQL child's create and update.
+ */
+function checksPassed(name: string, verdict: Promise<Verdict>): pulumi.ResourceHook {
+    return new pulumi.ResourceHook(
+        `whaly-postgres/${name}/checks`,
+        async () => {
+            if (!(await verdict).go)
+                throw new Error(
+                    `the server checks of WhalyPostgresAccess ${name} failed (their error says why): nothing was created or changed`,
+                );
+        },
+        { onDryRun: true },
+    );
 }
 
-/** A login's password and the SCRAM verifier the server gets instead, or with `kept` the role's own password left as it is. */
+/**
+ * What the checks' verdict rests on, as the gate's keepers: a change of any of them changes
+ * children, and replaces the gate, whose step then waits for the checks. Secrets left out.
+ */
+function planDigest(v: ValidatedArgs): pulumi.Output<string> {
+    const plain = [
+        [v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData, v.futureSchemas, v.discoverTableCreators],
+        [v.strictTableCreators, v.roleName, v.adoptRole, v.passwordLength, v.passwordVersion, v.rotation, v.loginUsers],
+        [v.connectionLimit, v.statementTimeoutMs, v.idleInTransactionSessionTimeoutMs],
+    ];
+    const server = v.admin && { ...v.admin, password: undefined };
+    return pulumi.all([v.database, pulumi.output(server ?? null)]).apply(([database, admin]) =>
+        createHash("sha256")
+            .update(JSON.stringify([plain, database, admin]))
+            .digest("hex")
+            .slice(0, 32),
+    );
+}
+
+/** A login's password and the SCRAM verifier the server gets instead, `kept` when an adopted role keeps its own. */
 interface LoginSecret {
     password: pulumi.Output<string>;
     verifier: pulumi.Output<string>;
-    kept: boolean;
+    kept: pulumi.Output<boolean>;
 }
 
 /**
  * Whether an adopted role keeps the password it had: until `passwordVersion` goes above the version
- * it was adopted at. The salt's keepers hold that version: a salt created while the role already
- * exists means the role was made outside the stack, and a salt in the state keeps its keepers as
- * they were (ignoreChanges), so a role the stack created is never taken for an adopted one.
+ * it was adopted at. The salt's keepers hold that version: a salt created while adopting records it,
+ * and a salt in the state keeps its keepers as they were (ignoreChanges), so a role the stack
+ * created is never taken for an adopted one. A salt made without keepers has none in its outputs,
+ * which a preview reads as unknown.
  */
-async function adoptedPasswordKept(salt: random.RandomBytes, version: number, adopting: boolean): Promise<boolean> {
-    const keepers = salt.keepers;
-    // At up, known once the salt exists; should a preview not know it, what this run writes stands in.
-    if (!(await isKnown(keepers))) return adopting;
-    return (await valueOf(keepers))?.adoptedAtVersion === String(version);
+async function adoptedPasswordKept(salt: random.RandomBytes, version: number, adopting: Promise<boolean>): Promise<boolean> {
+    if (await isKnown(salt.keepers)) return (await valueOf(salt.keepers))?.adoptedAtVersion === String(version);
+    // Unknown keepers at preview: a salt in the state (its ID known) has none; one this update creates gets them from this run.
+    return (await isKnown(salt.id)) ? false : adopting;
 }
 
 function keptPasswordWarning(roleName: string, version: number): string {

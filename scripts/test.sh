@@ -55,10 +55,13 @@ if runs e2e; then
     if [[ -n "${WHALY_PG_MAJOR:-}" ]]; then
       e2e+=("--testNamePattern=^PostgreSQL ${WHALY_PG_MAJOR}[ :,]" --testPathIgnorePatterns=languages.test.ts)
     fi
-    if selected project.test.ts && ! has pulumi-language-nodejs; then
-      not_run "test/e2e/project.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see docs/development.md, Toolchain)"
-      e2e+=(--testPathIgnorePatterns=project.test.ts)
-    fi
+    # Suites that run the CLI on a project directory (the packed package, at other SDK versions, or upgraded from the last release).
+    for suite in project sdkRange upgrade; do
+      if selected "$suite.test.ts" && ! has pulumi-language-nodejs; then
+        not_run "test/e2e/$suite.test.ts (pulumi up in a project directory): pulumi-language-nodejs not installed (see docs/development.md, Toolchain)"
+        e2e+=("--testPathIgnorePatterns=$suite.test.ts")
+      fi
+    done
     if selected languages.test.ts && { ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; }; then
       not_run "test/e2e/languages.test.ts (the YAML and Go examples): pulumi-language-yaml, pulumi-language-go and go are needed (see docs/development.md, Toolchain)"
       e2e+=(--testPathIgnorePatterns=languages.test.ts)

@@ -405,7 +405,7 @@ function tlsOptions(settings: ResolvedSettings, names: SettingNames): Connection
     if (root === undefined && sslMode.startsWith("verify-"))
         throw new ConnectionError(
             `sslmode ${sslMode} verifies the server's certificate, and no CA was given to verify it with (no file at ${sslRootCert}): ` +
-                `set ${names.sslRootCert} to the server's CA bundle (a file or PEM text), or to "system" for the system's trust store, ` +
+                `set ${names.sslRootCert} to the server's CA bundle (a PEM file), or to "system" for the system's trust store, ` +
                 `or use ${names.sslMode} require, which encrypts without verifying`,
             "tls",
         );
@@ -446,16 +446,10 @@ function readPem(value: string, setting: string, reason: ConnectionError["reason
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-        throw new ConnectionError(
-            `${setting} ${JSON.stringify(value)} cannot be read (${code}): give a readable PEM file, or the PEM text itself`,
-            reason,
-        );
+        throw new ConnectionError(`${setting} ${JSON.stringify(value)} cannot be read (${code}): give a readable PEM file`, reason);
     }
     if (!text.includes(`-----BEGIN ${kind}`))
-        throw new ConnectionError(
-            `${setting} ${JSON.stringify(value)} holds no PEM ${kind.toLowerCase()}: give a PEM file, or the PEM text itself`,
-            reason,
-        );
+        throw new ConnectionError(`${setting} ${JSON.stringify(value)} holds no PEM ${kind.toLowerCase()}: give a PEM file`, reason);
     return text;
 }
 

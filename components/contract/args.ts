@@ -20,8 +20,9 @@ export interface WhalyPostgresAdminArgs {
     sslMode?: pulumi.Input<string>;
     /**
      * CA certificates the server's certificate must chain to, for `verify-ca` and `verify-full`:
-     * a PEM file's path, the PEM text itself, or `system` for the system's trust store. Given to
-     * the component's provider (`sslrootcert`) and to its checks. Default `PGSSLROOTCERT`.
+     * the path of a PEM file every runner has (the stack's state keeps it for refresh and destroy),
+     * or `system` for the system's trust store; PEM text is refused. Given to the component's
+     * provider (`sslrootcert`) and to its checks. Default `PGSSLROOTCERT`.
      */
     sslRootCert?: pulumi.Input<string>;
     /** Whether the admin is a superuser. Set `false` on managed services (RDS, Cloud SQL, Azure). Default `true`, as the provider. */

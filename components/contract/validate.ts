@@ -276,19 +276,23 @@ function checkSshTunnel(problem: Report, tunnel: unknown, host: unknown): Valida
     return validated;
 }
 
+/** Why the admin's CA cannot be PEM text (admin.sslRootCert, or PGSSLROOTCERT in its stead), with the fix. */
+export const PEM_TEXT_REFUSAL =
+    "is PEM text, and the provider this component makes reads its CA from a file, whose path the stack's state keeps for every later refresh and destroy: " +
+    "give the path of the CA bundle as every runner has it (committed beside the program, or installed), or system";
+
 /** A CA bundle: PEM text, `system`, or a file this program can read (the provider, on the same machine, reads it too). */
 function checkRootCert(problem: Report, field: string, value: unknown): void {
     if (typeof value !== "string" || value.trim() === "")
-        return problem(field, value, "must be a PEM file's path, the PEM text, or system for the system's trust store");
-    if (value === "system" || value.includes("-----BEGIN CERTIFICATE-----")) return;
+        return problem(field, value, "must be the path of a PEM file, or system for the system's trust store");
+    if (value === "system") return;
+    // The provider reads files only, and keeps the path in the stack's state: refresh and destroy,
+    // wherever they run, need it there.
+    if (value.includes("-----BEGIN")) return problem(field, value, PEM_TEXT_REFUSAL);
     try {
         fs.accessSync(value, fs.constants.R_OK);
     } catch (e) {
-        problem(
-            field,
-            value,
-            `cannot be read (${(e as NodeJS.ErrnoException).code}): give the path of the server's CA bundle (PEM), or its text`,
-        );
+        problem(field, value, `cannot be read (${(e as NodeJS.ErrnoException).code}): give the path of the server's CA bundle (PEM)`);
     }
 }
 

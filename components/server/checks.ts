@@ -23,17 +23,16 @@ import {
 import { readServerFacts, readStandbyFacts } from "./facts";
 import { locateServer, ServerLocation } from "./location";
 import { TakeOverConnection } from "./takeOver";
-import { Place } from "./turns";
 import {
     ArgProblem,
     formatProblems,
     hostArgProblems,
+    PEM_TEXT_REFUSAL,
     resolvedArgProblems,
-    ResolvedArgs,
     ValidatedArgs,
     WhalyPostgresArgsError,
 } from "../contract/validate";
-import { tunnelHostProblems } from "../outputs/sshTunnel";
+import { NotShown, tunnelHostProblems } from "../outputs/sshTunnel";
 import { lookRefusal, NotAsked, NotLooked, StandbyFacts, whalyHostFindings } from "../plan/whalyHost";
 
 /** What the checks decided. Plain data: no Output in it, so that it is known at preview. */
@@ -48,11 +47,9 @@ export interface Verdict {
     server?: ServerFacts;
     /** Where the checks connected (`host:port/database as user`), for messages; never a secret. */
     where: string;
-    /** The server and database the children go to, as far as the checks know them (turns.ts). */
-    place: Place;
     /** How the checks connected: for the take-over of an adoption, and a look at Whaly's host with the same credentials. */
     connection?: TakeOverConnection;
-    /** With adoptRole, when the role exists: what adopting it changes. */
+    /** With adoptRole, when the role exists: what adopting it changes, and its problems (the take-over's step refuses them). */
     adoption?: Adoption;
 }
 
@@ -76,19 +73,13 @@ export async function checkServer(
     provider: pulumi.ProviderResource | undefined,
 ): Promise<Verdict> {
     const preview = pulumi.runtime.isDryRun();
-    const fromArgs = (database: string, server?: string): Verdict => ({
-        go: true,
-        database,
-        tableCreators: v.tableCreators,
-        where: `database ${database}`,
-        place: { server, database },
-    });
-    const defer = async (reason: string, server?: string): Promise<Verdict> => {
+    const fromArgs = (database: string): Verdict => ({ go: true, database, tableCreators: v.tableCreators, where: `database ${database}` });
+    /** A preview that cannot look: one line (a warning where the server cannot be reached), and the args alone. */
+    const defer = async (reason: string, level: "info" | "warn" = "info"): Promise<Verdict> => {
         const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
-        pulumi.log.info(`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
+        pulumi.log[level](`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
         tellFutureSchemas(component, v, v.tableCreators);
-        const database = await nameOf(v.database);
-        return { ...fromArgs(database ?? "(database)", server), place: { server, database } };
+        return fromArgs((await nameOf(v.database)) ?? "(database)");
     };
 
     // Wait for what the component depends on; at preview, what is still to be created cannot be looked at.
@@ -114,12 +105,15 @@ export async function checkServer(
     const located = locateServer(database, admin, provider);
     if (!(await isKnown(located))) return defer(deferred ?? "the provider's configuration is known");
     const location = await valueOf(located);
-    const { server } = location;
-    if (deferred && !location.settings) return defer(deferred, server);
-    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "", server);
+    if (deferred && !location.settings) return defer(deferred);
+    if (location.unusable || !location.settings) return unchecked(component, v, database, location.unusable ?? "");
     const { settings, names } = location;
+    // The provider made from admin reads PGSSLROOTCERT too, as a file.
+    if (location.source === "admin" && settings.sslRootCert?.includes("-----BEGIN"))
+        return fail(component, `database ${database}`, database, [
+            { field: "admin.sslRootCert (or PGSSLROOTCERT)", value: new NotShown("(PEM text)"), message: PEM_TEXT_REFUSAL },
+        ]);
     const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
-    const place = { server, database };
 
     // What only the server knows.
     let facts: Awaited<ReturnType<typeof readServerFacts>>;
@@ -128,63 +122,47 @@ export async function checkServer(
         facts = await readServerFacts(settings, names, v.schemas, roles, v.roleName, v.adoptRole);
     } catch (e) {
         const error = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error)?.message ?? e), "other");
-        if (deferred) return defer(`${deferred} (and what adopting role ${v.roleName} changes is read then: ${error.message})`, server);
+        if (deferred) return defer(`${deferred} (and what adopting role ${v.roleName} changes is read then: ${error.message})`);
         if (error.reason === "client-certificate")
-            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`, server);
-        // The provider's configuration may come from resources this update creates, which the component cannot see.
-        if (preview && location.providerCreatedByUpdate && (error.reason === "database-missing" || error.reason === "unreachable"))
-            return defer(`the provider in opts, which this update creates, can reach database ${database} (${error.message})`, server);
-        return fail(component, where, place, [connectionProblem(error, location, database)]);
+            return unchecked(component, v, database, `its client certificate cannot be read here: ${error.message}`);
+        // A preview runs where the database may not be reachable (a pull request's runner): up checks before it changes anything.
+        if (preview && error.reason === "unreachable") return defer(`the server can be reached (${error.message})`, "warn");
+        return fail(component, where, database, [connectionProblem(error, location, database)]);
     }
     const tableCreators = v.discoverTableCreators ? discoveredCreators(v.schemas, facts.server) : v.tableCreators;
     const effective = { ...v, database, tableCreators };
-    const adopt = () => adoptionVerdict(component, effective, facts, where, place);
+    // With adoptRole and the role existing: what adopting it changes, or what refuses it (the take-over's step says so).
+    const adoption = facts.holdings && planAdoption(facts.holdings, plannedRole(effective, facts.server));
+    const connection = { settings, names };
 
     // A deferred preview: only what adopting the role changes, as far as what exists tells.
-    if (deferred) {
-        const adoption = adopt();
-        return adoption === "refused"
-            ? { ...fromArgs(database, server), go: false }
-            : { ...(await defer(deferred, server)), adoption, connection: { settings, names } };
-    }
+    if (deferred) return { ...(await defer(deferred)), where, adoption, connection };
 
     // The verdict (preflight.ts decides; this reports).
-    const problems = preflightProblems({ ...effective, ...facts });
-    if (problems.length > 0) return fail(component, where, place, problems);
-    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database, server), go: false };
+    const problems = [...preflightProblems({ ...effective, ...facts }), ...providerDatabaseProblems(v, location, database)];
+    if (problems.length > 0) return fail(component, where, database, problems);
+    if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
     for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
     for (const warning of publicCreateWarnings(database, v.roleName, facts.server)) pulumi.log.warn(warning, component);
     tellFutureSchemas(component, v, tableCreators, facts.server);
-    const adoption = adopt();
-    if (adoption === "refused") return { ...fromArgs(database, server), go: false };
-    return { go: true, database, tableCreators, server: facts.server, where, place, adoption, connection: { settings, names } };
+    return { go: true, database, tableCreators, server: facts.server, where, adoption, connection };
 }
 
 /**
- * With adoptRole and the role existing: what adopting it changes, said in one warning (a line per
- * difference), or "refused" (logged) when the admin cannot make it match the plan.
+ * The warning that says what adopting the role changes, a line per difference: for the preview of
+ * the update that adopts it, where it is reviewed.
  */
-function adoptionVerdict(
-    component: pulumi.Resource,
-    v: ResolvedArgs,
-    facts: Awaited<ReturnType<typeof readServerFacts>>,
-    where: string,
-    place: Place,
-): Verdict["adoption"] | "refused" {
-    if (!facts.holdings) return undefined;
-    const adoption = planAdoption(facts.holdings, plannedRole(v, facts.server));
-    if (adoption.problems.length > 0) {
-        fail(component, where, place, adoption.problems);
-        return "refused";
-    }
-    if (adoption.lines.length > 0)
-        pulumi.log.warn(
-            `adoptRole: role ${v.roleName} on ${where} differs from the plan, and this up makes it match before any child changes ` +
-                `anything: what the plan adds is granted first, in a transaction of its own (so that the role never holds less than ` +
-                `the plan; the children then find it in place), then what goes is revoked, in a second. One line per difference:\n${adoption.lines.map((l) => `  ${l}`).join("\n")}`,
-            component,
-        );
-    return adoption;
+export function adoptionWarning(name: string, roleName: string, where: string, lines: string[]): string {
+    return (
+        `adoptRole: role ${roleName} on ${where} differs from the plan. The up that adopts it (the one that creates ${name}/take-over) ` +
+        `makes it match before any child changes anything; a role adopted before is left as it is. What the plan adds is granted first, in a transaction of its own (so that the role never holds less than ` +
+        `the plan; the children then find it in place), then what goes is revoked, in a second. One line per difference:\n${lines.map((l) => `  ${l}`).join("\n")}`
+    );
+}
+
+/** The error of checks that found problems on the server, in the args' style. */
+export function preflightFailure(where: string, problems: ArgProblem[]): string {
+    return `Preflight of WhalyPostgresAccess on ${where} failed; nothing was changed:\n${formatProblems(problems)}`;
 }
 
 /**
@@ -250,19 +228,40 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
     return { field, value: where, message: `cannot connect: ${error.message}` };
 }
 
-function fail(component: pulumi.Resource, where: string, place: Place, problems: ArgProblem[]): Verdict {
-    pulumi.log.error(`Preflight of WhalyPostgresAccess on ${where} failed; nothing was changed:\n${formatProblems(problems)}`, component);
-    return { go: false, database: place.database ?? "(database)", tableCreators: [], where, place };
+function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
+    pulumi.log.error(preflightFailure(where, problems), component);
+    return { go: false, database, tableCreators: [], where };
+}
+
+/**
+ * A role is dropped in the provider's database (REASSIGN OWNED, DROP OWNED, DROP ROLE): what it
+ * holds in the component's database beyond the grants' reach, on the tables and schemas creators
+ * make later outside the listed schemas (database-wide default privileges), would keep it alive.
+ */
+function providerDatabaseProblems(v: ValidatedArgs, location: ServerLocation, database: string): ArgProblem[] {
+    const databaseWide = v.futureSchemas || v.defaultPrivilegesScope === "database";
+    if (!databaseWide || location.providerDatabase === undefined || location.providerDatabase === database) return [];
+    const setting = location.source === "provider" ? "the provider's database" : "postgresql:database";
+    return [
+        {
+            field: location.source === "provider" ? "opts.provider" : "postgresql config",
+            value: new NotShown(`(database ${location.providerDatabase})`),
+            message:
+                `drops the role in database ${location.providerDatabase}, and with ${v.futureSchemas ? "futureSchemas" : 'defaultPrivilegesScope "database"'} ` +
+                `the role holds privileges in database ${database} that no grant of the component removes (on what creators make later), so destroy would fail: ` +
+                `set ${setting} to ${database}`,
+        },
+    ];
 }
 
 /** Credentials the checks cannot use: one warning naming the checks that did not run; the catalog-reading options cannot work. */
-function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string, server?: string): Verdict {
+function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: string, why: string): Verdict {
     const needsCatalog = (["discoverTableCreators", "strictTableCreators", "adoptRole"] as const).filter((option) => v[option]);
     if (needsCatalog.length > 0)
         return fail(
             component,
             `database ${database}`,
-            { server, database },
+            database,
             needsCatalog.map((field) => ({
                 field,
                 value: true,
@@ -274,7 +273,7 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
         component,
     );
     tellFutureSchemas(component, v, v.tableCreators);
-    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}`, place: { server, database } };
+    return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}` };
 }
 
 /**

@@ -5,10 +5,6 @@
  * provider takes it from stack config (`postgresql:host`, …) and the PG* environment, as the
  * provider itself does. The checks then connect to the component's database with those settings.
  */
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { WhalyPostgresAdminArgs } from "../contract/args";
@@ -27,19 +23,15 @@ export interface ServerLocation {
     server?: string;
     /** How the user spells each setting, for errors. */
     names: SettingNames;
-    /** At preview: the provider in opts is created by this update, so its server or database may not exist yet. */
-    providerCreatedByUpdate: boolean;
+    /** The database the provider connects to, where it drops the role (REASSIGN OWNED, DROP OWNED): the component's with admin. */
+    providerDatabase?: string;
 }
-
-/** The engine's ID of a provider it has not created yet (at preview): a known value, unlike other resources' IDs. */
-const PROVIDER_ID_AT_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The `postgresql` provider given in opts or inherited from the parent, if any. */
 export function postgresqlProviderOf(opts: pulumi.ComponentResourceOptions): pulumi.ProviderResource | undefined {
     const given = [opts.provider, ...(Array.isArray(opts.providers) ? opts.providers : Object.values(opts.providers ?? {}))];
-    // getPackage() is public at run time though missing from the SDK's typings.
-    const isPostgresql = (p: pulumi.ProviderResource | undefined) =>
-        (p as { getPackage?: () => string } | undefined)?.getPackage?.() === "postgresql";
+    // isInstance tells a postgresql provider whichever copy of @pulumi/postgresql made it.
+    const isPostgresql = (p: pulumi.ProviderResource | undefined) => postgresql.Provider.isInstance(p);
     return given.find(isPostgresql) ?? opts.parent?.getProvider("postgresql::");
 }
 
@@ -106,7 +98,7 @@ export function fromAdmin(
     };
     // The provider's driver, lib/pq, encrypts unless told otherwise: so does the check.
     const settings = resolveSettings(given, "require", env);
-    return { source: "admin", settings, server: serverOf(settings), names: ADMIN_NAMES, providerCreatedByUpdate: false };
+    return { source: "admin", settings, server: serverOf(settings), names: ADMIN_NAMES, providerDatabase: database };
 }
 
 function fromProvider(database: pulumi.Input<string>, provider: pulumi.ProviderResource): pulumi.Output<ServerLocation> {
@@ -116,24 +108,10 @@ function fromProvider(database: pulumi.Input<string>, provider: pulumi.ProviderR
             source: "provider" as const,
             unusable: "the provider in opts does not tell its configuration (terraformConfig), which @pulumi/postgresql 3.18 and later do",
             names: PROVIDER_NAMES,
-            providerCreatedByUpdate: false,
         });
-    return pulumi.all([database, terraformConfig.call(provider), provider.id]).apply(([db, { result }, id]) => ({
-        ...fromProviderConfig(db, result as Record<string, unknown>, "provider", PROVIDER_NAMES),
-        providerCreatedByUpdate: pulumi.runtime.isDryRun() && id === PROVIDER_ID_AT_PREVIEW,
-    }));
-}
-
-/**
- * What the provider's `sslrootcert` takes for an `admin.sslRootCert`: a path or `system` as given;
- * PEM text written to a file named by its digest in the temporary directory (the provider reads
- * only files), so that the same text gives the same path on a machine.
- */
-export function rootCertForProvider(value: string): string {
-    if (!value.includes("-----BEGIN")) return value;
-    const file = path.join(os.tmpdir(), `whaly-postgres-ca-${createHash("sha256").update(value).digest("hex").slice(0, 16)}.pem`);
-    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== value) fs.writeFileSync(file, value, { mode: 0o644 });
-    return file;
+    return pulumi
+        .all([database, terraformConfig.call(provider)])
+        .apply(([db, { result }]) => fromProviderConfig(db, result as Record<string, unknown>, "provider", PROVIDER_NAMES));
 }
 
 /**
@@ -160,6 +138,7 @@ export function stackConfigAsTerraform(
         azure_identity_auth: config.getBoolean("azureIdentityAuth"),
         gcp_iam_impersonate_service_account: config.get("gcpIamImpersonateServiceAccount"),
         connect_timeout: config.getNumber("connectTimeout"),
+        database: config.get("database"),
     };
 }
 
@@ -174,8 +153,9 @@ export function fromProviderConfig(
     names: SettingNames,
     env: NodeJS.ProcessEnv = process.env,
 ): ServerLocation {
-    const base = { source, names, providerCreatedByUpdate: false };
     const text = (key: string) => (typeof config[key] === "string" && config[key] !== "" ? (config[key] as string) : undefined);
+    // The provider's own default: PGDATABASE, else postgres.
+    const base = { source, names, providerDatabase: text("database") ?? (env.PGDATABASE || "postgres") };
     const scheme = text("scheme") ?? "postgres";
     const unusable =
         scheme !== "postgres"

@@ -1,15 +1,13 @@
 /**
- * Runs, at `up`, the statements an adoption calls for (plan/adoption.ts), before the component declares
- * any child, with the connection the checks used: first what the plan holds and the role lacks, in
+ * Runs, at `up`, the statements an adoption calls for (plan/adoption.ts), in a step of its own that
+ * every child of the component follows, with the connection the checks used: first what the plan holds and the role lacks, in
  * one transaction, then the removals, in another. Two, because a concurrent session may look up one
  * catalog (a schema's ACL) before a commit and another (the role's memberships) after it: had the
  * grants and the removals one commit, such a session could see neither the old way to read nor the
  * new one. A statement runs as the role it names (SET ROLE): a grantor revoking its grant, an owner
  * granting on its object; the rest as the admin.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { Adoption, TakeOverStatement } from "../plan/adoption";
-import { valueOf } from "./dependencies";
 import { ConnectionError, connect, ResolvedSettings, SettingNames } from "../connect/libpq";
 import { quoteIdentifier } from "../plan/sql";
 
@@ -64,30 +62,33 @@ export async function takeOver(connection: TakeOverConnection, batches: TakeOver
 }
 
 /**
- * At `up`, runs the take-over of an adoption the verdict carries, once the children of the
- * component before it on this database exist (its turn: PostgreSQL refuses concurrent changes to
- * one object's privileges); an error is logged through the engine (failing the deployment) and
- * nothing is declared. At preview, does nothing.
+ * The take-over of an adoption, as the step that runs it calls it, before the role is imported:
+ * a role that does not exist yet is created bare (NOLOGIN; the import then reads it and the
+ * role's own step gives it what the plan says); one that exists is made to match the plan, the
+ * grants first, then the removals, throwing an error that says which of them took effect when
+ * one fails (the step then fails, and no child that depends on it runs).
  */
-export async function takeOverAtUp(
-    component: pulumi.Resource,
+export async function runTakeOver(
     roleName: string,
+    exists: boolean,
     adoption: Adoption | undefined,
     connection: TakeOverConnection | undefined,
-    after: pulumi.CustomResource[],
-): Promise<boolean> {
-    if (pulumi.runtime.isDryRun() || !adoption || !connection || adoption.grants.length + adoption.removals.length === 0) return true;
-    // At up, a resource's ID is known once the engine created it.
-    await Promise.all(after.map((resource) => valueOf(resource.id)));
+): Promise<void> {
+    if (!connection) throw new Error(`adoptRole: the take-over of role ${roleName} cannot run: the server checks did not connect`);
+    if (!exists) {
+        await takeOver(connection, [[{ sql: `CREATE ROLE ${quoteIdentifier(roleName)} NOLOGIN` }]]).catch((e: Error) => {
+            throw new Error(`adoptRole: role ${roleName} does not exist, and creating it to adopt it failed: ${e.message}`);
+        });
+        return;
+    }
+    if (!adoption || adoption.grants.length + adoption.removals.length === 0) return;
     try {
         await takeOver(connection, [adoption.grants, adoption.removals]);
-        return true;
     } catch (e) {
         const done =
             e instanceof TakeOverError && e.committed > 0 && adoption.grants.length > 0
                 ? "granted what the plan holds and the role lacked, and removed nothing"
                 : "changed nothing";
-        pulumi.log.error(`adoptRole: the take-over of role ${roleName} ${done}: ${(e as Error).message}`, component);
-        return false;
+        throw new Error(`adoptRole: the take-over of role ${roleName} ${done}: ${(e as Error).message}`);
     }
 }

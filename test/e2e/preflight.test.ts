@@ -109,9 +109,12 @@ describe.each(CONNECTION_SOURCES)(`PostgreSQL ${NEWEST_MAJOR}: the preflight, co
         expect(await failureOf(t.stack.preview())).toContain(
             '- roleName "whaly_taken": already exists on the server and this stack does not manage it',
         );
-        // Without a preview, only the state can tell whose role it is: the provider refuses to
-        // create it, and nothing that would follow the role reaches the server.
-        expect(await failureOf(t.stack.up())).toContain('role "whaly_taken" already exists');
+        // Without a preview, the role's own step says it, before the provider runs CREATE ROLE,
+        // and nothing that would follow the role reaches the server.
+        const up = await failureOf(t.stack.up());
+        expect(up).toContain('before hook "whaly-postgres/whaly/whaly_taken/free" failed');
+        expect(up).toContain('- roleName "whaly_taken": already exists on the server and this stack does not manage it');
+        expect(up).not.toContain('role "whaly_taken" already exists');
         expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
         await t.stack.destroy();
     });

@@ -2,7 +2,7 @@
  * The component's connections speak libpq, through a real `pulumi up`: against servers whose
  * certificates a CA of their own signed (one accepting TLS only), `require` deploys without the
  * CA; `verify-ca` and `verify-full` deploy with it, whoever gives the component its connection
- * (admin.sslRootCert as a path or the PEM text, the provider's sslrootcert, postgresql:sslrootcert,
+ * (admin.sslRootCert as a path (PEM text is refused), the provider's sslrootcert, postgresql:sslrootcert,
  * PGSSLROOTCERT); and every misfit fails the preview with the setting to change, before anything
  * reaches the server.
  */
@@ -105,8 +105,12 @@ describe.each(CONNECTION_SOURCES)(`PostgreSQL ${NEWEST_MAJOR} over TLS, connecte
     });
 
     if (source === "admin") {
-        it("admin.sslRootCert takes the PEM text too", async () => {
-            await deploys(tlsOnly, { sslMode: "verify-full", sslRootCert: certs.caPem });
+        it("admin.sslRootCert as PEM text is refused at preview with the fix: the provider's state would keep a file only this runner has", async () => {
+            await refused(tlsOnly, { sslMode: "verify-full", sslRootCert: certs.caPem }, [
+                "admin.sslRootCert",
+                "is PEM text",
+                "give the path of the CA bundle as every runner has it",
+            ]);
         });
 
         it("a CA that did not sign the certificate fails at preview, naming admin.sslRootCert", async () => {

@@ -8,19 +8,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { changelogSection } from "../../scripts/releaseNotes";
-import { PackedProject, packedProject } from "../harness/packedProject";
+import { PackedProject, packedProject, typeErrors } from "../harness/packedProject";
 
 jest.setTimeout(300_000);
-
-/** What `tsc --noEmit` reports in `dir`: empty when it compiles. */
-function typeErrors(dir: string): string {
-    try {
-        execFileSync(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", "."], { cwd: dir, encoding: "utf8", stdio: "pipe" });
-        return "";
-    } catch (e) {
-        return String((e as { stdout?: string }).stdout);
-    }
-}
 
 describe("npm install of the packed package", () => {
     let project: PackedProject;

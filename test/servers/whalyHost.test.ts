@@ -84,7 +84,6 @@ async function lookAt(
         tableCreators: [],
         server: primary,
         where: "the primary",
-        place: { server: location.server, database: DATABASE },
         connection: { settings: location.settings!, names: location.names },
     };
     const logged: Array<{ level: string; message: string }> = [];

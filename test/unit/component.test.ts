@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { MOCK_PROVIDER_CONFIG, MOCK_SALT_BASE64, providerWithConfig, recordResources, RegisteredResource, valueOf } from "./pulumiMocks";
+import {
+    behindTheGate,
+    MOCK_PROVIDER_CONFIG,
+    MOCK_SALT_BASE64,
+    providerWithConfig,
+    recordResources,
+    RegisteredResource,
+    runBeforeCreate,
+    valueOf,
+} from "./pulumiMocks";
 import { scramVerifier } from "../../components/plan/scram";
 import { renderAccessSql, WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { privateKeys, PUBLIC_KEYS } from "../harness/sshKeys";
@@ -10,6 +19,17 @@ jest.mock("../../components/server/facts", () => jest.requireActual("./serverFac
 const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULTS = "postgresql:index/defaultPrivileges:DefaultPrivileges";
+const GATE = "random:index/randomId:RandomId";
+
+/** Every child is declared, behind the gate, whose step fails: nothing is created. */
+async function expectStopped(resources: RegisteredResource[], name: string): Promise<void> {
+    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining([name, `${name}/checks`, `${name}/role`]));
+    expect(behindTheGate(resources, name)).toEqual([]);
+    const gate = resources.find((r) => r.name === `${name}/checks`)!;
+    await expect(runBeforeCreate(gate)).rejects.toThrow(
+        `the server checks of WhalyPostgresAccess ${name} failed (their error says why): nothing was created or changed`,
+    );
+}
 
 /** How the engine sees a secret input. */
 function secret(value: string) {
@@ -38,6 +58,7 @@ describe("the guide's case: admin credentials, public schema, the admin creates 
         expect(resources.map((x) => `${x.type} ${x.name}`).sort()).toEqual(
             [
                 `${COMPONENT} guide`,
+                `${GATE} guide/checks`,
                 "pulumi:providers:postgresql guide/admin",
                 "random:index/randomPassword:RandomPassword guide/password",
                 "random:index/randomBytes:RandomBytes guide/salt",
@@ -174,6 +195,7 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
         const schemas = ["sales", "marketing", "Finance%20Data"];
         const expected = [
             `${COMPONENT} bi`,
+            `${GATE} bi/checks`,
             "random:index/randomBytes:RandomBytes bi/salt",
             "postgresql:index/role:Role bi/role",
             `${GRANT} bi/connect`,
@@ -184,7 +206,7 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
                 expected.push(`${DEFAULTS} bi/default-tables/${c}/${s}`, `${DEFAULTS} bi/default-sequences/${c}/${s}`);
         }
         expect(names).toEqual(expected.sort());
-        expect(resources).toHaveLength(25);
+        expect(resources).toHaveLength(26);
     });
 
     it("grants on the literal names, with exactly these args, and uses no random password when one is given", () => {
@@ -296,7 +318,7 @@ describe("Whaly's port", () => {
 });
 
 describe("the preflight, through a provider passed in opts", () => {
-    it("declares no password, no role and no grant when a listed schema does not exist, and logs one error saying so", async () => {
+    it("declares every child behind the gate, whose step fails, when a listed schema does not exist, and logs one error saying so", async () => {
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
         const provider = providerWithConfig("preflight-pg", { host: "primary.internal", username: "admin" });
         const resources = await recordResources((transformations) => {
@@ -306,7 +328,7 @@ describe("the preflight, through a provider passed in opts", () => {
                 { provider, transformations },
             );
         });
-        expect(resources.map((r) => `${r.type} ${r.name}`)).toEqual([`${COMPONENT} ghostly`]);
+        await expectStopped(resources, "ghostly");
         expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringContaining(
                 'Preflight of WhalyPostgresAccess on primary.internal:5432/db as admin (provider) failed; nothing was changed:\n- schemas[1] "ghost": does not exist',
@@ -324,12 +346,12 @@ describe("the preflight, through a provider passed in opts", () => {
                 { provider, transformations },
             );
         });
-        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+        expect(resources).toHaveLength(1 + 1 + 2 + 1 + 3 + 2 + 1);
     });
 });
 
 describe("args given as Outputs", () => {
-    it("are checked once resolved, before anything is declared, with the args' error", async () => {
+    it("are checked once resolved, before anything is created, with the args' error", async () => {
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
         const resources = await recordResources((transformations) => {
             new WhalyPostgresAccess(
@@ -341,7 +363,7 @@ describe("args given as Outputs", () => {
                 { transformations },
             );
         });
-        expect(resources.map((r) => r.name)).toEqual(["late"]);
+        await expectStopped(resources, "late");
         expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
                 /Invalid args for WhalyPostgresAccess "late":\n- database \(a string of 11 characters: not shown\): contains a double quote.*\n- admin.port 0: is not a whole number from 1 to 65535/,
@@ -383,7 +405,7 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
                 { provider, transformations },
             );
         });
-        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+        expect(resources).toHaveLength(1 + 1 + 2 + 1 + 3 + 2 + 1);
         expect(warned.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
                 /The server checks did not run \(the database and schemas exist, .*\): the component cannot connect with the provider's credentials, as it signs in with an AWS RDS IAM token/,
@@ -394,37 +416,19 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
 });
 
 describe("components in one program", () => {
-    it("take turns on one server and database, in program order, and go side by side on other servers", async () => {
-        const admin = (host: string) => ({ host, username: "postgres", password: "admin-pw" });
+    it("wait for nothing but their own gate and what they depend on: each PostgreSQL child retries a concurrent change instead", async () => {
+        const admin = { host: "db.internal", username: "postgres", password: "admin-pw" };
         const resources = await recordResources((transformations) => {
-            new WhalyPostgresAccess("a1", { database: "analytics", admin: admin("db-a.internal") }, { transformations });
-            new WhalyPostgresAccess("b1", { database: "analytics", admin: admin("db-b.internal") }, { transformations });
-            // The same server, spelt in capitals: host names are case-insensitive.
-            new WhalyPostgresAccess(
-                "a2",
-                { database: "analytics", roleName: "whaly_bi_staging", admin: admin("DB-A.internal") },
-                { transformations },
-            );
-            new WhalyPostgresAccess("a3", { database: "staging", admin: admin("db-a.internal") }, { transformations });
+            new WhalyPostgresAccess("a1", { database: "analytics", admin }, { transformations });
+            new WhalyPostgresAccess("a2", { database: "analytics", roleName: "whaly_bi_staging", admin }, { transformations });
         });
-        /** The components whose children the PostgreSQL children of `component` depend on. */
-        const after = (component: string) => {
-            const children = resources.filter((r) => r.parent === component && r.type.startsWith("postgresql:index/"));
-            expect(children.length).toBeGreaterThan(0);
-            return [
-                ...new Set(
-                    children
-                        .flatMap((c) => c.dependsOn)
-                        .map((d) => d.split("/")[0])
-                        .filter((d) => d !== component),
-                ),
-            ].sort();
-        };
-        expect([after("a1"), after("b1"), after("a2"), after("a3")]).toEqual([[], [], ["a1"], []]);
-        // Every one of a2's PostgreSQL children comes after every one of a1's.
-        const a1 = resources.filter((r) => r.parent === "a1" && r.type.startsWith("postgresql:index/")).map((r) => r.name);
-        for (const child of resources.filter((r) => r.parent === "a2" && r.type.startsWith("postgresql:index/")))
-            expect(child.dependsOn).toEqual(expect.arrayContaining(a1));
+        const children = resources.filter((r) => r.type.startsWith("postgresql:index/"));
+        expect(children.length).toBeGreaterThan(10);
+        for (const child of children) {
+            const component = child.parent!;
+            expect(child.dependsOn.every((d) => d.startsWith(`${component}/`))).toBe(true);
+            expect(child.hooks?.onError?.map((hook) => hook.name)).toEqual([`whaly-postgres/${component}/retry`]);
+        }
     });
 });
 
@@ -626,7 +630,8 @@ describe("adoptRole, the role existing on the server", () => {
     it("imports the role, keeps its password (no password input, empty outputs), and records the adoption's version in the salt", async () => {
         const { r, component } = await adopted("adopt-kept");
         expect(r["adopt/role"].importId).toBe("whaly_bi");
-        expect(r["adopt/role"].inputs.password).toBeUndefined();
+        // No password reaches the engine (a secret wrapping null, the verifier withheld).
+        expect((r["adopt/role"].inputs.password as { value?: unknown } | undefined)?.value ?? null).toBeNull();
         expect(r["adopt/role"].inputs).toMatchObject({ name: "whaly_bi", login: true, connectionLimit: 10 });
         expect(r["adopt/salt"].inputs).toEqual({ length: 16, keepers: { adoptedAtVersion: "1" } });
         expect(await valueOf(component.password)).toBe("");
@@ -692,7 +697,7 @@ describe("the SSH tunnel's outputs", () => {
         expect(await valueOf(c.ipRanges)).toEqual(["34.76.0.0/14"]);
     });
 
-    it("a publicKey given as an Output and resolved to a private key: one error that never shows it, nothing declared, the line empty", async () => {
+    it("a publicKey given as an Output and resolved to a private key: one error that never shows it, nothing created, the line empty", async () => {
         const { pkcs8 } = privateKeys();
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
         let c: WhalyPostgresAccess | undefined;
@@ -703,7 +708,7 @@ describe("the SSH tunnel's outputs", () => {
                 { transformations },
             );
         });
-        expect(resources.map((r) => r.name)).toEqual(["leaked"]);
+        await expectStopped(resources, "leaked");
         const messages = logged.mock.calls.map((call) => String(call[0]));
         expect(messages).toEqual([
             expect.stringContaining(

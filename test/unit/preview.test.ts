@@ -6,6 +6,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAccess } from "../../index";
+import "./mockHooks";
 
 jest.mock("../../components/server/facts", () => ({
     readServerFacts: () => {
@@ -28,10 +29,11 @@ pulumi.runtime.setMocks(
     true,
 );
 
+/** Waits until no registration came for half a second (the gate, and the children after it, wait for the checks). */
 async function settled(): Promise<void> {
     for (let count = -1; count !== registered.length;) {
         count = registered.length;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 500));
     }
 }
 
@@ -62,6 +64,7 @@ describe("preview of a stack that creates the database, a creator and a schema b
             expect(registered.filter((r) => r.startsWith(`${name}/`)).sort()).toEqual(
                 [
                     ...(name === "output" ? ["admin"] : []),
+                    "checks",
                     "connect",
                     "default-sequences/etl/sales",
                     "default-tables/etl/sales",

@@ -1,5 +1,6 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
+import "./mockHooks";
 
 /** One resource as the mocked engine saw it. */
 export interface RegisteredResource {
@@ -17,6 +18,8 @@ export interface RegisteredResource {
     importId?: string;
     /** Names of the resources in its `dependsOn` option. */
     dependsOn: string[];
+    /** The `hooks` resource option. */
+    hooks?: pulumi.ResourceHookBinding;
     resource: pulumi.Resource;
 }
 
@@ -95,10 +98,11 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
         parent?: pulumi.Resource;
         deleteBeforeReplace?: boolean;
         dependsOn: unknown[];
+        hooks?: pulumi.ResourceHookBinding;
     }> = [];
     build([
         (args) => {
-            const { parent, deleteBeforeReplace, dependsOn } = args.opts as pulumi.CustomResourceOptions;
+            const { parent, deleteBeforeReplace, dependsOn, hooks } = args.opts as pulumi.CustomResourceOptions;
             seen.push({
                 resource: args.resource,
                 type: args.type,
@@ -106,6 +110,7 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
                 parent,
                 deleteBeforeReplace,
                 dependsOn: Array.isArray(dependsOn) ? dependsOn : [],
+                hooks,
             });
             return undefined;
         },
@@ -121,6 +126,32 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
         if (!engineView) throw new Error(`the engine never saw ${s.type} ${s.name}`);
         const parentName = s.parent && seen.find((p) => p.resource === s.parent)?.name;
         const dependsOn = s.dependsOn.map((d) => seen.find((x) => x.resource === d)?.name ?? "(outside)");
-        return { ...engineView, parent: parentName, deleteBeforeReplace: s.deleteBeforeReplace, dependsOn, resource: s.resource };
+        return {
+            ...engineView,
+            parent: parentName,
+            deleteBeforeReplace: s.deleteBeforeReplace,
+            dependsOn,
+            hooks: s.hooks,
+            resource: s.resource,
+        };
     });
+}
+
+/**
+ * Runs the `beforeCreate` hooks of `resource`, as the engine does before its create step (at
+ * preview too, for hooks with onDryRun); resolves when they pass, rejects with the first error.
+ */
+export async function runBeforeCreate(resource: RegisteredResource): Promise<void> {
+    for (const hook of resource.hooks?.beforeCreate ?? []) {
+        const callback = pulumi.ResourceHook.isInstance(hook) ? hook.callback : hook;
+        await callback({ urn: "", id: "", name: resource.name, type: resource.type, newInputs: {}, newOutputs: {} });
+    }
+}
+
+/** Whether every child of the component `name` but its gate waits for the gate (`name/checks`). */
+export function behindTheGate(resources: RegisteredResource[], name: string): string[] {
+    return resources
+        .filter((r) => r.parent === name && r.name !== `${name}/checks` && !r.type.startsWith("pulumi:providers:"))
+        .filter((r) => !r.dependsOn.includes(`${name}/checks`))
+        .map((r) => r.name);
 }

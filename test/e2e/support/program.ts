@@ -6,14 +6,12 @@ import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../../index";
 
 /** An inline program declaring the component with the server's admin, plus `args`. */
 export function accessProgram(server: PostgresServer, args: Partial<WhalyPostgresAccessArgs> = {}): PulumiFn {
-    return async () => {
-        const access = new WhalyPostgresAccess("whaly", {
-            database: DATABASE,
-            admin: { host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" },
-            ...args,
-        });
-        return outputsOf(access);
-    };
+    return async () => outputsOf(new WhalyPostgresAccess("whaly", { database: DATABASE, admin: adminOf(server), ...args }));
+}
+
+/** The server's superuser as the component's admin, without TLS (the test servers speak none unless asked). */
+export function adminOf(server: PostgresServer): WhalyPostgresAccessArgs["admin"] {
+    return { host: server.host, port: server.port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" };
 }
 
 /** Every output of the component, as the stack's outputs. */

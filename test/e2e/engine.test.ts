@@ -1,0 +1,280 @@
+/**
+ * The engine's contract, through the real CLI: a preview where the server cannot be reached
+ * shows every child with one warning, and its `up` refuses before anything is created; an `up`
+ * that targets another resource runs none of the component's statements (a hand-made grant on
+ * an adopted role survives it); a runner that never ran the program refreshes and destroys from
+ * the state alone; and the default provider, configured from stack config, is refused with the fix
+ * where it would leave the role behind at destroy, and destroys cleanly once fixed.
+ */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as random from "@pulumi/random";
+import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { installedPulumi } from "../../scripts/lib/pulumiCli";
+import { WhalyPostgresAccess } from "../../index";
+import { catalogSnapshot, privilegesOf, traces } from "../harness/catalog";
+import { makeCertificates, TestCertificates } from "../harness/certificates";
+import { makeByHand } from "../harness/handMade";
+import { newTestStack, PASSPHRASE, TestStack } from "../harness/stack";
+import { CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse";
+import { adminOf, failureOf, programFrom } from "./support/program";
+
+jest.setTimeout(600_000);
+
+/** A port on this machine that nothing listens on. */
+async function closedPort(): Promise<number> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return port;
+}
+
+/** The resources a preview or up reports steps for (by name: the last step, and every step), and its diagnostics. */
+function recorder() {
+    const steps = new Map<string, string>();
+    const every = new Map<string, string[]>();
+    const diagnostics: Array<{ severity: string; message: string }> = [];
+    const onEvent = (event: EngineEvent) => {
+        const step = event.resourcePreEvent?.metadata;
+        if (step) {
+            const name = step.urn.split("::").pop()!;
+            steps.set(name, step.op);
+            every.set(name, [...(every.get(name) ?? []), step.op]);
+        }
+        if (event.diagnosticEvent) diagnostics.push({ severity: event.diagnosticEvent.severity, message: event.diagnosticEvent.message });
+    };
+    return { steps, every, diagnostics, onEvent };
+}
+
+const stateTypes = async (t: TestStack): Promise<string[]> =>
+    ((await t.stack.exportStack()).deployment.resources ?? []).map((r: { type: string }) => r.type as string);
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`, () => {
+    let server: PostgresServer;
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+    });
+    afterAll(() => server?.stop());
+
+    describe("a server that cannot be reached", () => {
+        let t: TestStack;
+        let port: number;
+        beforeAll(async () => {
+            port = await closedPort();
+            t = await newTestStack("engine-offline", async () => {
+                new WhalyPostgresAccess("whaly", {
+                    database: DATABASE,
+                    schemas: ["public", "sales"],
+                    tableCreators: ["etl"],
+                    admin: { host: "127.0.0.1", port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" },
+                });
+            });
+        });
+        afterAll(() => t?.dispose());
+
+        it("previews every child with one warning saying the checks run at up", async () => {
+            const { steps, diagnostics, onEvent } = recorder();
+            await t.stack.preview({ onEvent });
+            const children = [...steps.keys()].filter((name) => name.startsWith("whaly/")).sort();
+            expect(children).toEqual(
+                [
+                    "admin",
+                    "checks",
+                    "connect",
+                    "default-sequences/etl/public",
+                    "default-sequences/etl/sales",
+                    "default-tables/etl/public",
+                    "default-tables/etl/sales",
+                    "password",
+                    "role",
+                    "salt",
+                    "select-sequences/public",
+                    "select-sequences/sales",
+                    "select-tables/public",
+                    "select-tables/sales",
+                    "usage/public",
+                    "usage/sales",
+                ].map((child) => `whaly/${child}`),
+            );
+            const warnings = diagnostics.filter((d) => d.severity === "warning");
+            expect(warnings).toHaveLength(1);
+            expect(warnings[0].message).toContain("The server checks run at up, once the server can be reached");
+            expect(warnings[0].message).toContain(`127.0.0.1:${port}`);
+            expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+            expect(warnings[0].message).not.toContain(server.adminPassword);
+        });
+
+        it("refuses the up before anything is created, naming the connection to fix", async () => {
+            const message = await failureOf(t.stack.up());
+            expect(message).toContain("cannot connect");
+            expect(message).toContain(`127.0.0.1:${port}/${DATABASE}`);
+            expect(message).toContain("the server checks of WhalyPostgresAccess whaly failed");
+            expect(message).not.toContain(server.adminPassword);
+            expect((await stateTypes(t)).filter((type) => type.startsWith("postgresql:index/") || type.startsWith("random:"))).toEqual([]);
+        });
+    });
+
+    describe("an up that targets another resource, with adoptRole", () => {
+        let t: TestStack;
+        let elsewhere = "1";
+        beforeAll(async () => {
+            makeByHand(server, false);
+            t = await newTestStack("engine-target", async () => {
+                new WhalyPostgresAccess("whaly", {
+                    database: DATABASE,
+                    schemas: ["public", "sales"],
+                    tableCreators: ["etl"],
+                    adoptRole: true,
+                    admin: adminOf(server),
+                });
+                new random.RandomString("elsewhere", { length: 8, keepers: { round: elsewhere } });
+            });
+            await t.stack.up();
+        });
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+        });
+
+        it("runs none of the component's statements: the grant a DBA made since survives, and the adoption is not run again", async () => {
+            await server.query("GRANT SELECT ON secret.salaries TO whaly_bi; GRANT USAGE ON SCHEMA secret TO whaly_bi", {
+                database: DATABASE,
+            });
+            const before = await privilegesOf(server, DATABASE, "whaly_bi");
+            expect(before).toEqual(expect.arrayContaining(["table secret.salaries SELECT", "schema secret USAGE"]));
+            elsewhere = "2";
+            const urn = ((await t.stack.exportStack()).deployment.resources as Array<{ urn: string }>)
+                .map((r) => r.urn)
+                .find((u) => u.endsWith("::elsewhere"))!;
+            const { steps, onEvent } = recorder();
+            await t.stack.up({ target: [urn], onEvent });
+            expect([...steps.entries()].filter(([, op]) => op !== "same").map(([name]) => name)).toEqual(["elsewhere"]);
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(before);
+            // A whole up leaves it too: the take-over ran when the role was adopted, in its own step, and not since.
+            await t.stack.up();
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(before);
+        });
+    });
+
+    describe("adoptRole where no role of that name exists yet", () => {
+        it("up creates the role in the take-over step, imports it, gives it the stack's password; the next preview plans nothing", async () => {
+            const t = await newTestStack("engine-adopt-missing", async () => undefined);
+            const { program } = programFrom("admin", server, { roleName: "whaly_new", tableCreators: ["etl"], adoptRole: true });
+            t.setProgram(program);
+            const { steps, every, onEvent } = recorder();
+            await t.stack.up({ onEvent });
+            expect(steps.get("whaly/take-over")).toBe("create");
+            // Imported as the take-over made it (NOLOGIN, no password), then given what the plan says.
+            expect(every.get("whaly/role")).toEqual(["import", "update"]);
+            const outputs = await t.stack.outputs();
+            expect(outputs.password.value).toMatch(/^[A-Za-z0-9]{32}$/);
+            const [row] = await server.query<{ ok: number }>("SELECT 1 AS ok FROM public.customers LIMIT 1", {
+                database: DATABASE,
+                user: "whaly_new",
+                password: outputs.password.value as string,
+            });
+            expect(row.ok).toBe(1);
+            const { steps: planned, onEvent: onPreview } = recorder();
+            await t.stack.preview({ onEvent: onPreview, expectNoChanges: true });
+            expect([...planned.values()].filter((op) => op !== "same")).toEqual([]);
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_new")).toEqual([]);
+            t.dispose();
+        });
+    });
+
+    describe("the default provider from stack config, with futureSchemas", () => {
+        let t: TestStack;
+        beforeAll(async () => {
+            t = await newTestStack("engine-config", async () => undefined);
+        });
+        afterAll(() => t?.dispose());
+
+        it("is refused at preview where postgresql:database is another database, with the fix, before anything changes", async () => {
+            const { program, config } = programFrom("stack config", server, {
+                schemas: ["sales"],
+                tableCreators: ["etl"],
+                futureSchemas: true,
+            });
+            delete config["postgresql:database"];
+            await t.stack.setAllConfig(config);
+            t.setProgram(program);
+            const before = await catalogSnapshot(server, DATABASE);
+            const message = await failureOf(t.stack.preview());
+            expect(message).toContain("postgresql config");
+            expect(message).toContain(`set postgresql:database to ${DATABASE}`);
+            expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+        });
+
+        it("once set, deploys; a creator makes a schema Whaly reads; destroy leaves no trace", async () => {
+            const { program, config } = programFrom("stack config", server, {
+                schemas: ["sales"],
+                tableCreators: ["etl"],
+                futureSchemas: true,
+            });
+            await t.stack.setAllConfig(config);
+            t.setProgram(program);
+            await t.stack.up();
+            const etl = { database: DATABASE, user: "etl", password: CREATOR_PASSWORD };
+            await server.query("GRANT CREATE ON DATABASE analytics TO etl", { database: DATABASE });
+            await server.query("CREATE SCHEMA made_later; CREATE TABLE made_later.t (id int)", etl);
+            expect(await privilegesOf(server, DATABASE, "whaly_bi")).toEqual(
+                expect.arrayContaining(["schema made_later USAGE", "table made_later.t SELECT"]),
+            );
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+            await server.query("DROP SCHEMA made_later CASCADE; REVOKE CREATE ON DATABASE analytics FROM etl", { database: DATABASE });
+        });
+    });
+
+    describe("a runner that never ran the program", () => {
+        let certs: TestCertificates;
+        let tls: PostgresServer;
+        beforeAll(async () => {
+            certs = makeCertificates();
+            tls = await startPostgres(NEWEST_MAJOR, { tls: certs.local, tlsOnly: true });
+            await seedWarehouse(tls);
+        });
+        afterAll(() => {
+            tls?.stop();
+            certs?.dispose();
+        });
+
+        it("refreshes and destroys from the state alone, every file the program's runs wrote deleted", async () => {
+            const tmp = os.tmpdir();
+            const before = new Set(fs.readdirSync(tmp));
+            const t = await newTestStack("engine-runner", async () => undefined);
+            const { program } = programFrom(
+                "admin",
+                tls,
+                { tableCreators: ["etl"] },
+                { sslMode: "verify-full", sslRootCert: certs.caFile },
+            );
+            t.setProgram(program);
+            await t.stack.up();
+            expect(await privilegesOf(tls, DATABASE, "whaly_bi")).not.toEqual([]);
+            // Whatever the runs wrote to the temporary directory (the workspace too) goes, as on a new runner; the state stays.
+            for (const entry of fs.readdirSync(tmp))
+                if (!before.has(entry) && path.join(tmp, entry) !== t.backendDir)
+                    fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
+
+            const fresh = await LocalWorkspace.selectStack(
+                { projectName: "whaly-e2e", stackName: "engine-runner", program: async () => undefined },
+                {
+                    projectSettings: { name: "whaly-e2e", runtime: "nodejs", backend: { url: `file://${t.backendDir}` } },
+                    ...(await installedPulumi({ PULUMI_CONFIG_PASSPHRASE: PASSPHRASE })),
+                },
+            );
+            const refreshed = await fresh.refresh();
+            expect(refreshed.summary.result).toBe("succeeded");
+            await fresh.destroy();
+            expect(await traces(tls, DATABASE, "whaly_bi")).toEqual([]);
+            t.dispose();
+        });
+    });
+});

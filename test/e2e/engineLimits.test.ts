@@ -1,0 +1,215 @@
+/**
+ * Where the engine's steps meet what the component promises, through the real CLI: an
+ * `up --target` of the component's own role while the server checks fail changes nothing; an
+ * adopted role dropped by hand, and refreshed out of the state, is made again by the next `up`;
+ * and a concurrent change PostgreSQL refuses is retried at `destroy` as at `up`, `destroy` run as
+ * `pulumi destroy` runs it (without the program). The refusal is PostgreSQL's own error, raised on
+ * demand by an event trigger on REVOKE: a `deadlock detected` that no timing can make reliably.
+ */
+import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
+import { catalogSnapshot, roleAttributes, traces } from "../harness/catalog";
+import { makeCertificates, TestCertificates } from "../harness/certificates";
+import { newTestStack, TestStack } from "../harness/stack";
+import { DATABASE, seedWarehouse } from "../harness/warehouse";
+import { failureOf, programFrom } from "./support/program";
+
+jest.setTimeout(600_000);
+
+/** The URN of the child of the component named `child` (e.g. `whaly/role`) in the stack's state. */
+async function urnOf(t: TestStack, child: string): Promise<string> {
+    const resources = (await t.stack.exportStack()).deployment.resources as Array<{ urn: string }>;
+    const urn = resources.map((r) => r.urn).find((u) => u.endsWith(`::${child}`));
+    if (!urn) throw new Error(`no ${child} in the state`);
+    return urn;
+}
+
+/** The engine's warnings that it runs a failed step again at an error hook's request. */
+function retries() {
+    const seen: string[] = [];
+    const onEvent = (event: EngineEvent) => {
+        const message = event.diagnosticEvent?.message ?? "";
+        if (event.diagnosticEvent?.severity === "warning" && /^retrying \w+ due to on-error hook request/.test(message)) seen.push(message);
+    };
+    return { seen, onEvent };
+}
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's promises`, () => {
+    let server: PostgresServer;
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+    });
+    afterAll(() => server?.stop());
+
+    describe("an up --target of the component's role while the server checks fail", () => {
+        let t: TestStack;
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+        });
+
+        it("changes nothing: the checks' verdict holds for a targeted child too", async () => {
+            const args = { roleName: "whaly_target", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            t = await newTestStack("limits-target", programFrom("admin", server, args).program);
+            await t.stack.up();
+            expect((await roleAttributes(server, "whaly_target")).rolconnlimit).toBe(10);
+
+            // dbt and intruder may create tables in sales and public and are not listed: strictTableCreators refuses.
+            t.setProgram(programFrom("admin", server, { ...args, strictTableCreators: true, connectionLimit: 5 }).program);
+            const full = await failureOf(t.stack.up());
+            expect(full).toContain("strictTableCreators");
+            expect((await roleAttributes(server, "whaly_target")).rolconnlimit).toBe(10);
+
+            const targeted = await t.stack.up({ target: [await urnOf(t, "whaly/role")] }).then(
+                () => "succeeded",
+                (e: Error) => e.message,
+            );
+            expect((await roleAttributes(server, "whaly_target")).rolconnlimit).toBe(10);
+            expect(targeted).toContain("strictTableCreators");
+        });
+    });
+
+    describe("server checks that fail, then pass again", () => {
+        let t: TestStack;
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+        });
+
+        it("leave the gate as it was: the next preview plans nothing", async () => {
+            const args = { roleName: "whaly_churn", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            t = await newTestStack("limits-churn", programFrom("admin", server, args).program);
+            await t.stack.up();
+            t.setProgram(programFrom("admin", server, { ...args, strictTableCreators: true }).program);
+            expect(await failureOf(t.stack.up())).toContain("strictTableCreators");
+            t.setProgram(programFrom("admin", server, args).program);
+            expect([...(await t.plannedOps()).entries()]).toEqual([]);
+        });
+    });
+
+    describe("an adopted role dropped by hand, then refreshed out of the state", () => {
+        let t: TestStack;
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+            await server.query("DROP OWNED BY whaly_gone; DROP ROLE IF EXISTS whaly_gone", { database: DATABASE }).catch(() => undefined);
+        });
+
+        it("fails the next up at the import, naming the role; an up that replaces the take-over step makes it again", async () => {
+            const args = { roleName: "whaly_gone", tableCreators: ["etl"], adoptRole: true };
+            t = await newTestStack("limits-gone", programFrom("admin", server, args).program);
+            await t.stack.up();
+            expect(await traces(server, DATABASE, "whaly_gone")).toContain("role whaly_gone");
+
+            // A DBA drops it (a restore without it would do the same); the refresh finds it gone.
+            await server.query("DROP OWNED BY whaly_gone; DROP ROLE whaly_gone", { database: DATABASE });
+            await t.stack.refresh();
+
+            // The take-over ran once, when the role was adopted: the import finds nothing (docs/troubleshooting.md says so, with the fix).
+            expect(await failureOf(t.stack.up())).toContain("resource 'whaly_gone' does not exist");
+            await t.stack.up({ replace: [await urnOf(t, "whaly/take-over")] });
+            expect((await roleAttributes(server, "whaly_gone"))?.rolcanlogin).toBe(true);
+        });
+    });
+
+    describe("PGSSLROOTCERT holding PEM text, admin.sslRootCert left out", () => {
+        let certs: TestCertificates;
+        let tls: PostgresServer;
+        let t: TestStack;
+        beforeAll(async () => {
+            certs = makeCertificates();
+            tls = await startPostgres(NEWEST_MAJOR, { tls: certs.local, tlsOnly: true });
+            await seedWarehouse(tls);
+        });
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+            tls?.stop();
+            certs?.dispose();
+        });
+
+        it("is refused at preview, naming PGSSLROOTCERT, as admin.sslRootCert's PEM text is: the provider reads a file", async () => {
+            const { program } = programFrom("admin", tls, { roleName: "whaly_pem", tableCreators: ["etl"] }, { sslMode: "verify-full" });
+            t = await newTestStack("limits-pem-env", program);
+            // The inline program (the checks) runs in this process; the provider, in the CLI's environment.
+            const cliEnv = (t.stack.workspace as LocalWorkspace).envVars;
+            const before = await catalogSnapshot(tls, DATABASE);
+            try {
+                process.env.PGSSLROOTCERT = cliEnv.PGSSLROOTCERT = certs.caPem;
+                const previewed = await t.stack.preview().then(
+                    () => "the preview succeeded",
+                    (e: Error) => e.message,
+                );
+                expect(previewed).toContain("PGSSLROOTCERT");
+                expect(previewed).toContain("is PEM text");
+            } finally {
+                delete process.env.PGSSLROOTCERT;
+                delete cliEnv.PGSSLROOTCERT;
+            }
+            expect(await catalogSnapshot(tls, DATABASE)).toEqual(before);
+        });
+    });
+
+    describe("a deadlock PostgreSQL reports on a REVOKE", () => {
+        let t: TestStack;
+        /** Makes PostgreSQL refuse the next `n` REVOKEs on local objects with `deadlock detected`. */
+        const refuseNextRevokes = (n: number) =>
+            server.query(
+                `UPDATE injection.refuse
+                    SET upto = (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM injection.revokes_seen) + ${n}`,
+                { database: DATABASE },
+            );
+
+        beforeAll(async () => {
+            await server.query(
+                `CREATE SCHEMA injection;
+                 CREATE SEQUENCE injection.revokes_seen;
+                 CREATE TABLE injection.refuse (upto bigint NOT NULL);
+                 INSERT INTO injection.refuse VALUES (0);
+                 CREATE FUNCTION injection.refuse_revoke() RETURNS event_trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     -- nextval is not rolled back with the refused statement: each REVOKE counts once.
+                     IF nextval('injection.revokes_seen') <= (SELECT upto FROM injection.refuse) THEN
+                         RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01';
+                     END IF;
+                 END $$;
+                 CREATE EVENT TRIGGER refuse_revoke ON ddl_command_start WHEN TAG IN ('REVOKE') EXECUTE FUNCTION injection.refuse_revoke();`,
+                { database: DATABASE },
+            );
+            const args = { roleName: "whaly_retry", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            t = await newTestStack("limits-retry", programFrom("admin", server, args).program);
+        });
+        afterAll(async () => {
+            await refuseNextRevokes(0);
+            await t?.stack.destroy({ runProgram: true }).catch(() => undefined);
+            t?.dispose();
+            await server.query("DROP EVENT TRIGGER refuse_revoke; DROP SCHEMA injection CASCADE", { database: DATABASE });
+        });
+
+        it("is retried at up", async () => {
+            await refuseNextRevokes(2);
+            const { seen, onEvent } = retries();
+            await t.stack.up({ onEvent });
+            expect(seen).toHaveLength(2);
+        });
+
+        it("is not retried at a destroy without the program, which registers no hook: it fails with PostgreSQL's error, and a second destroy completes", async () => {
+            await refuseNextRevokes(1);
+            const { seen, onEvent } = retries();
+            expect(await failureOf(t.stack.destroy({ onEvent }))).toContain("deadlock detected");
+            expect(seen).toHaveLength(0);
+            await t.stack.destroy();
+            expect(await traces(server, DATABASE, "whaly_retry")).toEqual([]);
+        });
+
+        it("is retried at destroy --run-program, where the program registers the hook", async () => {
+            await t.stack.up();
+            await refuseNextRevokes(1);
+            const { seen, onEvent } = retries();
+            await t.stack.destroy({ runProgram: true, onEvent });
+            expect(seen).toHaveLength(1);
+            expect(await traces(server, DATABASE, "whaly_retry")).toEqual([]);
+        });
+    });
+});
