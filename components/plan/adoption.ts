@@ -292,12 +292,14 @@ function roleItself({ held, planned, role, lines, grants, removals, refuse }: Pl
             true,
         );
     const settings = new Map(held.settings.map((s) => [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)]));
-    for (const [name, value] of settings)
-        if (!(name in planned.settings)) alter(`- setting ${name} = ${value}`, `ALTER ROLE ${role} RESET ${q(name)}`);
+    // A custom setting (`app.tenant_key`) may hold what row-level security checks, a key or a token: its value is not shown.
+    const shown = (name: string) => (name.includes(".") ? "(its value not shown)" : `= ${settings.get(name)}`);
+    for (const name of settings.keys())
+        if (!(name in planned.settings)) alter(`- setting ${name} ${shown(name)}`, `ALTER ROLE ${role} RESET ${q(name)}`);
     for (const [name, value] of Object.entries(planned.settings))
         if (settings.get(name) !== value)
             alter(
-                `~ setting ${name} ${settings.has(name) ? `= ${settings.get(name)}` : "unset"} (the plan: ${value})`,
+                `~ setting ${name} ${settings.has(name) ? shown(name) : "unset"} (the plan: ${value})`,
                 `ALTER ROLE ${role} SET ${q(name)} TO ${value}`,
             );
     for (const database of held.settingsInDatabases)

@@ -246,8 +246,6 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
         });
 
         it("refreshes and destroys from the state alone, every file the program's runs wrote deleted", async () => {
-            const tmp = os.tmpdir();
-            const before = new Set(fs.readdirSync(tmp));
             const t = await newTestStack("engine-runner", async () => undefined);
             const { program } = programFrom(
                 "admin",
@@ -256,12 +254,19 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
                 { sslMode: "verify-full", sslRootCert: certs.caFile },
             );
             t.setProgram(program);
-            await t.stack.up();
+            // The runs' temporary directory, the program's (this process) and the CLI's and plugins' alike, is one of their own.
+            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "whaly-runner-"));
+            const previous = process.env.TMPDIR;
+            (t.stack.workspace as LocalWorkspace).envVars.TMPDIR = process.env.TMPDIR = tmp;
+            try {
+                await t.stack.up();
+            } finally {
+                if (previous === undefined) delete process.env.TMPDIR;
+                else process.env.TMPDIR = previous;
+            }
             expect(await privilegesOf(tls, DATABASE, "whaly_bi")).not.toEqual([]);
-            // Whatever the runs wrote to the temporary directory (the workspace too) goes, as on a new runner; the state stays.
-            for (const entry of fs.readdirSync(tmp))
-                if (!before.has(entry) && path.join(tmp, entry) !== t.backendDir)
-                    fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
+            // Whatever the runs wrote there goes, as on a new runner (a new workspace, too); the state stays.
+            fs.rmSync(tmp, { recursive: true, force: true });
 
             const fresh = await LocalWorkspace.selectStack(
                 { projectName: "whaly-e2e", stackName: "engine-runner", program: async () => undefined },

@@ -129,6 +129,13 @@ describe("adopting a role", () => {
         expect(lines(150000).at(-1)).toBe('- member of pg_monitor (granted by adm): REVOKE "pg_monitor" FROM "whaly_bi"');
     });
 
+    it("names a custom setting without its value, which may be a key row-level security checks", () => {
+        const sentinel = "tenant-Key-5f3e9a";
+        const { lines } = planAdoption(guideRole({ settings: [`app.tenant_key=${sentinel}`] }), planned({ versionNum: 180000 }));
+        expect(lines).toContain('- setting app.tenant_key (its value not shown): ALTER ROLE "whaly_bi" RESET "app.tenant_key"');
+        expect(lines.join("\n")).not.toContain(sentinel);
+    });
+
     it("makes the alternating rotation's group NOLOGIN with no settings or limit, and keeps pg_read_all_data in the all-data mode", () => {
         const group = planAdoption(
             guideRole({ memberOf: [{ role: "pg_read_all_data", grantor: "postgres", adminMayRevoke: true, adminOption: false }] }),
