@@ -10,6 +10,7 @@
 import { Adoption, TakeOverStatement } from "../plan/adoption";
 import { ConnectionError, connect, ResolvedSettings, SettingNames } from "../connect/libpq";
 import { quoteIdentifier } from "../plan/sql";
+import { retryDelayMs } from "./retry";
 
 /** Where the take-over connects: the checks' connection to the component's database. */
 export interface TakeOverConnection {
@@ -27,7 +28,11 @@ export class TakeOverError extends Error {
     }
 }
 
-/** Runs each non-empty batch of `batches` in order, each in one transaction; throws a TakeOverError, that batch rolled back, when a statement fails. */
+/**
+ * Runs each non-empty batch of `batches` in order, each in one transaction; a batch PostgreSQL
+ * refuses for a concurrent change (another stack granting at that moment) runs again, as the
+ * children's steps do (retry.ts). Throws a TakeOverError, that batch rolled back, when a statement fails.
+ */
 export async function takeOver(connection: TakeOverConnection, batches: TakeOverStatement[][]): Promise<void> {
     const todo = batches.filter((batch) => batch.length > 0);
     if (todo.length === 0) return;
@@ -35,23 +40,36 @@ export async function takeOver(connection: TakeOverConnection, batches: TakeOver
     let current: string | undefined;
     let running = "";
     let committed = 0;
+    const run = async (sql: string) => {
+        running = sql;
+        await session.query(sql);
+    };
     try {
-        for (const batch of todo) {
-            running = "BEGIN";
-            await session.query(running);
-            for (const statement of batch) {
-                if (statement.as !== current) {
-                    running = statement.as === undefined ? "RESET ROLE" : `SET ROLE ${quoteIdentifier(statement.as)}`;
-                    await session.query(running);
-                    current = statement.as;
+        for (const batch of todo)
+            for (const errors: string[] = []; ;) {
+                try {
+                    await run("BEGIN");
+                    for (const statement of batch) {
+                        if (statement.as !== current) {
+                            await run(statement.as === undefined ? "RESET ROLE" : `SET ROLE ${quoteIdentifier(statement.as)}`);
+                            current = statement.as;
+                        }
+                        await run(statement.sql);
+                    }
+                    await run("COMMIT");
+                    committed++;
+                    break;
+                } catch (e) {
+                    const delay = retryDelayMs([(e as Error).message, ...errors]);
+                    if (delay === undefined) throw e;
+                    errors.unshift((e as Error).message);
+                    // The rollback undoes the batch's SET ROLE too: start it again as the admin.
+                    await session.query("ROLLBACK");
+                    await session.query("RESET ROLE");
+                    current = undefined;
+                    await new Promise((resolve) => setTimeout(resolve, delay));
                 }
-                running = statement.sql;
-                await session.query(running);
             }
-            running = "COMMIT";
-            await session.query(running);
-            committed++;
-        }
     } catch (e) {
         await session.query("ROLLBACK").catch(() => undefined);
         const message = e instanceof ConnectionError ? e.message : (e as Error).message;

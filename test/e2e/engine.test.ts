@@ -1,13 +1,11 @@
 /**
- * The engine's contract, through the real CLI: a preview where the server cannot be reached
- * shows every child with one warning, and its `up` refuses before anything is created; an `up`
- * that targets another resource runs none of the component's statements (a hand-made grant on
- * an adopted role survives it); a runner that never ran the program refreshes and destroys from
+ * The engine's contract, through the real CLI (a preview where the server cannot be reached is
+ * offline.test.ts): an `up` that targets another resource runs none of the component's statements
+ * (a hand-made grant on an adopted role survives it); a runner that never ran the program refreshes and destroys from
  * the state alone; and the default provider, configured from stack config, is refused with the fix
  * where it would leave the role behind at destroy, and destroys cleanly once fixed.
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as random from "@pulumi/random";
@@ -23,15 +21,6 @@ import { CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse"
 import { adminOf, failureOf, programFrom } from "./support/program";
 
 jest.setTimeout(600_000);
-
-/** A port on this machine that nothing listens on. */
-async function closedPort(): Promise<number> {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    return port;
-}
 
 /** The resources a preview or up reports steps for (by name: the last step, and every step), and its diagnostics. */
 function recorder() {
@@ -50,9 +39,6 @@ function recorder() {
     return { steps, every, diagnostics, onEvent };
 }
 
-const stateTypes = async (t: TestStack): Promise<string[]> =>
-    ((await t.stack.exportStack()).deployment.resources ?? []).map((r: { type: string }) => r.type as string);
-
 describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`, () => {
     let server: PostgresServer;
     beforeAll(async () => {
@@ -60,64 +46,6 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
         await seedWarehouse(server);
     });
     afterAll(() => server?.stop());
-
-    describe("a server that cannot be reached", () => {
-        let t: TestStack;
-        let port: number;
-        beforeAll(async () => {
-            port = await closedPort();
-            t = await newTestStack("engine-offline", async () => {
-                new WhalyPostgresAccess("whaly", {
-                    database: DATABASE,
-                    schemas: ["public", "sales"],
-                    tableCreators: ["etl"],
-                    admin: { host: "127.0.0.1", port, username: server.adminUser, password: server.adminPassword, sslMode: "disable" },
-                });
-            });
-        });
-        afterAll(() => t?.dispose());
-
-        it("previews every child with one warning saying the checks run at up", async () => {
-            const { steps, diagnostics, onEvent } = recorder();
-            await t.stack.preview({ onEvent });
-            const children = [...steps.keys()].filter((name) => name.startsWith("whaly/")).sort();
-            expect(children).toEqual(
-                [
-                    "admin",
-                    "checks",
-                    "connect",
-                    "default-sequences/etl/public",
-                    "default-sequences/etl/sales",
-                    "default-tables/etl/public",
-                    "default-tables/etl/sales",
-                    "password",
-                    "role",
-                    "salt",
-                    "select-sequences/public",
-                    "select-sequences/sales",
-                    "select-tables/public",
-                    "select-tables/sales",
-                    "usage/public",
-                    "usage/sales",
-                ].map((child) => `whaly/${child}`),
-            );
-            const warnings = diagnostics.filter((d) => d.severity === "warning");
-            expect(warnings).toHaveLength(1);
-            expect(warnings[0].message).toContain("The server checks run at up, once the server can be reached");
-            expect(warnings[0].message).toContain(`127.0.0.1:${port}`);
-            expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-            expect(warnings[0].message).not.toContain(server.adminPassword);
-        });
-
-        it("refuses the up before anything is created, naming the connection to fix", async () => {
-            const message = await failureOf(t.stack.up());
-            expect(message).toContain("cannot connect");
-            expect(message).toContain(`127.0.0.1:${port}/${DATABASE}`);
-            expect(message).toContain("the server checks of WhalyPostgresAccess whaly failed");
-            expect(message).not.toContain(server.adminPassword);
-            expect((await stateTypes(t)).filter((type) => type.startsWith("postgresql:index/") || type.startsWith("random:"))).toEqual([]);
-        });
-    });
 
     describe("an up that targets another resource, with adoptRole", () => {
         let t: TestStack;

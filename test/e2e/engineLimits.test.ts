@@ -8,7 +8,7 @@
  */
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { catalogSnapshot, roleAttributes, traces } from "../harness/catalog";
+import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harness/catalog";
 import { makeCertificates, TestCertificates } from "../harness/certificates";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
@@ -185,6 +185,26 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
             await t?.stack.destroy({ runProgram: true }).catch(() => undefined);
             t?.dispose();
             await server.query("DROP EVENT TRIGGER refuse_revoke; DROP SCHEMA injection CASCADE", { database: DATABASE });
+        });
+
+        it("is retried in the take-over of an adopted role, whose REVOKEs run in its step", async () => {
+            await server.query("CREATE ROLE whaly_adopt_retry LOGIN");
+            await server.query("GRANT USAGE ON SCHEMA secret TO whaly_adopt_retry; GRANT SELECT ON secret.salaries TO whaly_adopt_retry", {
+                database: DATABASE,
+            });
+            const args = { roleName: "whaly_adopt_retry", schemas: ["public"], tableCreators: ["etl"], adoptRole: true };
+            const adopting = await newTestStack("limits-adopt-retry", programFrom("admin", server, args).program);
+            try {
+                await refuseNextRevokes(1);
+                await adopting.stack.up();
+                expect(await privilegesOf(server, DATABASE, "whaly_adopt_retry")).not.toEqual(
+                    expect.arrayContaining(["table secret.salaries SELECT"]),
+                );
+                await adopting.stack.destroy({ runProgram: true });
+                expect(await traces(server, DATABASE, "whaly_adopt_retry")).toEqual([]);
+            } finally {
+                adopting.dispose();
+            }
         });
 
         it("is retried at up", async () => {
