@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
@@ -74,7 +73,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         // Every child follows the gate, whose step fails when the checks did: nothing is created before they pass.
         // Each PostgreSQL child's own step asks the checks too: an `up --target` of a child runs no gate.
         const passed = checksPassed(name, verdict);
-        const gate = this.declareGate(name, v, passed, opts.dependsOn);
+        const gate = this.declareGate(name, passed, opts.dependsOn);
         const takeOver = v.adoptRole ? this.declareTakeOver(name, v, verdict, passed, gate) : undefined;
         const after = takeOver ? [gate, takeOver] : [gate];
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
@@ -147,20 +146,15 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 
     /**
-     * The gate every child follows: a resource whose step (created, and replaced whenever the args
-     * change, with every child they change) fails when the server checks did, at preview as at up.
-     * The checks' error itself is logged where they ran; the step's says nothing was changed.
+     * The gate every child follows: a resource whose step, at the first deployment, fails when the
+     * server checks did, at preview as at up. Later, each PostgreSQL child's own step asks the
+     * checks (`passed`), so the gate never changes. The checks' error itself is logged where they
+     * ran; the step's says nothing was changed.
      */
-    private declareGate(
-        name: string,
-        v: ValidatedArgs,
-        passed: pulumi.ResourceHook,
-        dependsOn: pulumi.ResourceOptions["dependsOn"],
-    ): random.RandomId {
+    private declareGate(name: string, passed: pulumi.ResourceHook, dependsOn: pulumi.ResourceOptions["dependsOn"]): random.RandomId {
         return new random.RandomId(
             `${name}/checks`,
-            // The args alone: the gate registers at once, beside the checks, and its hook waits for their verdict.
-            { byteLength: 4, keepers: { plan: planDigest(v) } },
+            { byteLength: 4 },
             { parent: this, dependsOn, hooks: { beforeCreate: [passed], beforeUpdate: [passed] } },
         );
     }
@@ -411,25 +405,6 @@ function checksPassed(name: string, verdict: Promise<Verdict>): pulumi.ResourceH
                 );
         },
         { onDryRun: true },
-    );
-}
-
-/**
- * What the checks' verdict rests on, as the gate's keepers: a change of any of them changes
- * children, and replaces the gate, whose step then waits for the checks. Secrets left out.
- */
-function planDigest(v: ValidatedArgs): pulumi.Output<string> {
-    const plain = [
-        [v.schemas, v.tableCreators, v.defaultPrivilegesScope, v.readAllData, v.futureSchemas, v.discoverTableCreators],
-        [v.strictTableCreators, v.roleName, v.adoptRole, v.passwordLength, v.passwordVersion, v.rotation, v.loginUsers],
-        [v.connectionLimit, v.statementTimeoutMs, v.idleInTransactionSessionTimeoutMs],
-    ];
-    const server = v.admin && { ...v.admin, password: undefined };
-    return pulumi.all([v.database, pulumi.output(server ?? null)]).apply(([database, admin]) =>
-        createHash("sha256")
-            .update(JSON.stringify([plain, database, admin]))
-            .digest("hex")
-            .slice(0, 32),
     );
 }
 
