@@ -70,25 +70,29 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
 
         // What only the server knows, read (never changed) once what the component depends on exists.
         const verdict = checkServer(name, this, v, opts.dependsOn, provider);
-        // Every child follows the gate, whose step fails when the checks did: nothing is created before they pass.
-        // Each PostgreSQL child's own step asks the checks too: an `up --target` of a child runs no gate.
+        // Every child's create and update step fails when the checks did, at preview as at up: nothing
+        // is created or changed before they pass, `up --target` of any child included.
         const passed = checksPassed(name, verdict);
-        const gate = this.declareGate(name, passed, opts.dependsOn);
-        const takeOver = v.adoptRole ? this.declareTakeOver(name, v, verdict, passed, gate) : undefined;
-        const after = takeOver ? [gate, takeOver] : [gate];
+        const gated: pulumi.CustomResourceOptions = {
+            parent: this,
+            dependsOn: opts.dependsOn,
+            hooks: { beforeCreate: [passed], beforeUpdate: [passed] },
+        };
+        const takeOver = v.adoptRole ? this.declareTakeOver(name, v, verdict, passed, gated) : undefined;
+        const after = dependingOn(opts.dependsOn, takeOver);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(v.schemas, v.tableCreators, v);
         const pgOpts: pulumi.CustomResourceOptions = {
-            parent: this,
+            ...gated,
             provider: v.admin && this.declareAdminProvider(name, v),
             dependsOn: after,
-            hooks: { beforeCreate: [passed], beforeUpdate: [passed], onError: [retryHook(name)] },
+            hooks: { ...gated.hooks, onError: [retryHook(name)] },
         };
-        const passwords = this.declarePasswords(name, v, logins, verdict, after);
+        const passwords = this.declarePasswords(name, v, logins, verdict, { ...gated, dependsOn: after });
         const roles = this.declareRoles(name, v, logins, plan, passwords, verdict, pgOpts);
         // After every role, users included: a non-superuser provider's role and grant statements
         // take locks on role memberships, and running them side by side deadlocked a destroy.
-        const grantOpts = { ...pgOpts, dependsOn: [...after, ...roles.values()] };
+        const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, ...roles.values()) };
         const grantee = roles.get(logins.grantee)!;
         this.declareGrants(name, v, plan, grantee, grantOpts);
         // The one set of children the args cannot name: those of the creators the catalog shows.
@@ -146,20 +150,6 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 
     /**
-     * The gate every child follows: a resource whose step, at the first deployment, fails when the
-     * server checks did, at preview as at up. Later, each PostgreSQL child's own step asks the
-     * checks (`passed`), so the gate never changes. The checks' error itself is logged where they
-     * ran; the step's says nothing was changed.
-     */
-    private declareGate(name: string, passed: pulumi.ResourceHook, dependsOn: pulumi.ResourceOptions["dependsOn"]): random.RandomId {
-        return new random.RandomId(
-            `${name}/checks`,
-            { byteLength: 4 },
-            { parent: this, dependsOn, hooks: { beforeCreate: [passed], beforeUpdate: [passed] } },
-        );
-    }
-
-    /**
      * With adoptRole, the take-over (server/takeOver.ts) in a step of its own: it runs when that
      * step runs, once, before the role is imported and any child changes; never in an update that
      * targets other resources. A role not there yet is created for the import. At the preview of
@@ -171,7 +161,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         v: ValidatedArgs,
         verdict: Promise<Verdict>,
         passed: pulumi.ResourceHook,
-        gate: pulumi.Resource,
+        gated: pulumi.CustomResourceOptions,
     ): random.RandomId {
         // Taken here: in a hook of an inline program, the SDK no longer knows it is a preview.
         const preview = pulumi.runtime.isDryRun();
@@ -187,7 +177,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const step = new random.RandomId(
             `${name}/take-over`,
             { byteLength: 4, keepers: { role: v.roleName } },
-            { parent: this, dependsOn: [gate], hooks: { beforeCreate: [passed, takeOver] } },
+            { ...gated, hooks: { ...gated.hooks, beforeCreate: [passed, takeOver] } },
         );
         // At preview, a step in the state has its ID; one this update creates has none yet.
         if (preview)
@@ -228,7 +218,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         v: ValidatedArgs,
         logins: LoginPlan,
         verdict: Promise<Verdict>,
-        after: pulumi.Resource[],
+        gated: pulumi.CustomResourceOptions,
     ): Map<string, LoginSecret> {
         const secrets = new Map<string, LoginSecret>();
         for (const login of logins.logins) {
@@ -239,7 +229,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new random.RandomPassword(
                     `${name}/password${login.secretSuffix}`,
                     { length: v.passwordLength, special: false, keepers },
-                    { parent: this, dependsOn: after },
+                    gated,
                 ).result;
             const password = pulumi.secret(v.password ?? generated());
             // Created with the login's first password and never replaced: it also records the version
@@ -252,7 +242,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const salt = new random.RandomBytes(
                 `${name}/salt${login.secretSuffix}`,
                 { length: SCRAM_SALT_BYTES, keepers: pulumi.output(adopted).apply((a) => (a ? adoptedAt : undefined)) },
-                { parent: this, dependsOn: after, ignoreChanges: ["keepers"] },
+                { ...gated, ignoreChanges: ["keepers"] },
             );
             // The SCRAM verifier, never the password: see scram.ts.
             const verifier = pulumi.secret(
@@ -381,6 +371,19 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     }
 }
 
+/** The component's `dependsOn` and `more` (those defined), for a child's options. */
+function dependingOn(
+    dependsOn: pulumi.ResourceOptions["dependsOn"],
+    ...more: Array<pulumi.Resource | undefined>
+): pulumi.ResourceOptions["dependsOn"] {
+    const resources = more.filter((r): r is pulumi.Resource => r !== undefined);
+    if (dependsOn === undefined) return resources;
+    if (Array.isArray(dependsOn)) return [...dependsOn, ...resources];
+    // One resource, or a promise or Output of one or of a list, beside the others: the SDK reads each
+    // entry as it reads dependsOn, so an Output not known at preview leaves the others in place.
+    return [dependsOn as pulumi.Input<pulumi.Resource>, ...resources];
+}
+
 /** The args the SQL is rendered from: the database resolved, the creators the verdict covers. */
 function effectiveArgs(v: ValidatedArgs, verdict: Verdict): ResolvedArgs {
     return { ...v, database: verdict.database, tableCreators: verdict.tableCreators };
@@ -393,7 +396,7 @@ function renderSql(args: ResolvedArgs): string {
 
 /**
  * The hook that fails a step when the server checks failed (their error, logged where they ran,
- * says why), at preview as at up: on the gate, and on each PostgreSQL child's create and update.
+ * says why), at preview as at up: on every child's create and update.
  */
 function checksPassed(name: string, verdict: Promise<Verdict>): pulumi.ResourceHook {
     return new pulumi.ResourceHook(

@@ -84,8 +84,40 @@ function rolesQuery(hasSetOption: boolean): string {
    WHERE a.rolname = current_user AND r.rolname = ANY($1::text[])`;
 }
 
+/** The admin's role, the server's version, whether it is a standby; the database's owner. */
+const ADMIN = `
+  SELECT current_user AS name, rolsuper AS superuser, rolcreaterole AS create_role,
+         current_setting('server_version_num')::int AS version_num, pg_is_in_recovery() AS in_recovery,
+         (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) AS database_owner,
+         has_function_privilege('pg_control_system()', 'EXECUTE') AS reads_system_identifier
+    FROM pg_roles WHERE rolname = current_user`;
+
 /**
- * The facts, the schemas that exist, and with `adopt`, what the BI role holds when it exists.
+ * The cluster's system identifier. PUBLIC may call pg_control_system(), as PostgreSQL ships, but
+ * a database may revoke it, and a statement that calls it then fails whole: ask only where allowed.
+ */
+const SYSTEM_IDENTIFIER = "SELECT system_identifier::text AS id FROM pg_control_system()";
+
+/**
+ * Runs `queries` (those defined), which share their parameters, as one statement: one round trip
+ * (a server a region away costs 20 ms each). Each query's rows come back as JSON objects.
+ */
+async function queryTogether<Q extends Record<string, string | undefined>>(
+    client: Session,
+    queries: Q,
+    params: unknown[],
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the rows hold what the SQL selects
+): Promise<{ [name in keyof Q]: any[] }> {
+    const columns = Object.entries(queries).flatMap(([name, sql]) =>
+        sql === undefined ? [] : [`(SELECT coalesce(json_agg(q), '[]') FROM (${sql}) q) AS "${name}"`],
+    );
+    return (await client.query(`SELECT ${columns.join(",\n")}`, params)).rows[0];
+}
+
+/**
+ * The facts, the schemas that exist, and with `adopt`, what the BI role holds when it exists, read
+ * in one read-only REPEATABLE READ transaction: the catalog's tables as its first statement saw
+ * them (functions such as pg_get_userbyid read the latest catalog).
  * Throws a ConnectionError naming the setting to change when it cannot connect.
  */
 export async function readServerFacts(
@@ -98,24 +130,25 @@ export async function readServerFacts(
 ): Promise<{ existingSchemas: string[]; server: ServerFacts; holdings?: RoleHoldings }> {
     const client = await connect(settings, names);
     try {
-        const [admin] = (
-            await client.query(
-                `SELECT current_user AS name, rolsuper AS superuser, rolcreaterole AS create_role,
-                        current_setting('server_version_num')::int AS version_num, pg_is_in_recovery() AS in_recovery
-                   FROM pg_roles WHERE rolname = current_user`,
-            )
-        ).rows;
-        const existingSchemas = (await client.query(EXISTING_SCHEMAS, [schemas])).rows.map((r) => r.nspname as string);
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        const found = await queryTogether(
+            client,
+            {
+                admin: ADMIN,
+                existing: EXISTING_SCHEMAS,
+                owners: OWNERS,
+                creators: CREATORS,
+                unlisted: UNLISTED_SCHEMAS,
+                publicCreate: PUBLIC_CREATE,
+            },
+            [schemas, biRole],
+        );
+        const [admin] = found.admin;
         const ownersBySchema: Record<string, string[]> = {};
-        const [{ db_owner: databaseOwner }] = (
-            await client.query("SELECT pg_get_userbyid(datdba) AS db_owner FROM pg_database WHERE datname = current_database()")
-        ).rows;
-        for (const { schema, owner } of (await client.query(OWNERS, [schemas])).rows) {
-            (ownersBySchema[schema] ??= []).push(owner === "pg_database_owner" ? databaseOwner : owner);
-        }
+        for (const { schema, owner } of found.owners)
+            (ownersBySchema[schema] ??= []).push(owner === "pg_database_owner" ? admin.database_owner : owner);
         const creatorsBySchema: ServerFacts["creatorsBySchema"] = {};
-        for (const { schema, role, objects } of (await client.query(CREATORS, [schemas, biRole])).rows)
-            (creatorsBySchema[schema] ??= []).push({ role, objects });
+        for (const { schema, role, objects } of found.creators) (creatorsBySchema[schema] ??= []).push({ role, objects });
         const named = [
             ...new Set([
                 ...roleNames,
@@ -125,15 +158,13 @@ export async function readServerFacts(
                     .map((c) => c.role),
             ]),
         ];
-        const unlistedSchemas = (await client.query(UNLISTED_SCHEMAS, [schemas, biRole])).rows.map((r) => ({
-            schema: r.schema as string,
-            owner: r.owner as string,
-            relations: r.relations as number,
-            publicUsage: r.public_usage as boolean,
-            roleUsage: r.role_usage as boolean,
-        }));
+        const rolesAndSystem = await queryTogether(
+            client,
+            { roles: rolesQuery(admin.version_num >= 160000), system: admin.reads_system_identifier ? SYSTEM_IDENTIFIER : undefined },
+            [named],
+        );
         const roles: Record<string, RoleFacts> = {};
-        for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
+        for (const row of rolesAndSystem.roles)
             roles[row.name] = {
                 superuser: row.superuser,
                 adminHoldsAdminOption: row.admin_option,
@@ -142,18 +173,24 @@ export async function readServerFacts(
                 memberOf: row.member_of,
             };
         const server: ServerFacts = {
-            systemIdentifier: await systemIdentifier(client),
+            systemIdentifier: rolesAndSystem.system?.[0]?.id,
             versionNum: admin.version_num,
             inRecovery: admin.in_recovery,
             admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
             roles,
             ownersBySchema,
             creatorsBySchema,
-            unlistedSchemas,
-            publicCreateSchemas: (await client.query(PUBLIC_CREATE)).rows.map((r) => r.schema as string),
+            unlistedSchemas: found.unlisted.map((r) => ({
+                schema: r.schema as string,
+                owner: r.owner as string,
+                relations: r.relations as number,
+                publicUsage: r.public_usage as boolean,
+                roleUsage: r.role_usage as boolean,
+            })),
+            publicCreateSchemas: found.publicCreate.map((r) => r.schema as string),
         };
         const holdings = adopt && roles[biRole] ? await readRoleHoldings(client, biRole, schemas, named, server) : undefined;
-        return { existingSchemas, server, holdings };
+        return { existingSchemas: found.existing.map((r) => r.nspname as string), server, holdings };
     } finally {
         await client.end();
     }
@@ -228,14 +265,22 @@ const UNREADABLE = `
                       WHERE a.grantee = ${ROLE} AND a.privilege_type = 'SELECT' AND a.grantor = c.relowner)
    ORDER BY 1, 2`;
 
-/** The owners of the connected database and of the listed schemas ($1): who grants what the plan adds. */
+/** The owners of the connected database and of the listed schemas ($2): who grants what the plan adds. */
 const OWNERS_OF_PLAN = `
   SELECT NULL::text AS schema, pg_get_userbyid(datdba)::text AS owner FROM pg_database WHERE datname = current_database()
   UNION ALL
-  SELECT nspname::text, pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = ANY($1::text[])`;
+  SELECT nspname::text, pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = ANY($2::text[])`;
+
+/** The role's attributes and settings ($1 is its name). */
+const ATTRIBUTES = `
+  SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolinherit, rolconnlimit,
+         rolvaliduntil::text AS valid_until, coalesce(rolconfig, '{}') AS config,
+         ARRAY(SELECT d.datname::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+                WHERE s.setrole = r.oid ORDER BY 1) AS settings_in_databases
+    FROM pg_roles r WHERE rolname = $1`;
 
 /**
- * Every membership of the role, both ways ($2: 'member of' or 'member'), with who granted it, its
+ * Every membership of the role, both ways ('member of' or 'member'), with who granted it, its
  * options, and whether the admin may revoke it: a superuser; before 16, CREATEROLE over a
  * non-superuser group; since 16, ADMIN OPTION on the group and the privileges of its grantor.
  */
@@ -281,17 +326,21 @@ async function readRoleHoldings(
     server: ServerFacts,
 ): Promise<RoleHoldings> {
     const modern = server.versionNum >= 160000;
-    const [attributes] = (
-        await client.query(
-            `SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolinherit, rolconnlimit,
-                    rolvaliduntil::text AS valid_until, coalesce(rolconfig, '{}') AS config,
-                    ARRAY(SELECT d.datname::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
-                           WHERE s.setrole = r.oid ORDER BY 1) AS settings_in_databases
-               FROM pg_roles r WHERE rolname = $1`,
-            [role],
-        )
-    ).rows;
-    const memberships = (await client.query(membershipsQuery(modern), [role])).rows.map((r) => ({
+    const held = await queryTogether(
+        client,
+        {
+            attributes: ATTRIBUTES,
+            memberships: membershipsQuery(modern),
+            privileges: privilegesQuery(server.versionNum),
+            defaults: DEFAULTS,
+            unreadable: UNREADABLE,
+            owners: OWNERS_OF_PLAN,
+            dependencies: DEPENDENCIES,
+        },
+        [role, schemas],
+    );
+    const [attributes] = held.attributes;
+    const memberships = held.memberships.map((r) => ({
         direction: r.direction as string,
         role: r.role as string,
         grantor: r.grantor as string,
@@ -303,8 +352,7 @@ async function readRoleHoldings(
     const [memberOf, members]: HeldMembership[][] = ["member of", "member"].map((direction) =>
         memberships.filter((m) => m.direction === direction).map(({ direction: _, ...m }) => m),
     );
-    const privilegeRows = (await client.query(privilegesQuery(server.versionNum), [role])).rows;
-    const privileges: HeldPrivilege[] = privilegeRows.map((r) => ({
+    const privileges: HeldPrivilege[] = held.privileges.map((r) => ({
         kind: r.kind,
         schema: r.schema ?? undefined,
         name: r.name,
@@ -314,26 +362,25 @@ async function readRoleHoldings(
         grantable: r.grantable,
         owner: r.owner,
     }));
-    const defaultRows = (await client.query(DEFAULTS, [role])).rows;
-    const defaults: HeldDefault[] = defaultRows.map((r) => ({
+    const defaults: HeldDefault[] = held.defaults.map((r) => ({
         owner: r.owner,
         schema: r.schema ?? undefined,
         objectType: r.object_type,
         privilege: r.privilege,
         grantable: r.grantable,
     }));
-    const unreadable = (await client.query(UNREADABLE, [role, schemas])).rows.map((r) => ({
+    const unreadable = held.unreadable.map((r) => ({
         schema: r.schema as string,
         name: r.name as string,
         sequence: r.sequence as boolean,
         owner: r.owner as string,
     }));
     const owners: NonNullable<RoleHoldings["owners"]> = { database: "", schemas: {} };
-    for (const r of (await client.query(OWNERS_OF_PLAN, [schemas])).rows)
+    for (const r of held.owners)
         if (r.schema === null) owners.database = r.owner;
         else owners.schemas[r.schema] = r.owner;
-    const covered = new Set([...privilegeRows, ...defaultRows].map((r) => r.ref as string));
-    const beyondReach = describeBeyondReach((await client.query(DEPENDENCIES, [role])).rows, covered);
+    const covered = new Set([...held.privileges, ...held.defaults].map((r) => r.ref as string));
+    const beyondReach = describeBeyondReach(held.dependencies, covered);
     // SET ROLE needs membership, with the SET option since 16; a superuser may act as anyone.
     const actors = [
         ...new Set([
@@ -417,15 +464,6 @@ function describeBeyondReach(
     return found;
 }
 
-/** The cluster's system identifier, or undefined where the role may not call pg_control_system() (PUBLIC may, as PostgreSQL ships). */
-async function systemIdentifier(client: Session): Promise<string | undefined> {
-    try {
-        return (await client.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id;
-    } catch {
-        return undefined;
-    }
-}
-
 /**
  * Whether Whaly's host is a standby, of which cluster, and its settings that cancel queries, in a
  * read-only session. Any server may stand at that address: the admin's credentials go there only
@@ -441,12 +479,13 @@ export async function readStandbyFacts(settings: ResolvedSettings, names: Settin
         const [row] = (
             await client.query(
                 `SELECT pg_is_in_recovery() AS in_recovery, current_setting('hot_standby_feedback')::boolean AS feedback,
-                        (SELECT setting::int FROM pg_settings WHERE name = 'max_standby_streaming_delay') AS delay_ms`,
+                        (SELECT setting::int FROM pg_settings WHERE name = 'max_standby_streaming_delay') AS delay_ms,
+                        has_function_privilege('pg_control_system()', 'EXECUTE') AS reads_system_identifier`,
             )
         ).rows;
         return {
             inRecovery: row.in_recovery,
-            systemIdentifier: await systemIdentifier(client),
+            systemIdentifier: row.reads_system_identifier ? (await client.query(SYSTEM_IDENTIFIER)).rows[0].id : undefined,
             hotStandbyFeedback: row.feedback,
             maxStandbyStreamingDelayMs: row.delay_ms,
         };

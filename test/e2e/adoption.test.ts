@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./test/harness/killedCliEnvironment.ts
+ *
  * adoptRole through the real CLI and provider: a `whaly_bi` made by hand from Whaly's guide, with
  * the extras such roles pick up, is taken over in one `up` while a session logged in with its
  * hand-made password reads without pause. The preview names each difference with its SQL; after

@@ -77,7 +77,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
             t?.dispose();
         });
 
-        it("leave the gate as it was: the next preview plans nothing", async () => {
+        it("leave every child as it was: the next preview plans nothing", async () => {
             const args = { roleName: "whaly_churn", schemas: ["public", "sales"], tableCreators: ["etl"] };
             t = await newTestStack("limits-churn", programFrom("admin", server, args).program);
             await t.stack.up();

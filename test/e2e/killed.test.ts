@@ -1,4 +1,6 @@
 /**
+ * @jest-environment ./test/harness/killedCliEnvironment.ts
+ *
  * The `pulumi` process killed (SIGKILL) in the middle of an `up`, while grants are being
  * created: the README's recovery (`pulumi cancel` to remove the lock, `pulumi refresh
  * --clear-pending-creates`, `pulumi up`) converges to exactly the planned privileges, and nothing

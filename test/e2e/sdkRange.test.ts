@@ -222,13 +222,13 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the Pulumi packages' ranges in peerDepende
             });
         });
 
-        it("a preview whose server checks fail (no database yet) stops at the gate, whose hook runs at preview", async () => {
+        it("a preview whose server checks fail (no database yet) stops at the first child's hook, which runs at preview", async () => {
             const failure = await pulumi("preview").then(
                 (out) => `preview passed:\n${out}`,
                 (e: Error) => e.message,
             );
             expect(failure).toContain(`database ${DATABASE} does not exist`);
-            // The engine's words: the gate's hook ran in the preview, and failed it.
+            // The engine's words: a child's checks hook ran in the preview, and failed it.
             expect(failure).toContain(
                 'before hook "whaly-postgres/whaly/checks" failed: the server checks of WhalyPostgresAccess whaly failed',
             );
@@ -282,9 +282,9 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the Pulumi packages' ranges in peerDepende
             npmInstall(project.dir, [`@pulumi/pulumi@${below}`, "--force"]);
             expect(installedVersion(project.dir, "@pulumi/pulumi")).toBe(below);
             await cli.run("up", "--yes", "--skip-preview");
-            // The gate's hooks arrive: hooks reach the engine from this release, the retry hook alone is dropped.
+            // The checks hooks arrive: hooks reach the engine from this release, the retry hook alone is dropped.
             expect(await hooksInState(cli, /^random:/)).toMatchObject({
-                "whaly/checks": { BeforeCreate: ["whaly-postgres/whaly/checks"] },
+                "whaly/password": { BeforeCreate: ["whaly-postgres/whaly/checks"] },
             });
             const hooks = await hooksInState(cli, POSTGRESQL_CHILD);
             expect(Object.keys(hooks)).toEqual(expect.arrayContaining(["whaly/role", "whaly/connect", "whaly/select-tables/public"]));

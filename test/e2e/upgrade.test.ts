@@ -2,8 +2,8 @@
  * Upgrading from release 0.1.0 replaces nothing. A project directory deploys Whaly's access with the
  * 0.1.0 package through the `pulumi` CLI (two components: the guide's single role, and an
  * alternating one), readers log in as Whaly's users and read without pause, and the package is
- * swapped for this checkout's tarball. `pulumi preview` then `pulumi up` replace and delete
- * nothing; the only new resources are the components' `<name>/checks` gates. The roles (same
+ * swapped for this checkout's tarball. `pulumi preview` then `pulumi up` create, replace and
+ * delete nothing. The roles (same
  * OIDs), their passwords and privileges are as they were, the readers saw no failure, and the
  * stack is then stable and destroyed cleanly.
  */
@@ -65,13 +65,9 @@ function byKind(steps: Step[]): Record<string, string[]> {
     return kinds;
 }
 
-/**
- * What the upgrade may do: create the gates the new version adds, and otherwise the steps of
- * `allowed`. A step of another kind fails with its URN.
- */
-function expectOnlyGatesCreated(steps: Step[], allowed: string[]): void {
+/** What the upgrade may do: the steps of `allowed`. A step of another kind fails with its URN. */
+function expectOnly(steps: Step[], allowed: string[]): void {
     expect(steps.filter((s) => !allowed.includes(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
-    expect(byKind(steps).create).toEqual(["whaly-alt/checks", "whaly/checks"]);
 }
 
 const counts = (kinds: Record<string, string[]>) => Object.fromEntries(Object.entries(kinds).map(([op, names]) => [op, names.length]));
@@ -135,7 +131,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.ve
         before = { out, catalog: await fullCatalogSnapshot(server, DATABASE), oids: await whalyOids() };
     });
 
-    it("with this checkout's package installed instead, preview --diff shows no replace and no delete; it creates only the gates", async () => {
+    it("with this checkout's package installed instead, preview --diff shows no create, no replace and no delete", async () => {
         // Whaly reads from here until after the up, with the credentials 0.1.0 gave it.
         readers = [
             await startReader(server, DATABASE, before.out.user, before.out.password, READ),
@@ -150,7 +146,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.ve
         console.log(`preview after the upgrade: ${JSON.stringify(byKind(preview.steps.filter((s) => s.op !== "same")))}`);
         // Its steps leave out most unchanged resources; its summary counts them.
         console.log(`preview after the upgrade, steps by kind: ${JSON.stringify(preview.changeSummary)}`);
-        expectOnlyGatesCreated(preview.steps, ["same", "create", "update"]);
+        expectOnly(preview.steps, ["same", "update"]);
     });
 
     it("pulumi up replaces and deletes nothing; Whaly's passwords, roles and privileges are as they were; 0 failed reads", async () => {
@@ -162,7 +158,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.ve
         const steps = events.flatMap((e) => (e.resourcePreEvent && !e.resourcePreEvent.planning ? [e.resourcePreEvent.metadata] : []));
         console.log(`up after the upgrade: ${JSON.stringify(byKind(steps.filter((s) => s.op !== "same")))}`);
         console.log(`up after the upgrade, steps by kind: ${JSON.stringify(counts(byKind(steps)))}`);
-        expectOnlyGatesCreated(steps, ["same", "create"]);
+        expectOnly(steps, ["same"]);
 
         const out = await outputs();
         expect(out).toMatchObject({ user: before.out.user, password: before.out.password, altUser: before.out.altUser });

@@ -18,7 +18,7 @@ import { valueOf } from "../../components/server/dependencies";
 import { connect } from "../../components/connect/libpq";
 import type { ServerFacts } from "../../components/plan/preflight";
 import { checkedWhalyHost, Verdict } from "../../components/server/checks";
-import { readStandbyFacts } from "../../components/server/facts";
+import { readServerFacts, readStandbyFacts } from "../../components/server/facts";
 import { fromAdmin, fromProviderConfig, ServerLocation, STACK_CONFIG_NAMES } from "../../components/server/location";
 import { validateArgs } from "../../components/contract/validate";
 import { NEWEST_MAJOR, POSTGRES_MAJORS, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
@@ -271,6 +271,38 @@ describe.each([POSTGRES_MAJORS[0], NEWEST_MAJOR])("PostgreSQL %i over TLS as Wha
             { ...PRIMARY, systemIdentifier: id },
         );
         expect(logged).toEqual([]);
+    });
+
+    it("with pg_control_system() revoked in the database, a non-superuser's checks and look read all but the system identifier", async () => {
+        await server.query(`CREATE ROLE plain_admin LOGIN CREATEROLE PASSWORD '${PASSWORD}'`);
+        await server.query("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC", { database: DATABASE });
+        try {
+            const { settings, names } = admin("plain_admin", PASSWORD);
+            expect(await readStandbyFacts(settings, names)).toEqual({
+                inRecovery: false,
+                systemIdentifier: undefined,
+                hotStandbyFeedback: false,
+                maxStandbyStreamingDelayMs: 30_000,
+            });
+            const { existingSchemas, server: facts } = await readServerFacts(
+                settings,
+                names,
+                ["public", "ghost"],
+                ["plain_admin"],
+                "whaly_bi",
+            );
+            expect(existingSchemas).toEqual(["public"]);
+            expect(facts).toMatchObject({
+                systemIdentifier: undefined,
+                inRecovery: false,
+                admin: { name: "plain_admin", superuser: false, createRole: true },
+            });
+            // The admin named, and the owner of public, who grants on it.
+            expect(Object.keys(facts.roles).sort()).toEqual(["plain_admin", "postgres"]);
+        } finally {
+            await server.query("GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC", { database: DATABASE });
+            await server.query("DROP ROLE plain_admin");
+        }
     });
 
     it("asking for a cleartext password, it is refused by the look, while an ordinary connection with the same settings logs in", async () => {

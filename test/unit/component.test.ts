@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as postgresql from "@pulumi/postgresql";
 import {
-    behindTheGate,
+    ungated,
     MOCK_PROVIDER_CONFIG,
     MOCK_SALT_BASE64,
     providerWithConfig,
@@ -19,14 +20,13 @@ jest.mock("../../components/server/facts", () => jest.requireActual("./serverFac
 const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULTS = "postgresql:index/defaultPrivileges:DefaultPrivileges";
-const GATE = "random:index/randomId:RandomId";
 
-/** Every child is declared, behind the gate, whose step fails: nothing is created. */
+/** Every child is declared, and each one's create step fails: nothing is created. */
 async function expectStopped(resources: RegisteredResource[], name: string): Promise<void> {
-    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining([name, `${name}/checks`, `${name}/role`]));
-    expect(behindTheGate(resources, name)).toEqual([]);
-    const gate = resources.find((r) => r.name === `${name}/checks`)!;
-    await expect(runBeforeCreate(gate)).rejects.toThrow(
+    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining([name, `${name}/password`, `${name}/role`]));
+    expect(ungated(resources, name)).toEqual([]);
+    const password = resources.find((r) => r.name === `${name}/password`)!;
+    await expect(runBeforeCreate(password)).rejects.toThrow(
         `the server checks of WhalyPostgresAccess ${name} failed (their error says why): nothing was created or changed`,
     );
 }
@@ -58,7 +58,6 @@ describe("the guide's case: admin credentials, public schema, the admin creates 
         expect(resources.map((x) => `${x.type} ${x.name}`).sort()).toEqual(
             [
                 `${COMPONENT} guide`,
-                `${GATE} guide/checks`,
                 "pulumi:providers:postgresql guide/admin",
                 "random:index/randomPassword:RandomPassword guide/password",
                 "random:index/randomBytes:RandomBytes guide/salt",
@@ -195,7 +194,6 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
         const schemas = ["sales", "marketing", "Finance%20Data"];
         const expected = [
             `${COMPONENT} bi`,
-            `${GATE} bi/checks`,
             "random:index/randomBytes:RandomBytes bi/salt",
             "postgresql:index/role:Role bi/role",
             `${GRANT} bi/connect`,
@@ -206,7 +204,7 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
                 expected.push(`${DEFAULTS} bi/default-tables/${c}/${s}`, `${DEFAULTS} bi/default-sequences/${c}/${s}`);
         }
         expect(names).toEqual(expected.sort());
-        expect(resources).toHaveLength(26);
+        expect(resources).toHaveLength(25);
     });
 
     it("grants on the literal names, with exactly these args, and uses no random password when one is given", () => {
@@ -318,7 +316,7 @@ describe("Whaly's port", () => {
 });
 
 describe("the preflight, through a provider passed in opts", () => {
-    it("declares every child behind the gate, whose step fails, when a listed schema does not exist, and logs one error saying so", async () => {
+    it("declares every child, each one's step failing, when a listed schema does not exist, and logs one error saying so", async () => {
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
         const provider = providerWithConfig("preflight-pg", { host: "primary.internal", username: "admin" });
         const resources = await recordResources((transformations) => {
@@ -346,7 +344,7 @@ describe("the preflight, through a provider passed in opts", () => {
                 { provider, transformations },
             );
         });
-        expect(resources).toHaveLength(1 + 1 + 2 + 1 + 3 + 2 + 1);
+        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
     });
 });
 
@@ -405,7 +403,7 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
                 { provider, transformations },
             );
         });
-        expect(resources).toHaveLength(1 + 1 + 2 + 1 + 3 + 2 + 1);
+        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
         expect(warned.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
                 /The server checks did not run \(the database and schemas exist, .*\): the component cannot connect with the provider's credentials, as it signs in with an AWS RDS IAM token/,
@@ -416,7 +414,7 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
 });
 
 describe("components in one program", () => {
-    it("wait for nothing but their own gate and what they depend on: each PostgreSQL child retries a concurrent change instead", async () => {
+    it("wait for nothing but their own children and what they depend on: each PostgreSQL child retries a concurrent change instead", async () => {
         const admin = { host: "db.internal", username: "postgres", password: "admin-pw" };
         const resources = await recordResources((transformations) => {
             new WhalyPostgresAccess("a1", { database: "analytics", admin }, { transformations });
@@ -638,6 +636,30 @@ describe("adoptRole, the role existing on the server", () => {
         expect(await valueOf(component.connectionString)).toBe("postgresql://whaly_bi@db.internal:5432/db?sslmode=require");
         // The grants are the plan's, as for a role the component creates.
         expect(r["adopt/select-tables/public"].inputs).toMatchObject({ role: "whaly_bi", privileges: ["SELECT"] });
+    });
+
+    it("every child follows the component's dependsOn, given as an Output, a promise or one resource; all but the take-over follow it too", async () => {
+        for (const [name, given] of [
+            ["adopt-deps-output", (r: pulumi.Resource) => pulumi.output([r])],
+            ["adopt-deps-promise", (r: pulumi.Resource) => Promise.resolve(r)],
+            ["adopt-deps-one", (r: pulumi.Resource) => r],
+        ] as const) {
+            const resources = await recordResources((transformations) => {
+                const ready = new random.RandomId(`${name}-ready`, { byteLength: 4 }, { transformations });
+                new WhalyPostgresAccess(
+                    name,
+                    { database: "db", adoptRole: true, admin: { host: "db.internal", username: "postgres" } },
+                    { transformations, dependsOn: given(ready) },
+                );
+            });
+            const children = resources.filter((r) => r.parent === name && !r.type.startsWith("pulumi:providers:"));
+            expect(children.length).toBeGreaterThan(5);
+            for (const child of children) {
+                expect([child.name, child.dependsOn]).toEqual([child.name, expect.arrayContaining([`${name}-ready`])]);
+                if (child.name !== `${name}/take-over`)
+                    expect([child.name, child.dependsOn]).toEqual([child.name, expect.arrayContaining([`${name}/take-over`])]);
+            }
+        }
     });
 
     it("with a password given, sets it at once (its SCRAM verifier), and records nothing in the salt", async () => {

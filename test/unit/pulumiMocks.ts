@@ -109,7 +109,7 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
                 name: args.name,
                 parent,
                 deleteBeforeReplace,
-                dependsOn: Array.isArray(dependsOn) ? dependsOn : [],
+                dependsOn: dependsOn === undefined ? [] : [dependsOn],
                 hooks,
             });
             return undefined;
@@ -121,11 +121,19 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
         await Promise.all(seen.map((s) => valueOf(s.resource.urn)));
         await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return seen.map((s) => {
+    // As the SDK reads `dependsOn`: a resource, a list, a promise or an Output of either, nested.
+    const flattened = async (given: unknown): Promise<unknown[]> =>
+        Array.isArray(given)
+            ? (await Promise.all(given.map(flattened))).flat()
+            : given instanceof Promise || pulumi.Output.isInstance(given)
+              ? flattened(await valueOf(pulumi.output(given as pulumi.Input<unknown>)))
+              : [given];
+    const dependencies = await Promise.all(seen.map((s) => flattened(s.dependsOn)));
+    return seen.map((s, i) => {
         const engineView = registered.find((r) => r.type === s.type && r.name === s.name);
         if (!engineView) throw new Error(`the engine never saw ${s.type} ${s.name}`);
         const parentName = s.parent && seen.find((p) => p.resource === s.parent)?.name;
-        const dependsOn = s.dependsOn.map((d) => seen.find((x) => x.resource === d)?.name ?? "(outside)");
+        const dependsOn = dependencies[i].map((d) => seen.find((x) => x.resource === d)?.name ?? "(outside)");
         return {
             ...engineView,
             parent: parentName,
@@ -148,10 +156,13 @@ export async function runBeforeCreate(resource: RegisteredResource): Promise<voi
     }
 }
 
-/** Whether every child of the component `name` but its gate waits for the gate (`name/checks`). */
-export function behindTheGate(resources: RegisteredResource[], name: string): string[] {
+/** The children of the component `name` (providers aside) whose create or update step does not ask its checks (hook `whaly-postgres/<name>/checks`). */
+export function ungated(resources: RegisteredResource[], name: string): string[] {
+    const checks = (hooks: pulumi.ResourceHookBinding["beforeCreate"]) =>
+        (hooks ?? []).some((hook) => pulumi.ResourceHook.isInstance(hook) && hook.name === `whaly-postgres/${name}/checks`);
+    const asksChecks = (r: RegisteredResource) => checks(r.hooks?.beforeCreate) && checks(r.hooks?.beforeUpdate);
     return resources
-        .filter((r) => r.parent === name && r.name !== `${name}/checks` && !r.type.startsWith("pulumi:providers:"))
-        .filter((r) => !r.dependsOn.includes(`${name}/checks`))
+        .filter((r) => r.parent === name && !r.type.startsWith("pulumi:providers:"))
+        .filter((r) => !asksChecks(r))
         .map((r) => r.name);
 }
