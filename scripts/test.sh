@@ -8,7 +8,7 @@
 # Selectors, for CI's matrix (all optional):
 #   WHALY_TEST_PHASES         the phases to run, of lint,typecheck,main,e2e (default: all of them)
 #   WHALY_PG_MAJOR            the end-to-end tests of this PostgreSQL major only (their names start
-#                             "PostgreSQL N"), the YAML and Go consumers left to their own job
+#                             "PostgreSQL N"), the YAML, Go and Python consumers left to their own job
 #   WHALY_E2E_PATHS           the end-to-end test files (default: test/e2e)
 #   WHALY_REQUIRE_TOOLCHAIN   "true": a missing plugin, language host or Go fails the run instead
 #                             of leaving its suites out (for runners that can download them)
@@ -62,10 +62,20 @@ if runs e2e; then
         e2e+=("--testPathIgnorePatterns=$suite.test.ts")
       fi
     done
-    if selected languages.test.ts && { ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go; }; then
-      not_run "test/e2e/languages.test.ts (the YAML and Go examples): pulumi-language-yaml, pulumi-language-go and go are needed (see docs/development.md, Toolchain)"
+    if selected languages.test.ts && { ! has pulumi-language-yaml || ! has pulumi-language-go || ! has go || ! has pulumi-language-python || ! has pulumi-language-python-exec || ! has python3; }; then
+      not_run "test/e2e/languages.test.ts (the YAML, Go and Python examples): pulumi-language-yaml, pulumi-language-go, go, pulumi-language-python (with pulumi-language-python-exec beside it) and python3 are needed (see docs/development.md, Toolchain)"
       e2e+=(--testPathIgnorePatterns=languages.test.ts)
     fi
+    # Suites that drive Python tools (dbt, SQLAlchemy) from .venv, which scripts/pythonEnv.sh makes
+    # (.ci/run does): missing under CI, it fails the run.
+    for suite in dbt:dbt pythonClient:python; do
+      tool=".venv/bin/${suite#*:}" suite="${suite%%:*}"
+      if selected "$suite.test.ts" && [[ ! -x "$tool" ]]; then
+        echo "e2e: not run: test/e2e/$suite.test.ts: $tool is missing (bash scripts/pythonEnv.sh makes it)"
+        if [[ "${CI:-}" == "true" || "$REQUIRE" == "true" ]]; then failed_phases=$((failed_phases + 1)); fi
+        e2e+=("--testPathIgnorePatterns=$suite.test.ts")
+      fi
+    done
     jest_phase "jest: end-to-end" e2e.json "${e2e[@]}" "$@"
   fi
 fi

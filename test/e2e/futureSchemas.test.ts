@@ -13,7 +13,7 @@ import { privilegesOf, traces } from "../harness/catalog";
 import { CatalogReaderTotals, startCatalogReader } from "../harness/reader";
 import { as, Session } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
-import { CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse";
+import { adminConnection, CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse";
 import { accessProgram, ConnectionSource, outputValues, programFrom } from "./support/program";
 
 jest.setTimeout(600_000);
@@ -300,14 +300,7 @@ describe.each(CASES)(
         });
 
         it("the audit reports the creators whose new schemas and tables the role reads, and CREATE nowhere", async () => {
-            const admin = {
-                host: server.host,
-                port: server.port,
-                user: server.adminUser,
-                password: server.adminPassword,
-                database: DATABASE,
-                sslMode: "disable",
-            };
+            const admin = adminConnection(server);
             for (const role of rotation === "single" ? ["whaly_bi"] : ["whaly_bi", "whaly_bi_a", "whaly_bi_b"]) {
                 const report = await auditRole(admin, role, {});
                 expect([role, report.futureSchemaOwners]).toEqual([role, ["dbt", "etl"]]);

@@ -1,12 +1,16 @@
 /**
- * The component from other Pulumi languages: examples/yaml and examples/go consume the package
- * in provider/ (`pulumi package add`), and the CLI deploys them against a real server: up, a login
- * with the output password, preview --expect-no-changes, destroy. Needs pulumi-language-yaml,
- * pulumi-language-go and Go (npm test leaves this file out, saying so, where they are missing).
+ * The component from other Pulumi languages: examples/yaml, examples/go and examples/python consume
+ * the package in provider/ (`pulumi package add`), and the CLI deploys them against a real server:
+ * up, a login with the output password, preview --expect-no-changes, destroy; from Python also a
+ * password rotation. Needs pulumi-language-yaml, pulumi-language-go, Go and pulumi-language-python
+ * (npm test leaves this file out, saying so, where they are missing), and for Python, python3 and
+ * PyPI, from which `pulumi package add` installs the Python SDK into the project's venv.
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { privilegesOf, traces } from "../harness/catalog";
 import { ProjectCli, projectCli } from "../harness/projectCli";
@@ -17,7 +21,7 @@ jest.setTimeout(600_000);
 
 const ROOT = path.resolve(__dirname, "../..");
 
-describe.each(["yaml", "go"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through the package`, (language) => {
+describe.each(["yaml", "go", "python"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through the package`, (language) => {
     let server: PostgresServer;
     let dir: string;
     let cli: ProjectCli;
@@ -26,8 +30,15 @@ describe.each(["yaml", "go"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through t
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), `whaly-${language}-`));
-        fs.cpSync(path.join(ROOT, "examples", language), dir, { recursive: true });
+        // What the repository holds: not an SDK or a venv left by a run in place.
+        const generated = new Set(["sdks", "venv"]);
+        fs.cpSync(path.join(ROOT, "examples", language), dir, { recursive: true, filter: (f) => !generated.has(path.basename(f)) });
         cli = projectCli(dir);
+        // The Python SDK at the CLI's own version, from PyPI: the example's range would take the newest.
+        if (language === "python") {
+            const cliVersion = (await cli.run("version")).trim().replace(/^v/, "");
+            fs.writeFileSync(path.join(dir, "requirements.txt"), `pulumi==${cliVersion}\n`);
+        }
     });
     afterAll(() => {
         cli?.dispose();
@@ -39,6 +50,21 @@ describe.each(["yaml", "go"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through t
         await cli.run("package", "add", path.join(ROOT, "provider"));
         expect(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).toContain(`whaly-postgres: ${path.join(ROOT, "provider")}`);
     });
+
+    if (language === "python")
+        it("package add puts the generated SDK in requirements.txt and installs it into the venv", async () => {
+            expect(fs.readFileSync(path.join(dir, "requirements.txt"), "utf8").split("\n")).toContain("sdks/whaly-postgres");
+            const { stdout } = await promisify(execFile)(path.join(dir, "venv", "bin", "python"), [
+                "-c",
+                "from importlib.metadata import version; print(version('pulumi_whaly_postgres'))",
+            ]);
+            expect(stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, "provider", "package.json"), "utf8")).version);
+            const pulumiSdk = await promisify(execFile)(path.join(dir, "venv", "bin", "python"), [
+                "-c",
+                "from importlib.metadata import version; print(version('pulumi'))",
+            ]);
+            expect(`v${pulumiSdk.stdout.trim()}`).toBe((await cli.run("version")).trim());
+        });
 
     it("pulumi up gives the guide's access; the output password logs in and reads public only", async () => {
         await cli.run("stack", "init", "dev");
@@ -72,6 +98,20 @@ describe.each(["yaml", "go"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through t
             fs.writeFileSync(file, program);
             expect(message).toContain("tableCreator");
             expect(message).toMatch(/does not exist|not an arg/);
+        });
+
+    if (language === "python")
+        it("bumping passwordVersion rotates the password: the new one logs in, the old one is refused", async () => {
+            const passwordNow = async (): Promise<string> =>
+                JSON.parse(await cli.run("stack", "output", "--json", "--show-secrets")).password;
+            const old = await passwordNow();
+            await cli.run("config", "set", "passwordVersion", "2");
+            await cli.run("up", "--yes", "--skip-preview");
+            const rotated = await passwordNow();
+            expect(rotated).not.toBe(old);
+            expect(await as(server, DATABASE, "whaly_bi", rotated, (s) => s.canSelect("public.customers"))).toBe(true);
+            await expect(as(server, DATABASE, "whaly_bi", old, async () => undefined)).rejects.toThrow(/password authentication failed/);
+            expect(await cli.run("stack", "export")).not.toContain(rotated);
         });
 
     it("pulumi preview --expect-no-changes passes, and destroy leaves nothing that mentions the role", async () => {

@@ -12,7 +12,15 @@ import { privilegesOf, traces } from "../harness/catalog";
 import { startReader } from "../harness/reader";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
-import { accessReport, CREATOR_PASSWORD, DATABASE, expectedPrivileges, READ_ONLY_ACCESS, seedWarehouse } from "../harness/warehouse";
+import {
+    adminConnection,
+    accessReport,
+    CREATOR_PASSWORD,
+    DATABASE,
+    expectedPrivileges,
+    READ_ONLY_ACCESS,
+    seedWarehouse,
+} from "../harness/warehouse";
 import { accessProgram, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
@@ -145,14 +153,7 @@ describe.each([12, 15, 18] as PostgresMajor[])("PostgreSQL %i: rotation alternat
     });
 
     it("the audit passes the group and both users, and fails when a user is given INSERT directly", async () => {
-        const admin = {
-            host: server.host,
-            port: server.port,
-            user: server.adminUser,
-            password: server.adminPassword,
-            database: DATABASE,
-            sslMode: "disable",
-        };
+        const admin = adminConnection(server);
         // Before 15, PUBLIC (so every role) may create in schema public; the README's advice takes that away.
         if (major < 15) await server.query("REVOKE CREATE ON SCHEMA public FROM PUBLIC", { database: DATABASE });
         const group = await auditRole(admin, "whaly_bi", {});

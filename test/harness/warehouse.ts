@@ -9,6 +9,18 @@ import { Session } from "./sessions";
 export const DATABASE = "analytics";
 export const CREATOR_PASSWORD = "creator-password";
 
+/** The admin's connection to the warehouse, as the audit takes it. */
+export function adminConnection(server: PostgresServer) {
+    return {
+        host: server.host,
+        port: server.port,
+        user: server.adminUser,
+        password: server.adminPassword,
+        database: DATABASE,
+        sslMode: "disable",
+    };
+}
+
 /** Relations that exist before `up`, by schema. */
 export const EXISTING = {
     public: { tables: ["public.customers"], sequences: ["public.customers_id_seq"], views: [] as string[], matviews: [] as string[] },
