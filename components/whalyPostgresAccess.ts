@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
@@ -78,21 +79,31 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             dependsOn: opts.dependsOn,
             hooks: { beforeCreate: [passed], beforeUpdate: [passed] },
         };
-        const takeOver = v.adoptRole ? this.declareTakeOver(name, v, verdict, passed, gated) : undefined;
+        const takeOver = v.adoptRole ? this.declareTakeOver(name, v, verdict, gated) : undefined;
         const after = dependingOn(opts.dependsOn, takeOver);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(v.schemas, v.tableCreators, v);
+        // A grant or role replaced is deleted first (its REVOKE or DROP), before its create asks the
+        // checks: the gate is replaced first whenever the children's identities change, and its create asks them.
+        const gate = new random.RandomId(
+            `${name}/checks`,
+            {
+                byteLength: 4,
+                keepers: { children: pulumi.output(v.database).apply((database) => childrenIdentity(database, logins, plan)) },
+            },
+            gated,
+        );
         const pgOpts: pulumi.CustomResourceOptions = {
             ...gated,
             provider: v.admin && this.declareAdminProvider(name, v),
-            dependsOn: after,
+            dependsOn: dependingOn(after, gate),
             hooks: { ...gated.hooks, onError: [retryHook(name)] },
         };
         const passwords = this.declarePasswords(name, v, logins, verdict, { ...gated, dependsOn: after });
         const roles = this.declareRoles(name, v, logins, plan, passwords, verdict, pgOpts);
         // After every role, users included: a non-superuser provider's role and grant statements
         // take locks on role memberships, and running them side by side deadlocked a destroy.
-        const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, ...roles.values()) };
+        const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, gate, ...roles.values()) };
         const grantee = roles.get(logins.grantee)!;
         this.declareGrants(name, v, plan, grantee, grantOpts);
         // The one set of children the args cannot name: those of the creators the catalog shows.
@@ -160,7 +171,6 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         name: string,
         v: ValidatedArgs,
         verdict: Promise<Verdict>,
-        passed: pulumi.ResourceHook,
         gated: pulumi.CustomResourceOptions,
     ): random.RandomId {
         // Taken here: in a hook of an inline program, the SDK no longer knows it is a preview.
@@ -177,7 +187,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const step = new random.RandomId(
             `${name}/take-over`,
             { byteLength: 4, keepers: { role: v.roleName } },
-            { ...gated, hooks: { ...gated.hooks, beforeCreate: [passed, takeOver] } },
+            { ...gated, hooks: { ...gated.hooks, beforeCreate: [...(gated.hooks?.beforeCreate ?? []), takeOver] } },
         );
         // At preview, a step in the state has its ID; one this update creates has none yet.
         if (preview)
@@ -369,6 +379,17 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 { ...pgOpts, deleteBeforeReplace: true },
             );
     }
+}
+
+/**
+ * What the PostgreSQL children's identities rest on, hashed: the database, the roles' names, and
+ * each grant and default privilege (name, objects, schema, owner, privileges). A change of any
+ * replaces some child, which the engine deletes before it creates the new one.
+ */
+function childrenIdentity(database: string, logins: LoginPlan, plan: AccessPlan): string {
+    const roles = [logins.grantee, ...logins.logins.map((login) => login.name)];
+    const identity = { database, roles, memberOf: plan.memberOf, grants: plan.grants, defaults: plan.defaultPrivileges };
+    return createHash("sha256").update(JSON.stringify(identity)).digest("hex");
 }
 
 /** The component's `dependsOn` and `more` (those defined), for a child's options. */

@@ -68,6 +68,7 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
                   ];
             const expectedChildren = [
                 "whaly",
+                "whaly/checks",
                 ...logins,
                 "whaly/role",
                 "whaly/connect",

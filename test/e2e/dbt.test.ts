@@ -19,7 +19,7 @@ import { CatalogReaderTotals, startCatalogReader } from "../harness/reader";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
 import { adminConnection, DATABASE, EXISTING, seedWarehouse } from "../harness/warehouse";
-import { accessProgram, outputValues } from "./support/program";
+import { ConnectionSource, outputValues, programFrom } from "./support/program";
 
 jest.setTimeout(600_000);
 
@@ -95,15 +95,28 @@ interface Case {
     steps: Step[];
     /** Adopt a whaly_bi made by hand from Whaly's guide on the test warehouse (harness/handMade.ts), which lists its schemas. */
     adoptRole?: boolean;
+    /** How the component connects: `admin`, the stack's own provider in opts, or the default provider from stack config. */
+    source: ConnectionSource;
 }
-const SINGLE: Case = { name: "rotation single", rotation: "single", steps: EVERY_STEP };
-const ALTERNATING: Case = { name: "rotation alternating", rotation: "alternating", steps: BUILD_AND_FULL_REFRESH };
-const ADOPTED: Case = { name: "a hand-made whaly_bi adopted", rotation: "single", steps: BUILD_AND_FULL_REFRESH, adoptRole: true };
+const SINGLE: Case = { name: "rotation single", rotation: "single", steps: EVERY_STEP, source: "admin" };
+const ALTERNATING = (source: ConnectionSource): Case => ({
+    name: `rotation alternating, connected through ${source}`,
+    rotation: "alternating",
+    steps: BUILD_AND_FULL_REFRESH,
+    source,
+});
+const ADOPTED: Case = {
+    name: "a hand-made whaly_bi adopted",
+    rotation: "single",
+    steps: BUILD_AND_FULL_REFRESH,
+    adoptRole: true,
+    source: "provider",
+};
 
 const MAJORS: Array<{ major: PostgresMajor; cases: Case[] }> = [
-    { major: 12, cases: [SINGLE, ALTERNATING] },
-    { major: 15, cases: [SINGLE, ALTERNATING] },
-    { major: 18, cases: [SINGLE, ALTERNATING, ADOPTED] },
+    { major: 12, cases: [SINGLE, ALTERNATING("stack config")] },
+    { major: 15, cases: [SINGLE, ALTERNATING("provider")] },
+    { major: 18, cases: [SINGLE, ALTERNATING("stack config"), ADOPTED] },
 ];
 
 /**
@@ -139,7 +152,7 @@ describe.each(MAJORS)("PostgreSQL $major: the real dbt under futureSchemas", ({ 
         server?.stop();
     });
 
-    describe.each(cases)("$name", ({ name, rotation, steps, adoptRole }) => {
+    describe.each(cases)("$name", ({ name, rotation, steps, adoptRole, source }) => {
         let t: TestStack;
         let whaly: { user: string; password: string };
         // The hand-made role's warehouse has schemas of its own: public and sales are listed; secret, an admin's, stays closed.
@@ -153,10 +166,9 @@ describe.each(MAJORS)("PostgreSQL $major: the real dbt under futureSchemas", ({ 
             } else await server.query(`CREATE DATABASE ${DATABASE}`);
             await server.query(`GRANT CREATE ON DATABASE ${DATABASE} TO loader, dbt`);
             await server.query(RAW_SQL, { database: DATABASE, user: "loader", password: PASSWORD });
-            t = await newTestStack(
-                `dbt-pg${major}-${rotation}${adoptRole ? "-adopted" : ""}`,
-                accessProgram(server, { ...ARGS, schemas, rotation, adoptRole }),
-            );
+            const { program, config } = programFrom(source, server, { ...ARGS, schemas, rotation, adoptRole });
+            t = await newTestStack(`dbt-pg${major}-${rotation}${adoptRole ? "-adopted" : ""}`, program);
+            await t.stack.setAllConfig(config);
         });
         afterAll(async () => {
             t?.dispose();

@@ -70,6 +70,47 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
         });
     });
 
+    describe("a change that replaces grants while the server checks fail", () => {
+        let t: TestStack;
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+        });
+
+        it("revokes nothing: a database renamed to one that does not exist is refused at preview and at up, before any grant is replaced", async () => {
+            const args = { roleName: "whaly_renamed", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            const deployed = programFrom("stack config", server, args);
+            t = await newTestStack("limits-replaced", deployed.program);
+            await t.stack.setAllConfig(deployed.config);
+            await t.stack.up();
+            const held = await privilegesOf(server, DATABASE, "whaly_renamed");
+            expect(held.length).toBeGreaterThan(5);
+            // Grants and default privileges are replaced, deleted first, when their database changes.
+            t.setProgram(programFrom("stack config", server, { ...args, database: "analytix" }).program);
+            expect(await failureOf(t.stack.preview())).toContain("analytix");
+            expect(await failureOf(t.stack.up())).toContain("analytix");
+            expect(await privilegesOf(server, DATABASE, "whaly_renamed")).toEqual(held);
+            // The args put back, nothing is planned.
+            t.setProgram(deployed.program);
+            expect([...(await t.plannedOps()).entries()]).toEqual([]);
+        });
+    });
+
+    describe("a component removed from the program", () => {
+        let t: TestStack;
+        afterAll(() => t?.dispose());
+
+        it("is deleted by the next up, though its hooks are no longer registered: nothing of the role is left", async () => {
+            const args = { roleName: "whaly_removed", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            t = await newTestStack("limits-removed", programFrom("admin", server, args).program);
+            await t.stack.up();
+            expect((await privilegesOf(server, DATABASE, "whaly_removed")).length).toBeGreaterThan(5);
+            t.setProgram(async () => ({}));
+            await t.stack.up();
+            expect(await traces(server, DATABASE, "whaly_removed")).toEqual([]);
+        });
+    });
+
     describe("server checks that fail, then pass again", () => {
         let t: TestStack;
         afterAll(async () => {

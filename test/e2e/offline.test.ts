@@ -54,6 +54,7 @@ describe.each(CONNECTION_SOURCES)("a server that cannot be reached, the connecti
             expect([...changes.keys()].filter((name) => name.startsWith("whaly/")).sort()).toEqual(
                 [
                     ...(source === "admin" ? ["admin"] : []),
+                    "checks",
                     "connect",
                     "default-sequences/etl/public",
                     "default-sequences/etl/sales",

@@ -1,9 +1,9 @@
 /**
- * Upgrading from release 0.1.0 replaces nothing. A project directory deploys Whaly's access with the
- * 0.1.0 package through the `pulumi` CLI (two components: the guide's single role, and an
+ * Upgrading from each release (0.1.0, 0.2.0) replaces nothing. A project directory deploys Whaly's access with the
+ * released package through the `pulumi` CLI (two components: the guide's single role, and an
  * alternating one), readers log in as Whaly's users and read without pause, and the package is
- * swapped for this checkout's tarball. `pulumi preview` then `pulumi up` create, replace and
- * delete nothing. The roles (same
+ * swapped for this checkout's tarball. `pulumi preview` then `pulumi up` replace and delete
+ * nothing; the only new resources are the components' `<name>/checks` gates. The roles (same
  * OIDs), their passwords and privileges are as they were, the readers saw no failure, and the
  * stack is then stable and destroyed cleanly.
  */
@@ -19,8 +19,11 @@ import { DATABASE, seedWarehouse } from "../harness/warehouse";
 
 jest.setTimeout(900_000);
 
-/** Release 0.1.0: the commit whose package.json says so. */
-const RELEASE = { commit: "9779928", version: "0.1.0" };
+/** The releases: the commit whose package.json says each. */
+const RELEASES = [
+    { commit: "9779928", version: "0.1.0" },
+    { commit: "d238377", version: "0.2.0" },
+];
 const READ = "SELECT count(*) FROM sales.orders";
 const CHECKOUT_VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")).version;
 
@@ -65,19 +68,23 @@ function byKind(steps: Step[]): Record<string, string[]> {
     return kinds;
 }
 
-/** What the upgrade may do: the steps of `allowed`. A step of another kind fails with its URN. */
-function expectOnly(steps: Step[], allowed: string[]): void {
+/**
+ * What the upgrade may do: create the gates the new version adds, and otherwise the steps of
+ * `allowed`. A step of another kind fails with its URN.
+ */
+function expectOnlyGatesCreated(steps: Step[], allowed: string[]): void {
     expect(steps.filter((s) => !allowed.includes(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
+    expect(byKind(steps).create).toEqual(["whaly-alt/checks", "whaly/checks"]);
 }
 
 const counts = (kinds: Record<string, string[]>) => Object.fromEntries(Object.entries(kinds).map(([op, names]) => [op, names.length]));
 
-describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.version}, upgraded to this checkout`, () => {
+describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release $version, upgraded to this checkout`, (RELEASE) => {
     let server: PostgresServer;
     let project: ReleasedProject;
     let cli: ProjectCli;
     let readers: Reader[] = [];
-    /** Stack outputs with 0.1.0, the catalog and the roles' OIDs then. */
+    /** Stack outputs with the release, the catalog and the roles' OIDs then. */
     let before: { out: Record<string, string>; catalog: string[]; oids: Array<{ rolname: string; oid: number }> };
     const durations: Record<string, number> = {};
 
@@ -131,8 +138,8 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.ve
         before = { out, catalog: await fullCatalogSnapshot(server, DATABASE), oids: await whalyOids() };
     });
 
-    it("with this checkout's package installed instead, preview --diff shows no create, no replace and no delete", async () => {
-        // Whaly reads from here until after the up, with the credentials 0.1.0 gave it.
+    it("with this checkout's package installed instead, preview --diff shows no replace and no delete; it creates only the gates", async () => {
+        // Whaly reads from here until after the up, with the credentials the release gave it.
         readers = [
             await startReader(server, DATABASE, before.out.user, before.out.password, READ),
             await startReader(server, DATABASE, before.out.altUser, before.out.altPassword, READ),
@@ -146,7 +153,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.ve
         console.log(`preview after the upgrade: ${JSON.stringify(byKind(preview.steps.filter((s) => s.op !== "same")))}`);
         // Its steps leave out most unchanged resources; its summary counts them.
         console.log(`preview after the upgrade, steps by kind: ${JSON.stringify(preview.changeSummary)}`);
-        expectOnly(preview.steps, ["same", "update"]);
+        expectOnlyGatesCreated(preview.steps, ["same", "create", "update"]);
     });
 
     it("pulumi up replaces and deletes nothing; Whaly's passwords, roles and privileges are as they were; 0 failed reads", async () => {
@@ -158,7 +165,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release ${RELEASE.ve
         const steps = events.flatMap((e) => (e.resourcePreEvent && !e.resourcePreEvent.planning ? [e.resourcePreEvent.metadata] : []));
         console.log(`up after the upgrade: ${JSON.stringify(byKind(steps.filter((s) => s.op !== "same")))}`);
         console.log(`up after the upgrade, steps by kind: ${JSON.stringify(counts(byKind(steps)))}`);
-        expectOnly(steps, ["same"]);
+        expectOnlyGatesCreated(steps, ["same", "create"]);
 
         const out = await outputs();
         expect(out).toMatchObject({ user: before.out.user, password: before.out.password, altUser: before.out.altUser });

@@ -20,6 +20,7 @@ jest.mock("../../components/server/facts", () => jest.requireActual("./serverFac
 const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULTS = "postgresql:index/defaultPrivileges:DefaultPrivileges";
+const GATE = "random:index/randomId:RandomId";
 
 /** Every child is declared, and each one's create step fails: nothing is created. */
 async function expectStopped(resources: RegisteredResource[], name: string): Promise<void> {
@@ -58,6 +59,7 @@ describe("the guide's case: admin credentials, public schema, the admin creates 
         expect(resources.map((x) => `${x.type} ${x.name}`).sort()).toEqual(
             [
                 `${COMPONENT} guide`,
+                `${GATE} guide/checks`,
                 "pulumi:providers:postgresql guide/admin",
                 "random:index/randomPassword:RandomPassword guide/password",
                 "random:index/randomBytes:RandomBytes guide/salt",
@@ -194,6 +196,7 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
         const schemas = ["sales", "marketing", "Finance%20Data"];
         const expected = [
             `${COMPONENT} bi`,
+            `${GATE} bi/checks`,
             "random:index/randomBytes:RandomBytes bi/salt",
             "postgresql:index/role:Role bi/role",
             `${GRANT} bi/connect`,
@@ -204,7 +207,7 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
                 expected.push(`${DEFAULTS} bi/default-tables/${c}/${s}`, `${DEFAULTS} bi/default-sequences/${c}/${s}`);
         }
         expect(names).toEqual(expected.sort());
-        expect(resources).toHaveLength(25);
+        expect(resources).toHaveLength(26);
     });
 
     it("grants on the literal names, with exactly these args, and uses no random password when one is given", () => {
@@ -344,7 +347,7 @@ describe("the preflight, through a provider passed in opts", () => {
                 { provider, transformations },
             );
         });
-        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+        expect(resources).toHaveLength(1 + 1 + 2 + 1 + 3 + 2 + 1);
     });
 });
 
@@ -403,7 +406,7 @@ describe("a provider whose credentials the checks cannot use (an IAM token)", ()
                 { provider, transformations },
             );
         });
-        expect(resources).toHaveLength(1 + 2 + 1 + 3 + 2 + 1);
+        expect(resources).toHaveLength(1 + 1 + 2 + 1 + 3 + 2 + 1);
         expect(warned.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
                 /The server checks did not run \(the database and schemas exist, .*\): the component cannot connect with the provider's credentials, as it signs in with an AWS RDS IAM token/,
@@ -638,7 +641,7 @@ describe("adoptRole, the role existing on the server", () => {
         expect(r["adopt/select-tables/public"].inputs).toMatchObject({ role: "whaly_bi", privileges: ["SELECT"] });
     });
 
-    it("every child follows the component's dependsOn, given as an Output, a promise or one resource; all but the take-over follow it too", async () => {
+    it("every child follows the component's dependsOn, given as an Output, a promise or one resource; all but the take-over and the gate follow it too", async () => {
         for (const [name, given] of [
             ["adopt-deps-output", (r: pulumi.Resource) => pulumi.output([r])],
             ["adopt-deps-promise", (r: pulumi.Resource) => Promise.resolve(r)],
@@ -656,7 +659,7 @@ describe("adoptRole, the role existing on the server", () => {
             expect(children.length).toBeGreaterThan(5);
             for (const child of children) {
                 expect([child.name, child.dependsOn]).toEqual([child.name, expect.arrayContaining([`${name}-ready`])]);
-                if (child.name !== `${name}/take-over`)
+                if (child.name !== `${name}/take-over` && child.name !== `${name}/checks`)
                     expect([child.name, child.dependsOn]).toEqual([child.name, expect.arrayContaining([`${name}/take-over`])]);
             }
         }

@@ -64,6 +64,7 @@ describe("preview of a stack that creates the database, a creator and a schema b
             expect(registered.filter((r) => r.startsWith(`${name}/`)).sort()).toEqual(
                 [
                     ...(name === "output" ? ["admin"] : []),
+                    "checks",
                     "connect",
                     "default-sequences/etl/sales",
                     "default-tables/etl/sales",
@@ -89,7 +90,7 @@ describe("preview of a stack that creates the database, a creator and a schema b
 });
 
 describe("preview of a component whose dependsOn is an Output not known yet", () => {
-    it("keeps each child's own dependencies, and the Output's: the take-over before the role, the role before the grants", async () => {
+    it("keeps each child's own dependencies, and the Output's: the gate and the take-over before the role, the role before the grants", async () => {
         const info = jest.spyOn(console, "log").mockImplementation(() => undefined);
         // How the engine reads a child's dependsOn (the SDK's own reading).
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -120,8 +121,8 @@ describe("preview of a component whose dependsOn is an Output not known yet", ()
                 .map((urn) => String(urn).split("::").pop())
                 .sort();
         // The database through the Output's own resources, though its value is not known yet.
-        expect(await dependencies("late/role")).toEqual(["late/take-over", "warehouse-late"]);
-        expect(await dependencies("late/connect")).toEqual(["late/role", "late/take-over", "warehouse-late"]);
+        expect(await dependencies("late/role")).toEqual(["late/checks", "late/take-over", "warehouse-late"]);
+        expect(await dependencies("late/connect")).toEqual(["late/checks", "late/role", "late/take-over", "warehouse-late"]);
         info.mockRestore();
     });
 });

@@ -86,10 +86,15 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
 }
 
+/** The SDK's own reading of `dependsOn` (internal: components/server/dependencies.ts uses it too). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdkDependsOn: { gatherExplicitDependencies(d: unknown): Promise<pulumi.Resource[]> } = require("@pulumi/pulumi/runtime/dependsOn");
+
 /**
  * Runs `build`, recording every resource it creates (the component and its children) through
  * a transformation, and waits until the mocked engine registered them all.
  */
+
 export async function recordResources(build: (transformations: pulumi.ResourceTransformation[]) => void): Promise<RegisteredResource[]> {
     const seen: Array<{
         resource: pulumi.Resource;
@@ -121,14 +126,8 @@ export async function recordResources(build: (transformations: pulumi.ResourceTr
         await Promise.all(seen.map((s) => valueOf(s.resource.urn)));
         await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    // As the SDK reads `dependsOn`: a resource, a list, a promise or an Output of either, nested.
-    const flattened = async (given: unknown): Promise<unknown[]> =>
-        Array.isArray(given)
-            ? (await Promise.all(given.map(flattened))).flat()
-            : given instanceof Promise || pulumi.Output.isInstance(given)
-              ? flattened(await valueOf(pulumi.output(given as pulumi.Input<unknown>)))
-              : [given];
-    const dependencies = await Promise.all(seen.map((s) => flattened(s.dependsOn)));
+    // As the engine gets them: the SDK's own reading of `dependsOn`.
+    const dependencies = await Promise.all(seen.map((s) => sdkDependsOn.gatherExplicitDependencies(s.dependsOn[0])));
     return seen.map((s, i) => {
         const engineView = registered.find((r) => r.type === s.type && r.name === s.name);
         if (!engineView) throw new Error(`the engine never saw ${s.type} ${s.name}`);
