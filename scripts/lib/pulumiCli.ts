@@ -21,9 +21,23 @@ function requireCli(): string {
     return cli;
 }
 
-/** Workspace options that run the installed CLI offline; fails with the fix when it is missing. */
+/**
+ * An inline program runs in this process, one CLI after another, each with its engine on a new
+ * local port. gRPC shares one connection per address across the process: when a port comes round
+ * again, a new run's first call to the engine got the dead connection of an earlier CLI and failed
+ * with `14 UNAVAILABLE: No connection established` (its program then registered nothing). Each
+ * client of the SDK gets connections of its own instead (`grpc.use_local_subchannel_pool`).
+ */
+export function ownConnectionsPerClient(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's client options, not exported as API
+    const settings: { grpcClientOptions: Record<string, unknown> } = require("@pulumi/pulumi/runtime/settings");
+    settings.grpcClientOptions["grpc.use_local_subchannel_pool"] = 1;
+}
+
+/** Workspace options that run the installed CLI offline, for inline programs; fails with the fix when it is missing. */
 export async function installedPulumi(envVars: Record<string, string>): Promise<Pick<LocalWorkspaceOptions, "pulumiCommand" | "envVars">> {
     requireCli();
+    ownConnectionsPerClient();
     return { pulumiCommand: await PulumiCommand.get({ root: pulumiHome() }), envVars: { ...OFFLINE, ...envVars } };
 }
 
