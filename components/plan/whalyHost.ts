@@ -114,7 +114,7 @@ export function whalyHostFindings(input: WhalyHostInput): Finding[] {
         const [what, relation] = standby.inRecovery ? ["a read replica", "replicates"] : ["a primary server", "is"];
         findings.push({
             level: "info",
-            message: `Whaly's host ${where} is ${what}; whether it ${relation} the server the component provisions was not checked: the admin may not call pg_control_system() ${unread}`,
+            message: `Whaly's host ${where} is ${what}; whether it ${relation} the server the component provisions was not checked: pg_control_system() did not answer the admin ${unread} (revoked, or not supported)`,
         });
     }
     const delay = standby.maxStandbyStreamingDelayMs;

@@ -93,10 +93,19 @@ const ADMIN = `
     FROM pg_roles WHERE rolname = current_user`;
 
 /**
- * The cluster's system identifier. PUBLIC may call pg_control_system(), as PostgreSQL ships, but
- * a database may revoke it, and a statement that calls it then fails whole: ask only where allowed.
+ * The cluster's system identifier, where the session may call pg_control_system() (PUBLIC may, as
+ * PostgreSQL ships; a database may revoke it) and it answers: a fork may raise though it is granted
+ * (Aurora: "currently not supported"). The checks do without it. Last in its transaction, which
+ * a failure aborts.
  */
-const SYSTEM_IDENTIFIER = "SELECT system_identifier::text AS id FROM pg_control_system()";
+async function systemIdentifier(client: Session, granted: boolean): Promise<string | undefined> {
+    if (!granted) return undefined;
+    try {
+        return (await client.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id;
+    } catch {
+        return undefined;
+    }
+}
 
 /**
  * Runs `queries` (those defined), which share their parameters, as one statement: one round trip
@@ -158,13 +167,8 @@ export async function readServerFacts(
                     .map((c) => c.role),
             ]),
         ];
-        const rolesAndSystem = await queryTogether(
-            client,
-            { roles: rolesQuery(admin.version_num >= 160000), system: admin.reads_system_identifier ? SYSTEM_IDENTIFIER : undefined },
-            [named],
-        );
         const roles: Record<string, RoleFacts> = {};
-        for (const row of rolesAndSystem.roles)
+        for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
             roles[row.name] = {
                 superuser: row.superuser,
                 adminHoldsAdminOption: row.admin_option,
@@ -173,7 +177,6 @@ export async function readServerFacts(
                 memberOf: row.member_of,
             };
         const server: ServerFacts = {
-            systemIdentifier: rolesAndSystem.system?.[0]?.id,
             versionNum: admin.version_num,
             inRecovery: admin.in_recovery,
             admin: { name: admin.name, superuser: admin.superuser, createRole: admin.create_role },
@@ -190,7 +193,11 @@ export async function readServerFacts(
             publicCreateSchemas: found.publicCreate.map((r) => r.schema as string),
         };
         const holdings = adopt && roles[biRole] ? await readRoleHoldings(client, biRole, schemas, named, server) : undefined;
-        return { existingSchemas: found.existing.map((r) => r.nspname as string), server, holdings };
+        return {
+            existingSchemas: found.existing.map((r) => r.nspname as string),
+            server: { ...server, systemIdentifier: await systemIdentifier(client, admin.reads_system_identifier) },
+            holdings,
+        };
     } finally {
         await client.end();
     }
@@ -485,7 +492,7 @@ export async function readStandbyFacts(settings: ResolvedSettings, names: Settin
         ).rows;
         return {
             inRecovery: row.in_recovery,
-            systemIdentifier: row.reads_system_identifier ? (await client.query(SYSTEM_IDENTIFIER)).rows[0].id : undefined,
+            systemIdentifier: await systemIdentifier(client, row.reads_system_identifier),
             hotStandbyFeedback: row.feedback,
             maxStandbyStreamingDelayMs: row.delay_ms,
         };

@@ -305,6 +305,45 @@ describe.each([POSTGRES_MAJORS[0], NEWEST_MAJOR])("PostgreSQL %i over TLS as Wha
         }
     });
 
+    it('where pg_control_system() raises though granted (Aurora: "currently not supported"), the checks and the look read all but the system identifier', async () => {
+        // A fork's refusal, stood in for by a function of that name ahead of pg_catalog in the admin's search_path.
+        await server.query(`CREATE ROLE fork_admin LOGIN CREATEROLE PASSWORD '${PASSWORD}'; CREATE ROLE whaly_bi`);
+        await server.query(
+            `CREATE SCHEMA fork; GRANT USAGE ON SCHEMA fork TO PUBLIC;
+             CREATE FUNCTION fork.pg_control_system(OUT pg_control_version int, OUT catalog_version_no int,
+                 OUT system_identifier bigint, OUT pg_control_last_modified timestamptz) LANGUAGE plpgsql AS
+             $$BEGIN RAISE EXCEPTION 'Function pg_control_system() is currently not supported for Aurora'
+                 USING ERRCODE = 'feature_not_supported'; END$$;
+             ALTER ROLE fork_admin SET search_path = fork, pg_catalog`,
+            { database: DATABASE },
+        );
+        try {
+            const { settings, names } = admin("fork_admin", PASSWORD);
+            const refused = await connect(settings, names);
+            await expect(refused.query("SELECT system_identifier FROM pg_control_system()")).rejects.toThrow("currently not supported");
+            await refused.end();
+            expect(await readStandbyFacts(settings, names)).toEqual({
+                inRecovery: false,
+                systemIdentifier: undefined,
+                hotStandbyFeedback: false,
+                maxStandbyStreamingDelayMs: 30_000,
+            });
+            for (const adopt of [false, true]) {
+                const {
+                    existingSchemas,
+                    server: facts,
+                    holdings,
+                } = await readServerFacts(settings, names, ["public", "ghost"], ["fork_admin", "whaly_bi"], "whaly_bi", adopt);
+                expect(existingSchemas).toEqual(["public"]);
+                expect(facts).toMatchObject({ systemIdentifier: undefined, admin: { name: "fork_admin", superuser: false } });
+                expect(holdings !== undefined).toBe(adopt);
+            }
+        } finally {
+            await server.query("DROP SCHEMA fork CASCADE", { database: DATABASE });
+            await server.query("DROP ROLE fork_admin, whaly_bi");
+        }
+    });
+
     it("asking for a cleartext password, it is refused by the look, while an ordinary connection with the same settings logs in", async () => {
         const { settings, names } = admin("cleartext_admin", PASSWORD);
         const session = await connect(settings, names);

@@ -98,7 +98,7 @@ describe("Whaly's host", () => {
     it("an identity that cannot be read: says it was not checked, and still judges the settings", () => {
         expect(levels(input({ ...replica, systemIdentifier: undefined }))).toEqual(["info", "warn"]);
         expect(whalyHostFindings(input(replica, { primarySystemIdentifier: undefined }))[0].message).toContain(
-            "whether it replicates the server the component provisions was not checked: the admin may not call pg_control_system() on the server it provisions",
+            "whether it replicates the server the component provisions was not checked: pg_control_system() did not answer the admin on the server it provisions (revoked, or not supported)",
         );
         expect(levels(input({ ...replica, inRecovery: false, systemIdentifier: undefined }))).toEqual(["info"]);
     });
