@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
@@ -83,14 +82,12 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const after = dependingOn(opts.dependsOn, takeOver);
         const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
         const plan = planAccess(v.schemas, v.tableCreators, v);
-        // A grant or role replaced is deleted first (its REVOKE or DROP), before its create asks the
-        // checks: the gate is replaced first whenever the children's identities change, and its create asks them.
+        // The engine replaces a grant whose database or role changes, deleting it first (its REVOKE),
+        // before its create asks the checks: the gate is replaced first then, and its create asks them.
+        // A child's other inputs follow from its name (plan/grants.ts): other changes only create and delete.
         const gate = new random.RandomId(
             `${name}/checks`,
-            {
-                byteLength: 4,
-                keepers: { children: pulumi.output(v.database).apply((database) => childrenIdentity(database, logins, plan)) },
-            },
+            { byteLength: 4, keepers: { database: v.database, role: logins.grantee } },
             gated,
         );
         const pgOpts: pulumi.CustomResourceOptions = {
@@ -350,6 +347,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         pgOpts: pulumi.CustomResourceOptions,
         defaultsOnly = false,
     ): void {
+        // Replaced delete first: create-before-delete would run the old one's REVOKE after the new
+        // GRANT. The provider asks it for a Grant's replacement, but not for the retry of one that
+        // failed after its delete (a pending replacement), which then revoked what it granted.
+        const replaced = { ...pgOpts, deleteBeforeReplace: true };
         for (const grant of defaultsOnly ? [] : plan.grants)
             new postgresql.Grant(
                 `${name}/${grant.name}`,
@@ -362,7 +363,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                     objects: grant.objectType === "table" || grant.objectType === "sequence" ? [] : undefined,
                     privileges: grant.privileges,
                 },
-                pgOpts,
+                replaced,
             );
         for (const defaults of plan.defaultPrivileges)
             new postgresql.DefaultPrivileges(
@@ -375,21 +376,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                     objectType: defaults.objectType,
                     privileges: defaults.privileges,
                 },
-                // Create-before-delete would run the old resource's REVOKE after the new GRANT.
-                { ...pgOpts, deleteBeforeReplace: true },
+                replaced,
             );
     }
-}
-
-/**
- * What the PostgreSQL children's identities rest on, hashed: the database, the roles' names, and
- * each grant and default privilege (name, objects, schema, owner, privileges). A change of any
- * replaces some child, which the engine deletes before it creates the new one.
- */
-function childrenIdentity(database: string, logins: LoginPlan, plan: AccessPlan): string {
-    const roles = [logins.grantee, ...logins.logins.map((login) => login.name)];
-    const identity = { database, roles, memberOf: plan.memberOf, grants: plan.grants, defaults: plan.defaultPrivileges };
-    return createHash("sha256").update(JSON.stringify(identity)).digest("hex");
 }
 
 /** The component's `dependsOn` and `more` (those defined), for a child's options. */

@@ -92,18 +92,22 @@ const ADMIN = `
          has_function_privilege('pg_control_system()', 'EXECUTE') AS reads_system_identifier
     FROM pg_roles WHERE rolname = current_user`;
 
+/** The SQLSTATEs with which a server declines pg_control_system() though has_function_privilege allows it. */
+const DECLINED = new Set(["0A000" /* feature_not_supported */, "42501" /* insufficient_privilege */]);
+
 /**
  * The cluster's system identifier, where the session may call pg_control_system() (PUBLIC may, as
- * PostgreSQL ships; a database may revoke it) and it answers: a fork may raise though it is granted
- * (Aurora: "currently not supported"). The checks do without it. Last in its transaction, which
- * a failure aborts.
+ * PostgreSQL ships; a database may revoke it) and it answers: a fork may decline though it is
+ * granted (Aurora: "currently not supported"), and the checks do without it; any other error is
+ * theirs. Last in its transaction, which a failure aborts.
  */
 async function systemIdentifier(client: Session, granted: boolean): Promise<string | undefined> {
     if (!granted) return undefined;
     try {
         return (await client.query("SELECT system_identifier::text AS id FROM pg_control_system()")).rows[0].id;
-    } catch {
-        return undefined;
+    } catch (error) {
+        if (DECLINED.has((error as { code?: string }).code ?? "")) return undefined;
+        throw error;
     }
 }
 

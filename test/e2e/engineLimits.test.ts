@@ -77,7 +77,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
             t?.dispose();
         });
 
-        it("revokes nothing: a database renamed to one that does not exist is refused at preview and at up, before any grant is replaced", async () => {
+        it("revokes nothing: a database renamed to one that does not exist is refused at preview and at up, before any grant is replaced; a targeted grant without its gate is, and the next up grants it again", async () => {
             const args = { roleName: "whaly_renamed", schemas: ["public", "sales"], tableCreators: ["etl"] };
             const deployed = programFrom("stack config", server, args);
             t = await newTestStack("limits-replaced", deployed.program);
@@ -90,8 +90,25 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
             expect(await failureOf(t.stack.preview())).toContain("analytix");
             expect(await failureOf(t.stack.up())).toContain("analytix");
             expect(await privilegesOf(server, DATABASE, "whaly_renamed")).toEqual(held);
-            // The args put back, nothing is planned.
+
+            // An up --target of a replaced grant with the gate: the gate's create asks the checks first.
+            const [connect, gate, salesTables] = await Promise.all(
+                ["whaly/connect", "whaly/checks", "whaly/select-tables/sales"].map((child) => urnOf(t, child)),
+            );
+            expect(await failureOf(t.stack.up({ target: [connect, gate] }))).toContain("analytix");
+            expect(await privilegesOf(server, DATABASE, "whaly_renamed")).toEqual(held);
+            // Without the gate, the engine deletes the targeted grant (its REVOKE) before its create asks them (docs/preflight.md).
+            expect(await failureOf(t.stack.up({ target: [salesTables] }))).toContain("analytix");
+            const left = new Set(await privilegesOf(server, DATABASE, "whaly_renamed"));
+            const lost = held.filter((p) => !left.has(p));
+            expect(lost.length).toBeGreaterThan(0);
+            expect(lost.filter((p) => !/ sales\./.test(p))).toEqual([]);
+
+            // The args put back, the next up grants it again (the failed replacement is pending in the
+            // state: its retry must not run the old one's REVOKE after the new GRANT); then nothing is planned.
             t.setProgram(deployed.program);
+            await t.stack.up();
+            expect(await privilegesOf(server, DATABASE, "whaly_renamed")).toEqual(held);
             expect([...(await t.plannedOps()).entries()]).toEqual([]);
         });
     });

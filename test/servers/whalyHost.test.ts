@@ -338,6 +338,15 @@ describe.each([POSTGRES_MAJORS[0], NEWEST_MAJOR])("PostgreSQL %i over TLS as Wha
                 expect(facts).toMatchObject({ systemIdentifier: undefined, admin: { name: "fork_admin", superuser: false } });
                 expect(holdings !== undefined).toBe(adopt);
             }
+            // Any other failure is not the fork's answer, and is not hidden.
+            await server.query(
+                `CREATE OR REPLACE FUNCTION fork.pg_control_system(OUT pg_control_version int, OUT catalog_version_no int,
+                     OUT system_identifier bigint, OUT pg_control_last_modified timestamptz) LANGUAGE plpgsql AS
+                 $$BEGIN RAISE EXCEPTION 'canceling statement due to statement timeout' USING ERRCODE = 'query_canceled'; END$$`,
+                { database: DATABASE },
+            );
+            await expect(readStandbyFacts(settings, names)).rejects.toThrow("statement timeout");
+            await expect(readServerFacts(settings, names, ["public"], ["fork_admin"], "whaly_bi")).rejects.toThrow("statement timeout");
         } finally {
             await server.query("DROP SCHEMA fork CASCADE", { database: DATABASE });
             await server.query("DROP ROLE fork_admin, whaly_bi");

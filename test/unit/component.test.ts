@@ -296,6 +296,41 @@ describe("password rotation", () => {
     });
 });
 
+describe("the gate, <name>/checks", () => {
+    let made = 0;
+    const keepersOf = async (args: Partial<WhalyPostgresAccessArgs>) => {
+        const name = `gated-${++made}`;
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                name,
+                { database: "db", schemas: ["public"], admin: { host: "h", username: "postgres" }, ...args },
+                { transformations },
+            );
+        });
+        return byName(resources)[`${name}/checks`].inputs.keepers;
+    };
+
+    it("keeps the database and the role the grants go to: what replaces an existing grant", async () => {
+        expect(await keepersOf({})).toEqual({ database: "db", role: "whaly_bi" });
+        expect(await keepersOf({ database: "other" })).toEqual({ database: "other", role: "whaly_bi" });
+        expect(await keepersOf({ roleName: "bi" })).toEqual({ database: "db", role: "bi" });
+    });
+
+    it("is not replaced by schemas, creators, modes, rotation or a password bump, which only create, update and delete children", async () => {
+        for (const args of [
+            { schemas: ["public", "sales"] },
+            { schemas: ["sales", "public"] },
+            { tableCreators: ["etl", "dbt"] },
+            { tableCreators: ["etl"], defaultPrivilegesScope: "database" as const },
+            { tableCreators: ["etl"], futureSchemas: true },
+            { readAllData: true, schemas: undefined },
+            { rotation: "alternating" as const },
+            { passwordVersion: 3 },
+        ])
+            expect([args, await keepersOf(args)]).toEqual([args, { database: "db", role: "whaly_bi" }]);
+    });
+});
+
 describe("Whaly's port", () => {
     async function portOf(args: Partial<WhalyPostgresAccessArgs>): Promise<number> {
         let component: WhalyPostgresAccess | undefined;

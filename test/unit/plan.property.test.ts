@@ -129,4 +129,23 @@ describe("planAccess", () => {
             }),
         );
     });
+
+    it("a name stands for one child: any two plans, whatever their schemas, creators and mode, agree on every name they share", () => {
+        // What the gate's keepers rest on: an existing child is replaced only when its database or role changes.
+        const mode = fc.record({
+            defaultPrivilegesScope: fc.constantFrom<DefaultPrivilegesScope | undefined>("schema", "database", undefined),
+            readAllData: fc.boolean(),
+            futureSchemas: fc.boolean(),
+        });
+        // Two plans over parts of the same schemas and creators, so that they share many names.
+        const plans = fc.tuple(names(1), names(1)).chain(([schemas, creators]) => {
+            const plan = fc.tuple(fc.subarray(schemas), fc.subarray(creators), mode).map(([s, c, m]) => byName(planAccess(s, c, m)));
+            return fc.tuple(plan, plan);
+        });
+        fc.assert(
+            fc.property(plans, ([one, other]) => {
+                for (const [name, item] of one) if (other.has(name)) expect([name, other.get(name)]).toEqual([name, item]);
+            }),
+        );
+    });
 });
