@@ -31,8 +31,11 @@ function serve(port: number): Promise<grpc.Server> {
     );
 }
 
+// A failed connection is tried again after a backoff (1 s at first): a long one keeps the failure
+// in place however slow the machine, where a busy run's engine starts within it.
+const SLOW_RECONNECT = { "grpc.initial_reconnect_backoff_ms": 600_000, "grpc.max_reconnect_backoff_ms": 600_000 };
 const pinger = (port: number, options: Record<string, unknown>) =>
-    new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options) as unknown as Pinger;
+    new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { ...options, ...SLOW_RECONNECT }) as unknown as Pinger;
 const ping = (client: Pinger) => new Promise<string>((resolve) => client.ping({}, (error) => resolve(error ? error.message : "ok")));
 
 async function freePort(): Promise<number> {
