@@ -258,10 +258,10 @@ describe("a larger stack: its own provider, 3 schemas x 2 creators, a replica ho
         });
     });
 
-    it("replaces default privileges delete-first, so a replacement never revokes what it just granted", () => {
-        const defaults = resources.filter((x) => x.type === DEFAULTS);
-        expect(defaults).toHaveLength(12);
-        for (const d of defaults) expect([d.name, d.deleteBeforeReplace]).toEqual([d.name, true]);
+    it("replaces grants and default privileges delete-first, so a replacement, or its retry, never revokes what it just granted", () => {
+        const replaced = resources.filter((x) => x.type === DEFAULTS || x.type === GRANT);
+        expect(replaced).toHaveLength(12 + 1 + 3 * 3);
+        for (const d of replaced) expect([d.name, d.deleteBeforeReplace]).toEqual([d.name, true]);
     });
 
     it("sends every child to the stack's provider, parented on the component", () => {
