@@ -242,13 +242,16 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             // Created with the login's first password and never replaced: it also records the version
             // at which an existing role was adopted (see adoptedPasswordKept).
             // Adopted: a role of that name exists on the server (the checks read what adopting it changes).
-            const adopted = verdict.then(
-                ({ adoption }) => v.adoptRole && logins.granteeLogsIn && v.password === undefined && adoption !== undefined,
-            );
+            // Only then does the salt, and so the role, wait for the checks: otherwise they run beside the registration.
+            const mayAdopt = v.adoptRole && logins.granteeLogsIn && v.password === undefined;
+            const adopted = mayAdopt ? verdict.then(({ adoption }) => adoption !== undefined) : Promise.resolve(false);
             const adoptedAt = { adoptedAtVersion: String(login.passwordVersion) };
             const salt = new random.RandomBytes(
                 `${name}/salt${login.secretSuffix}`,
-                { length: SCRAM_SALT_BYTES, keepers: pulumi.output(adopted).apply((a) => (a ? adoptedAt : undefined)) },
+                {
+                    length: SCRAM_SALT_BYTES,
+                    keepers: mayAdopt ? pulumi.output(adopted).apply((a) => (a ? adoptedAt : undefined)) : undefined,
+                },
                 { ...gated, ignoreChanges: ["keepers"] },
             );
             // The SCRAM verifier, never the password: see scram.ts.

@@ -8,7 +8,8 @@
  * several servers, each reached through a delaying proxy that stands for the distance to a cloud
  * database a region away.
  *
- * Usage: npm run bench [-- --runs N] [--case NAME --out DIR]   (default 3 runs, every case, docs/bench)
+ * Usage: npm run bench [-- --runs N] [--previews K] [--case NAME --out DIR]
+ * (default 3 runs, 1 no-change preview per run, every case, docs/bench)
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -29,6 +30,8 @@ import { startTcpProxy, TcpProxy } from "./lib/tcpProxy";
 const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const OUT_DIR = path.resolve(option("--out") ?? path.join(__dirname, "..", "docs", "bench"));
 const RUNS = Number(option("--runs") ?? 3) || 3;
+/** No-change previews per run, each a sample: a preview is short, and its spread from one to the next is wide. */
+const PREVIEWS = Number(option("--previews") ?? 1) || 1;
 
 interface Case {
     name: string;
@@ -239,7 +242,7 @@ async function measure(
         const resources = (state.resources ?? []).filter((r: { type: string }) => r.type.startsWith("postgresql:index/")).length;
         const stateBytes = JSON.stringify(state).length;
         if (variant !== "component, checkpoints skipped") {
-            await sample("preview", () => stack.preview({ expectNoChanges: true }));
+            for (let i = 0; i < PREVIEWS; i++) await sample("preview", () => stack.preview({ expectNoChanges: true }));
             await sample("preview --refresh", () => stack.preview({ refresh: true }));
         }
         await sample("destroy", () => stack.destroy());
@@ -345,6 +348,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString().slice(0, 10),
         machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: NEWEST_MAJOR },
         runs: RUNS,
+        previewsPerRun: PREVIEWS,
         minutes: Math.round((Date.now() - started) / 6000) / 10,
         results,
         ratios,
