@@ -29,9 +29,19 @@ import { startTcpProxy, TcpProxy } from "./lib/tcpProxy";
 
 const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const OUT_DIR = path.resolve(option("--out") ?? path.join(__dirname, "..", "docs", "bench"));
-const RUNS = Number(option("--runs") ?? 3) || 3;
-/** No-change previews per run, each a sample: a preview is short, and its spread from one to the next is wide. */
-const PREVIEWS = Number(option("--previews") ?? 1) || 1;
+/** The option `name`, a whole number of at least 1, else `fallback`; anything else is refused. */
+function count(name: string, fallback: number): number {
+    const value = option(name);
+    if (value === undefined) return fallback;
+    if (!/^[1-9][0-9]*$/.test(value)) throw new Error(`${name} ${value}: give a whole number of at least 1`);
+    return Number(value);
+}
+const RUNS = count("--runs", 3);
+/**
+ * No-change previews per run, back to back on the same deployed stack, each a sample: a preview is
+ * short and spreads widely from one to the next.
+ */
+const PREVIEWS = count("--previews", 1);
 
 interface Case {
     name: string;
@@ -256,7 +266,7 @@ function stats(values: number[]) {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
     const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
+    return { median, min: sorted[0], max: sorted[sorted.length - 1], samples: sorted.length };
 }
 
 /** The servers of a case with several (seeded, each behind its delaying proxy), or the one shared server. */
