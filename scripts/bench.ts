@@ -10,6 +10,11 @@
  *
  * Usage: npm run bench [-- --runs N] [--previews K] [--case NAME --out DIR]
  * (default 3 runs, 1 no-change preview per run, every case, docs/bench)
+ *
+ * `--paired-previews N` measures only the no-change preview, in pairs: each variant of a case is
+ * deployed at once on servers of its own, then the variants' previews alternate N rounds, so that
+ * what the machine does meanwhile weighs on each alike; a ratio is the median, over the rounds, of
+ * a variant's preview ÷ raw's in the same round (written to paired-previews.json).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -42,6 +47,7 @@ const RUNS = count("--runs", 3);
  * short and spreads widely from one to the next.
  */
 const PREVIEWS = count("--previews", 1);
+const PAIRED_PREVIEWS = option("--paired-previews") === undefined ? undefined : count("--paired-previews", 1);
 
 interface Case {
     name: string;
@@ -271,9 +277,13 @@ function stats(values: number[]) {
 
 /** The servers of a case with several (seeded, each behind its delaying proxy), or the one shared server. */
 async function targetsOf(c: Case, shared: PostgresServer, started: Array<PostgresServer | TcpProxy>): Promise<Target[]> {
-    if ((c.servers ?? 1) === 1) return [shared];
+    return (c.servers ?? 1) === 1 ? [shared] : ownTargets(c, started);
+}
+
+/** Servers of the case's own, as many as it has, seeded, each behind its delaying proxy. */
+async function ownTargets(c: Case, started: Array<PostgresServer | TcpProxy>): Promise<Target[]> {
     const targets: Target[] = [];
-    for (let i = 0; i < c.servers!; i++) {
+    for (let i = 0; i < (c.servers ?? 1); i++) {
         const server = await startPostgres(NEWEST_MAJOR);
         started.push(server);
         await server.query(
@@ -289,9 +299,52 @@ async function targetsOf(c: Case, shared: PostgresServer, started: Array<Postgre
     return targets;
 }
 
+/** `--paired-previews`: every variant of `c` deployed side by side, then their no-change previews in alternation. */
+async function pairedPreviews(c: Case, rounds: number) {
+    const started: Array<PostgresServer | TcpProxy> = [];
+    const variants = c.variants.filter((v) => v !== "component, checkpoints skipped");
+    const stacks: Array<{ stack: Stack; dispose: () => void }> = [];
+    const seconds: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+    try {
+        for (const variant of variants) {
+            const targets = await ownTargets(c, started);
+            const program = variant === "raw" ? rawProgram(targets, c) : componentProgram(targets, c, variant);
+            stacks.push(await newStack(`paired${stacks.length}`, program, {}));
+            await stacks[stacks.length - 1].stack.up();
+        }
+        for (let round = 1; round <= rounds; round++) {
+            for (const [i, variant] of variants.entries())
+                seconds[variant].push(await timed(() => stacks[i].stack.preview({ expectNoChanges: true })));
+            console.log(`round ${round}/${rounds}  ${variants.map((v) => `${v} ${seconds[v][round - 1].toFixed(2)} s`).join("  ")}`);
+        }
+        for (const { stack } of stacks) await stack.destroy();
+    } finally {
+        for (const { dispose } of stacks) dispose();
+        for (const other of started) await ("close" in other ? other.close() : other.stop());
+    }
+    return {
+        case: c.name,
+        rounds,
+        previews: Object.fromEntries(variants.map((v) => [v, stats(seconds[v])])),
+        ratios: Object.fromEntries(
+            variants
+                .filter((v) => v !== "raw")
+                .map((v) => [`${v} preview / raw preview`, stats(seconds[v].map((s, round) => s / seconds.raw[round])).median]),
+        ),
+    };
+}
+
 async function main(): Promise<void> {
     const started = Date.now();
     if (CASES.length === 0) throw new Error(`no case is named ${JSON.stringify(option("--case"))}`);
+    if (PAIRED_PREVIEWS !== undefined) {
+        const report = [];
+        for (const c of CASES.filter((x) => x.variants.includes("raw"))) report.push(await pairedPreviews(c, PAIRED_PREVIEWS));
+        fs.mkdirSync(OUT_DIR, { recursive: true });
+        fs.writeFileSync(path.join(OUT_DIR, "paired-previews.json"), `${JSON.stringify(report, null, 2)}\n`);
+        console.log(JSON.stringify(report, null, 2));
+        return;
+    }
     const server = await startPostgres(NEWEST_MAJOR);
     const others: Array<PostgresServer | TcpProxy> = [];
     const samples: Sample[] = [];
