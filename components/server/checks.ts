@@ -63,9 +63,31 @@ const WHALY_HOST_CONNECT_TIMEOUT_SECONDS = 2;
 /**
  * Runs the checks for `component` once what it depends on exists (at `up`, after it is created).
  * At preview, when something is still to be created, the checks cannot look: the verdict goes
- * on with the args, after one info line saying the checks run at `up`.
+ * on with the args, after one info line saying the checks run at `up`. The verdict comes once the
+ * engine has every line the checks logged: a step that fails on it can end a preview, and what
+ * the engine has not received by then is never shown.
  */
 export async function checkServer(
+    name: string,
+    component: pulumi.Resource,
+    v: ValidatedArgs,
+    dependsOn: pulumi.ResourceOptions["dependsOn"],
+    provider: pulumi.ProviderResource | undefined,
+): Promise<Verdict> {
+    const verdict = await decide(name, component, v, dependsOn, provider);
+    await Promise.all(told.get(component) ?? []);
+    return verdict;
+}
+
+/** The lines the checks logged on each component, each settled once the engine has it. */
+const told = new WeakMap<pulumi.Resource, Array<Promise<void>>>();
+
+/** Logs `message` on `component`, as the checks do (see checkServer). */
+function tell(component: pulumi.Resource, level: "info" | "warn" | "error", message: string): void {
+    told.set(component, [...(told.get(component) ?? []), pulumi.log[level](message, component)]);
+}
+
+async function decide(
     name: string,
     component: pulumi.Resource,
     v: ValidatedArgs,
@@ -77,7 +99,7 @@ export async function checkServer(
     /** A preview that cannot look: one line (a warning where the server cannot be reached), and the args alone. */
     const defer = async (reason: string, level: "info" | "warn" = "info"): Promise<Verdict> => {
         const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
-        pulumi.log[level](`The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`, component);
+        tell(component, level, `The server checks run at up, once ${reason}: this preview shows what the args call for.${creators}`);
         tellFutureSchemas(component, v, v.tableCreators);
         return fromArgs((await nameOf(v.database)) ?? "(database)");
     };
@@ -97,7 +119,7 @@ export async function checkServer(
         sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
     });
     if (argProblems.length > 0) {
-        pulumi.log.error(new WhalyPostgresArgsError(name, argProblems).message, component);
+        tell(component, "error", new WhalyPostgresArgsError(name, argProblems).message);
         return { ...fromArgs(String(database)), go: false };
     }
 
@@ -142,8 +164,8 @@ export async function checkServer(
     const problems = [...preflightProblems({ ...effective, ...facts }), ...providerDatabaseProblems(v, location, database)];
     if (problems.length > 0) return fail(component, where, database, problems);
     if (!v.readAllData && !coversCreators(component, effective, facts.server)) return { ...fromArgs(database), go: false };
-    for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) pulumi.log.warn(warning, component);
-    for (const warning of publicCreateWarnings(database, v.roleName, facts.server)) pulumi.log.warn(warning, component);
+    for (const warning of rotationSwitchWarnings(v.roleName, v.rotation, v.loginUsers, facts.server)) tell(component, "warn", warning);
+    for (const warning of publicCreateWarnings(database, v.roleName, facts.server)) tell(component, "warn", warning);
     tellFutureSchemas(component, v, tableCreators, facts.server);
     return { go: true, database, tableCreators, server: facts.server, where, adoption, connection };
 }
@@ -229,7 +251,7 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
 }
 
 function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
-    pulumi.log.error(preflightFailure(where, problems), component);
+    tell(component, "error", preflightFailure(where, problems));
     return { go: false, database, tableCreators: [], where };
 }
 
@@ -268,9 +290,10 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
                 message: `reads the catalog, and the component cannot connect with the provider's credentials (${why}): ${field === "adoptRole" ? "give admin credentials" : "list tableCreators instead, or give admin credentials"}`,
             })),
         );
-    pulumi.log.warn(
-        `The server checks did not run (${CHECKS}): the component cannot connect with the provider's credentials, as ${why}. The deployment goes on; a misfit fails at the resource it concerns.`,
+    tell(
         component,
+        "warn",
+        `The server checks did not run (${CHECKS}): the component cannot connect with the provider's credentials, as ${why}. The deployment goes on; a misfit fails at the resource it concerns.`,
     );
     tellFutureSchemas(component, v, v.tableCreators);
     return { go: true, database, tableCreators: v.tableCreators, where: `database ${database}` };
@@ -282,9 +305,9 @@ function unchecked(component: pulumi.Resource, v: ValidatedArgs, database: strin
  */
 function tellFutureSchemas(component: pulumi.Resource, v: ValidatedArgs, tableCreators: string[], server?: ServerFacts): void {
     if (!v.futureSchemas || tableCreators.length === 0) return;
-    pulumi.log.info(futureSchemasCoverage(tableCreators, v.roleName), component);
+    tell(component, "info", futureSchemasCoverage(tableCreators, v.roleName));
     for (const schema of server ? unlistedCreatorSchemas(tableCreators, server) : [])
-        pulumi.log.warn(unlistedSchemaWarning(schema, v.roleName), component);
+        tell(component, "warn", unlistedSchemaWarning(schema, v.roleName));
 }
 
 /**
@@ -299,13 +322,14 @@ function coversCreators(component: pulumi.Resource, v: ValidatedArgs & { tableCr
             value: v.tableCreators,
             message: uncoveredCreatorMessage(c, v.roleName),
         }));
-        pulumi.log.error(
-            `WhalyPostgresAccess: strictTableCreators, and some roles that create tables are not listed; nothing was changed:\n${formatProblems(problems)}`,
+        tell(
             component,
+            "error",
+            `WhalyPostgresAccess: strictTableCreators, and some roles that create tables are not listed; nothing was changed:\n${formatProblems(problems)}`,
         );
         return false;
     }
-    for (const c of uncovered) pulumi.log.warn(uncoveredCreatorMessage(c, v.roleName), component);
+    for (const c of uncovered) tell(component, "warn", uncoveredCreatorMessage(c, v.roleName));
     return true;
 }
 

@@ -373,6 +373,33 @@ describe("the preflight, through a provider passed in opts", () => {
         logged.mockRestore();
     });
 
+    it("fails a step only once the engine has the checks' error: a preview ends at the first failed step", async () => {
+        // The engine acknowledges the error a while after it is logged.
+        let acknowledged = false;
+        const logged = jest
+            .spyOn(pulumi.log, "error")
+            .mockImplementation(() => new Promise<void>((resolve) => setTimeout(() => resolve(void (acknowledged = true)), 300)));
+        const provider = providerWithConfig("preflight-pg-late", { host: "primary.internal", username: "admin" });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "late",
+                { database: "db", schemas: ["ghost"], tableCreators: ["etl"], host: "primary.internal" },
+                { provider, transformations },
+            );
+        });
+        let failedAcknowledged: boolean | undefined;
+        const gate = resources.find((r) => r.name === "late/checks")!;
+        await expect(
+            runBeforeCreate(gate).catch((e) => {
+                failedAcknowledged = acknowledged;
+                throw e;
+            }),
+        ).rejects.toThrow("the server checks of WhalyPostgresAccess late failed");
+        expect(logged).toHaveBeenCalledWith(expect.stringContaining('- schemas[0] "ghost": does not exist'), expect.anything());
+        expect(failedAcknowledged).toBe(true);
+        logged.mockRestore();
+    });
+
     it("declares everything when every listed schema exists", async () => {
         const provider = providerWithConfig("preflight-pg-ok", { host: "primary.internal", username: "admin" });
         const resources = await recordResources((transformations) => {
