@@ -63,9 +63,7 @@ const WHALY_HOST_CONNECT_TIMEOUT_SECONDS = 2;
 /**
  * Runs the checks for `component` once what it depends on exists (at `up`, after it is created).
  * At preview, when something is still to be created, the checks cannot look: the verdict goes
- * on with the args, after one info line saying the checks run at `up`. The verdict comes once the
- * engine has every line the checks logged: a step that fails on it can end a preview, and what
- * the engine has not received by then is never shown.
+ * on with the args, after one info line saying the checks run at `up`.
  */
 export async function checkServer(
     name: string,
@@ -75,16 +73,32 @@ export async function checkServer(
     provider: pulumi.ProviderResource | undefined,
 ): Promise<Verdict> {
     const verdict = await decide(name, component, v, dependsOn, provider);
-    await Promise.all(told.get(component) ?? []);
+    // A failed verdict fails the steps that ask it, and a failed step can end a preview before the
+    // error saying why reached the engine: it waits for the engine to have the checks' lines. Not for
+    // ever: the SDK sends log lines in program order, and one naming a resource that follows this
+    // component would wait for these steps.
+    if (!verdict.go) await settledWithin(Promise.all(told.get(component) ?? []), LOG_DELIVERY_WAIT_MS);
     return verdict;
 }
+
+/** How long a failed verdict waits for the engine to have the checks' lines. */
+export const LOG_DELIVERY_WAIT_MS = 3000;
 
 /** The lines the checks logged on each component, each settled once the engine has it. */
 const told = new WeakMap<pulumi.Resource, Array<Promise<void>>>();
 
 /** Logs `message` on `component`, as the checks do (see checkServer). */
 function tell(component: pulumi.Resource, level: "info" | "warn" | "error", message: string): void {
-    told.set(component, [...(told.get(component) ?? []), pulumi.log[level](message, component)]);
+    const lines = told.get(component) ?? [];
+    lines.push(pulumi.log[level](message, component));
+    told.set(component, lines);
+}
+
+/** Waits for `promise`, or `ms`, whichever comes first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
 }
 
 async function decide(

@@ -12,6 +12,7 @@ import {
     valueOf,
 } from "./pulumiMocks";
 import { scramVerifier } from "../../components/plan/scram";
+import { LOG_DELIVERY_WAIT_MS } from "../../components/server/checks";
 import { renderAccessSql, WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import { privateKeys, PUBLIC_KEYS } from "../harness/sshKeys";
 
@@ -373,32 +374,50 @@ describe("the preflight, through a provider passed in opts", () => {
         logged.mockRestore();
     });
 
+    /** Declares a component whose checks fail (a schema that does not exist); returns its gate's beforeCreate hooks, run. */
+    async function failingGate(name: string): Promise<void> {
+        const provider = providerWithConfig(`${name}-pg`, { host: "primary.internal", username: "admin" });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                name,
+                { database: "db", schemas: ["ghost"], tableCreators: ["etl"], host: "primary.internal" },
+                { provider, transformations },
+            );
+        });
+        return runBeforeCreate(resources.find((r) => r.name === `${name}/checks`)!);
+    }
+
     it("fails a step only once the engine has the checks' error: a preview ends at the first failed step", async () => {
         // The engine acknowledges the error a while after it is logged.
         let acknowledged = false;
         const logged = jest
             .spyOn(pulumi.log, "error")
             .mockImplementation(() => new Promise<void>((resolve) => setTimeout(() => resolve(void (acknowledged = true)), 300)));
-        const provider = providerWithConfig("preflight-pg-late", { host: "primary.internal", username: "admin" });
-        const resources = await recordResources((transformations) => {
-            new WhalyPostgresAccess(
-                "late",
-                { database: "db", schemas: ["ghost"], tableCreators: ["etl"], host: "primary.internal" },
-                { provider, transformations },
-            );
-        });
-        let failedAcknowledged: boolean | undefined;
-        const gate = resources.find((r) => r.name === "late/checks")!;
-        await expect(
-            runBeforeCreate(gate).catch((e) => {
-                failedAcknowledged = acknowledged;
-                throw e;
-            }),
-        ).rejects.toThrow("the server checks of WhalyPostgresAccess late failed");
-        expect(logged).toHaveBeenCalledWith(expect.stringContaining('- schemas[0] "ghost": does not exist'), expect.anything());
-        expect(failedAcknowledged).toBe(true);
-        logged.mockRestore();
+        try {
+            let failedAcknowledged: boolean | undefined;
+            await expect(
+                failingGate("late").catch((e) => {
+                    failedAcknowledged = acknowledged;
+                    throw e;
+                }),
+            ).rejects.toThrow("the server checks of WhalyPostgresAccess late failed");
+            expect(logged).toHaveBeenCalledWith(expect.stringContaining('- schemas[0] "ghost": does not exist'), expect.anything());
+            expect(failedAcknowledged).toBe(true);
+        } finally {
+            logged.mockRestore();
+        }
     });
+
+    it("fails a step even when the engine never acknowledges the checks' error (an earlier log line waits for the component)", async () => {
+        const logged = jest.spyOn(pulumi.log, "error").mockImplementation(() => new Promise<void>(() => undefined));
+        try {
+            const started = Date.now();
+            await expect(failingGate("unheard")).rejects.toThrow("the server checks of WhalyPostgresAccess unheard failed");
+            expect(Date.now() - started).toBeLessThan(LOG_DELIVERY_WAIT_MS + 2000);
+        } finally {
+            logged.mockRestore();
+        }
+    }, 15_000);
 
     it("declares everything when every listed schema exists", async () => {
         const provider = providerWithConfig("preflight-pg-ok", { host: "primary.internal", username: "admin" });
