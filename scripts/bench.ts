@@ -62,7 +62,7 @@ interface Case {
     /** Milliseconds a delaying proxy adds to every round trip to each server. Default 0. */
     roundTripMs?: number;
 }
-type Variant = "component" | "compact" | "raw" | "component, checkpoints skipped" | "component, database an Output";
+type Variant = "component" | "compact" | "raw" | "raw, in a component" | "component, checkpoints skipped" | "component, database an Output";
 type Operation = "up" | "preview" | "preview --refresh" | "destroy" | "SQL";
 
 const FLEET = "4 servers x 4 schemas, 20 ms away";
@@ -86,7 +86,7 @@ const ALL_CASES: Case[] = [
         sequences: 1,
         servers: 4,
         roundTripMs: 20,
-        variants: ["component", "component, database an Output", "raw"],
+        variants: ["component", "component, database an Output", "raw, in a component", "raw"],
     },
 ];
 const CASES = ALL_CASES.filter((c) => option("--case") === undefined || c.name === option("--case"));
@@ -136,22 +136,34 @@ function admin(target: Target, database: string) {
 /** The resource names' suffix for the `i`th of `targets` (none with one server). */
 const suffix = (targets: Target[], i: number) => (targets.length > 1 ? `-${i}` : "");
 
-/** The component's resources written by hand with the provider: the baseline of its own overhead. */
-function rawProgram(targets: Target[], c: Case): PulumiFn {
-    return async () => targets.forEach((target, i) => rawResources(target, c, suffix(targets, i)));
+/**
+ * The component's resources written by hand with the provider, for each target: the baseline of
+ * its own overhead. With `inComponent`, each target's are under a component resource that does
+ * nothing else, to tell what being a component costs from what the component does.
+ */
+function rawProgram(targets: Target[], c: Case, inComponent = false): PulumiFn {
+    return async () =>
+        targets.forEach((target, i) => {
+            const parent = inComponent ? new pulumi.ComponentResource("bench:index:Raw", `raw${suffix(targets, i)}`) : undefined;
+            rawResources(target, c, suffix(targets, i), parent);
+        });
 }
 
-function rawResources(target: Target, c: Case, suffix: string): void {
+function rawResources(target: Target, c: Case, suffix: string, parent?: pulumi.Resource): void {
     const { host, port, username, password: adminPassword, database } = admin(target, databaseOf(c));
-    const provider = new postgresql.Provider(`admin${suffix}`, {
-        host,
-        port,
-        username,
-        password: adminPassword,
-        database,
-        sslmode: "disable",
-    });
-    const password = new random.RandomPassword(`password${suffix}`, { length: 32, special: false });
+    const provider = new postgresql.Provider(
+        `admin${suffix}`,
+        {
+            host,
+            port,
+            username,
+            password: adminPassword,
+            database,
+            sslmode: "disable",
+        },
+        { parent },
+    );
+    const password = new random.RandomPassword(`password${suffix}`, { length: 32, special: false }, { parent });
     const role = new postgresql.Role(
         `role${suffix}`,
         {
@@ -162,7 +174,7 @@ function rawResources(target: Target, c: Case, suffix: string): void {
             statementTimeout: 600_000,
             idleInTransactionSessionTimeout: 60_000,
         },
-        { provider },
+        { provider, parent },
     );
     const a = { database };
     const plan = planAccess(schemaNames(c), creatorNames(c));
@@ -177,7 +189,7 @@ function rawResources(target: Target, c: Case, suffix: string): void {
                 objects: g.objectType === "table" || g.objectType === "sequence" ? [] : undefined,
                 privileges: g.privileges,
             },
-            { provider },
+            { provider, parent },
         );
     for (const d of plan.defaultPrivileges)
         new postgresql.DefaultPrivileges(
@@ -190,7 +202,7 @@ function rawResources(target: Target, c: Case, suffix: string): void {
                 objectType: d.objectType,
                 privileges: d.privileges,
             },
-            { provider, deleteBeforeReplace: true },
+            { provider, parent, deleteBeforeReplace: true },
         );
 }
 
@@ -246,7 +258,7 @@ async function measure(
     variant: Variant,
     run: number,
 ): Promise<{ samples: Sample[]; resources: number; stateBytes: number }> {
-    const program = variant === "raw" ? rawProgram(targets, c) : componentProgram(targets, c, variant);
+    const program = variant.startsWith("raw") ? rawProgram(targets, c, variant !== "raw") : componentProgram(targets, c, variant);
     const env: Record<string, string> = variant === "component, checkpoints skipped" ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
     const { stack, dispose } = await newStack(`run${run}`, program, env);
     const samples: Sample[] = [];
@@ -308,7 +320,7 @@ async function pairedPreviews(c: Case, rounds: number) {
     try {
         for (const variant of variants) {
             const targets = await ownTargets(c, started);
-            const program = variant === "raw" ? rawProgram(targets, c) : componentProgram(targets, c, variant);
+            const program = variant.startsWith("raw") ? rawProgram(targets, c, variant !== "raw") : componentProgram(targets, c, variant);
             stacks.push(await newStack(`paired${stacks.length}`, program, {}));
             await stacks[stacks.length - 1].stack.up();
         }
@@ -400,6 +412,8 @@ async function main(): Promise<void> {
         ),
         [`${FLEET} component, database an Output up / raw up`]:
             median(FLEET, "component, database an Output", "up") / median(FLEET, "raw", "up"),
+        [`${FLEET} raw, in a component preview / raw preview`]:
+            median(FLEET, "raw, in a component", "preview") / median(FLEET, "raw", "preview"),
         "50 x 5 component up / checkpoints skipped":
             median("50 x 5", "component", "up") / median("50 x 5", "component, checkpoints skipped", "up"),
         "5,000 tables preview --refresh / 1 x 1 preview --refresh":
