@@ -47,7 +47,7 @@ const RUNS = count("--runs", 3);
  * short and spreads widely from one to the next.
  */
 const PREVIEWS = count("--previews", 1);
-const PAIRED_PREVIEWS = option("--paired-previews") === undefined ? undefined : count("--paired-previews", 1);
+const PAIRED_PREVIEWS = process.argv.includes("--paired-previews") ? count("--paired-previews", 15) : undefined;
 
 interface Case {
     name: string;
