@@ -12,9 +12,11 @@
  * (default 3 runs, 1 no-change preview per run, every case, docs/bench)
  *
  * `--paired-previews N` measures only the no-change preview, in pairs: each variant of a case is
- * deployed at once on servers of its own, then the variants' previews alternate N rounds, so that
- * what the machine does meanwhile weighs on each alike; a ratio is the median, over the rounds, of
- * a variant's preview ÷ raw's in the same round (written to paired-previews.json).
+ * deployed at once on servers of its own, then the variants' previews alternate N rounds, each
+ * round starting with the next variant, so that what the machine does meanwhile, and the order,
+ * weigh on each alike; a ratio is the median, over the rounds, of a variant's preview ÷ raw's in
+ * the same round. Each preview's CPU time is split between this process, which runs the program,
+ * and the CLI with its plugins (written to paired-previews.json).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -233,6 +235,16 @@ async function newStack(name: string, program: PulumiFn, env: Record<string, str
     return { stack, dispose: () => fs.rmSync(backend, { recursive: true, force: true }) };
 }
 
+/**
+ * CPU milliseconds so far of this process (the inline program, the SDK) and of the processes it
+ * has waited for (each CLI run, with the plugins the CLI waited for), from /proc (10 ms ticks).
+ */
+function cpuMs(): { self: number; children: number } {
+    // Fields 14 to 17 of /proc/self/stat, after the command name: utime, stime, cutime, cstime.
+    const [utime, stime, cutime, cstime] = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ").slice(11, 15).map(Number);
+    return { self: (utime + stime) * 10, children: (cutime + cstime) * 10 };
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
     const start = process.hrtime.bigint();
     await fn();
@@ -317,6 +329,10 @@ async function pairedPreviews(c: Case, rounds: number) {
     const variants = c.variants.filter((v) => v !== "component, checkpoints skipped");
     const stacks: Array<{ stack: Stack; dispose: () => void }> = [];
     const seconds: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+    const cpu = {
+        program: Object.fromEntries(variants.map((v) => [v, [] as number[]])),
+        cli: Object.fromEntries(variants.map((v) => [v, [] as number[]])),
+    };
     try {
         for (const variant of variants) {
             const targets = await ownTargets(c, started);
@@ -325,8 +341,14 @@ async function pairedPreviews(c: Case, rounds: number) {
             await stacks[stacks.length - 1].stack.up();
         }
         for (let round = 1; round <= rounds; round++) {
-            for (const [i, variant] of variants.entries())
-                seconds[variant].push(await timed(() => stacks[i].stack.preview({ expectNoChanges: true })));
+            for (let k = 0; k < variants.length; k++) {
+                const i = (round - 1 + k) % variants.length;
+                const before = cpuMs();
+                seconds[variants[i]].push(await timed(() => stacks[i].stack.preview({ expectNoChanges: true })));
+                const after = cpuMs();
+                cpu.program[variants[i]].push(after.self - before.self);
+                cpu.cli[variants[i]].push(after.children - before.children);
+            }
             console.log(`round ${round}/${rounds}  ${variants.map((v) => `${v} ${seconds[v][round - 1].toFixed(2)} s`).join("  ")}`);
         }
         for (const { stack } of stacks) await stack.destroy();
@@ -338,6 +360,10 @@ async function pairedPreviews(c: Case, rounds: number) {
         case: c.name,
         rounds,
         previews: Object.fromEntries(variants.map((v) => [v, stats(seconds[v])])),
+        cpuMilliseconds: {
+            program: Object.fromEntries(variants.map((v) => [v, stats(cpu.program[v])])),
+            cliAndPlugins: Object.fromEntries(variants.map((v) => [v, stats(cpu.cli[v])])),
+        },
         ratios: Object.fromEntries(
             variants
                 .filter((v) => v !== "raw")
