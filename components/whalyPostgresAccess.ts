@@ -295,16 +295,22 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
             };
         };
-        // Created means not in this stack's state: a role of that name on the server is someone else's.
-        const free = (role: string, field: string) =>
-            new pulumi.ResourceHook(
+        // Created means not in this stack's state, and so does renamed (an update of its name, ALTER
+        // ROLE … RENAME, which runs before the grants to it are replaced): a role of that name on the
+        // server is someone else's.
+        const free = (role: string, field: string): pulumi.ResourceHookBinding => {
+            const hook = new pulumi.ResourceHook(
                 `whaly-postgres/${name}/${role}/free`,
-                async () => {
+                async ({ oldInputs }) => {
+                    if (oldInputs?.name === role) return;
                     const { server, where } = await verdict;
                     if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));
                 },
                 { onDryRun: true },
             );
+            const hooks = pgOpts.hooks ?? {};
+            return { ...hooks, beforeCreate: [...(hooks.beforeCreate ?? []), hook], beforeUpdate: [...(hooks.beforeUpdate ?? []), hook] };
+        };
         const grantee = new postgresql.Role(
             `${name}/role`,
             {
@@ -319,10 +325,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             // what may not exist yet: it shows the role as created, and the checks say what up adopts.
             v.adoptRole
                 ? { ...pgOpts, import: pulumi.runtime.isDryRun() ? undefined : logins.grantee }
-                : {
-                      ...pgOpts,
-                      hooks: { ...pgOpts.hooks, beforeCreate: [...(pgOpts.hooks?.beforeCreate ?? []), free(logins.grantee, "roleName")] },
-                  },
+                : // A new roleName is a new role, created before the grants move to it and the old one
+                  // is dropped: renamed in place, the grants' replacement would REVOKE from a name gone.
+                  { ...pgOpts, hooks: free(logins.grantee, "roleName"), replaceOnChanges: ["name"], deleteBeforeReplace: false },
         );
         const roles = new Map([[logins.grantee, grantee]]);
         if (logins.granteeLogsIn) return roles;
@@ -332,10 +337,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new postgresql.Role(
                     `${name}/${login.child}`,
                     { name: login.name, ...guarded(login), roles: [grantee.name], inherit: true, ...readOnly },
-                    {
-                        ...pgOpts,
-                        hooks: { ...pgOpts.hooks, beforeCreate: [...(pgOpts.hooks?.beforeCreate ?? []), free(login.name, "loginUsers")] },
-                    },
+                    { ...pgOpts, hooks: free(login.name, "loginUsers") },
                 ),
             );
         return roles;

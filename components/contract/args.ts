@@ -112,7 +112,11 @@ export interface WhalyPostgresAccessArgs {
      * `defaultPrivilegesScope: "schema"`. See docs/dbt.md.
      */
     futureSchemas?: boolean;
-    /** Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child resources. */
+    /**
+     * Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child
+     * resources. Changed, it is a new role: created, given the grants, then the old one dropped; a
+     * name another role already has is refused.
+     */
     roleName?: string;
     /**
      * Take over the role named `roleName` when it exists already (made by hand from Whaly's guide,

@@ -113,6 +113,63 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
         });
     });
 
+    describe("a roleName changed", () => {
+        let t: TestStack;
+        afterAll(async () => {
+            await t?.stack.destroy().catch(() => undefined);
+            t?.dispose();
+        });
+
+        it("to a role someone else has is refused before anything is revoked; to a free name, moves every privilege to the new role and drops the old one", async () => {
+            await server.query(`CREATE ROLE someone_else`);
+            const args = { roleName: "whaly_before", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            t = await newTestStack("limits-rolename", programFrom("admin", server, args).program);
+            await t.stack.up();
+            const held = await privilegesOf(server, DATABASE, "whaly_before");
+            expect(held.length).toBeGreaterThan(5);
+            const before = await catalogSnapshot(server, DATABASE);
+
+            t.setProgram(programFrom("admin", server, { ...args, roleName: "someone_else" }).program);
+            // A rename is an update of the role (ALTER ROLE … RENAME), which the grants to it follow.
+            const taken = 'roleName "someone_else": already exists on the server and this stack does not manage it';
+            expect(await failureOf(t.stack.preview())).toContain(taken);
+            expect(await failureOf(t.stack.up())).toContain(taken);
+            expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+
+            t.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_after" }).program);
+            await t.stack.up();
+            expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
+            expect(await traces(server, DATABASE, "whaly_before")).toEqual([]);
+            expect(await traces(server, DATABASE, "someone_else")).toEqual(["role someone_else"]);
+            expect([...(await t.plannedOps()).entries()]).toEqual([]);
+        });
+
+        it("with alternating rotation, moves the group's privileges to the new group, whose users are renamed with it", async () => {
+            const args = {
+                roleName: "whaly_group",
+                rotation: "alternating" as const,
+                schemas: ["public", "sales"],
+                tableCreators: ["etl"],
+            };
+            const s = await newTestStack("limits-rolename-alt", programFrom("admin", server, args).program);
+            try {
+                await s.stack.up();
+                const held = await privilegesOf(server, DATABASE, "whaly_group");
+                expect(held.length).toBeGreaterThan(5);
+                s.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_team" }).program);
+                await s.stack.up();
+                expect(await privilegesOf(server, DATABASE, "whaly_team")).toEqual(held);
+                for (const gone of ["whaly_group", "whaly_group_a", "whaly_group_b"])
+                    expect(await traces(server, DATABASE, gone)).toEqual([]);
+                expect((await roleAttributes(server, "whaly_team_a")).member_of).toEqual(["whaly_team"]);
+                expect([...(await s.plannedOps()).entries()]).toEqual([]);
+            } finally {
+                await s.stack.destroy().catch(() => undefined);
+                s.dispose();
+            }
+        });
+    });
+
     describe("a component removed from the program", () => {
         let t: TestStack;
         afterAll(() => t?.dispose());
