@@ -5,7 +5,7 @@ import { WhalyPostgresAccessArgs } from "./contract/args";
 import { ResolvedArgs, ValidatedArgs, validateArgs } from "./contract/validate";
 import { AccessPlan, planAccess } from "./plan/grants";
 import { LoginPlan, planLogins, PlannedLogin } from "./plan/logins";
-import { roleTakenProblem } from "./plan/preflight";
+import { roleRenamedProblem, roleTakenProblem } from "./plan/preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./plan/scram";
 import { accessStatements, psqlScript } from "./plan/sql";
 import { connectionString } from "./outputs/connectionString";
@@ -296,14 +296,16 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             };
         };
         // Created means not in this stack's state, and so does renamed (an update of its name, ALTER
-        // ROLE … RENAME, which runs before the grants to it are replaced): a role of that name on the
-        // server is someone else's.
-        const free = (role: string, field: string): pulumi.ResourceHookBinding => {
+        // ROLE … RENAME): a role of that name on the server is someone else's. The role holding the
+        // grants is not renamed at all (roleRenamedProblem).
+        const free = (role: string, field: string, renamable: boolean): pulumi.ResourceHookBinding => {
             const hook = new pulumi.ResourceHook(
                 `whaly-postgres/${name}/${role}/free`,
                 async ({ oldInputs }) => {
-                    if (oldInputs?.name === role) return;
+                    const was: unknown = oldInputs?.name;
+                    if (was === role) return;
                     const { server, where } = await verdict;
+                    if (typeof was === "string" && !renamable) throw new Error(preflightFailure(where, [roleRenamedProblem(was, role)]));
                     if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));
                 },
                 { onDryRun: true },
@@ -325,9 +327,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             // what may not exist yet: it shows the role as created, and the checks say what up adopts.
             v.adoptRole
                 ? { ...pgOpts, import: pulumi.runtime.isDryRun() ? undefined : logins.grantee }
-                : // A new roleName is a new role, created before the grants move to it and the old one
-                  // is dropped: renamed in place, the grants' replacement would REVOKE from a name gone.
-                  { ...pgOpts, hooks: free(logins.grantee, "roleName"), replaceOnChanges: ["name"], deleteBeforeReplace: false },
+                : { ...pgOpts, hooks: free(logins.grantee, "roleName", false) },
         );
         const roles = new Map([[logins.grantee, grantee]]);
         if (logins.granteeLogsIn) return roles;
@@ -337,7 +337,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new postgresql.Role(
                     `${name}/${login.child}`,
                     { name: login.name, ...guarded(login), roles: [grantee.name], inherit: true, ...readOnly },
-                    { ...pgOpts, hooks: free(login.name, "loginUsers") },
+                    { ...pgOpts, hooks: free(login.name, "loginUsers", true) },
                 ),
             );
         return roles;

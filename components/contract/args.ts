@@ -114,8 +114,8 @@ export interface WhalyPostgresAccessArgs {
     futureSchemas?: boolean;
     /**
      * Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child
-     * resources. Changed, it is a new role: created, given the grants, then the old one dropped; a
-     * name another role already has is refused.
+     * resources. Not changed once deployed (refused at preview; not yet with `adoptRole`): to move
+     * Whaly to another role, give the component a new name in the same change.
      */
     roleName?: string;
     /**

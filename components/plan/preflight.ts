@@ -122,6 +122,20 @@ export function roleTakenProblem(roleName: string, field = "roleName"): ArgProbl
 }
 
 /**
+ * A new roleName for a role the stack deployed: the provider would rename it in place (ALTER ROLE
+ * … RENAME), and the grants, replaced because their role changed, would REVOKE from the old name.
+ */
+export function roleRenamedProblem(from: string, to: string): ArgProblem {
+    return {
+        field: "roleName",
+        value: to,
+        message:
+            `would rename the role ${from} this stack deployed, which its grants cannot follow: keep roleName ${JSON.stringify(from)}, ` +
+            `or give the component a new name in the same change (the new component creates ${to} and its grants, and the old one, removed, drops ${from})`,
+    };
+}
+
+/**
  * A non-superuser admin (RDS, Cloud SQL, Azure) needs CREATEROLE for the BI role, and must become
  * a member of each table creator and of each owner of a listed schema or its tables: the provider
  * grants itself that membership for the length of each statement. Superusers cannot be granted

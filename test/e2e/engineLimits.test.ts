@@ -12,7 +12,8 @@ import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harnes
 import { makeCertificates, TestCertificates } from "../harness/certificates";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
-import { failureOf, programFrom } from "./support/program";
+import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+import { adminOf, failureOf, programFrom } from "./support/program";
 
 jest.setTimeout(600_000);
 
@@ -113,59 +114,70 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
         });
     });
 
-    describe("a roleName changed", () => {
-        let t: TestStack;
-        afterAll(async () => {
-            await t?.stack.destroy().catch(() => undefined);
-            t?.dispose();
-        });
+    describe("a roleName changed on a deployed component", () => {
+        /** The component under another name, as the refusal advises. */
+        const renamed = (args: Partial<WhalyPostgresAccessArgs>) => async () => {
+            new WhalyPostgresAccess("whaly-renamed", { database: DATABASE, admin: adminOf(server), ...args });
+        };
 
-        it("to a role someone else has is refused before anything is revoked; to a free name, moves every privilege to the new role and drops the old one", async () => {
+        it("is refused before anything changes, even to a name someone else has; with a new component name, moves every grant to the new role and drops the old one", async () => {
             await server.query(`CREATE ROLE someone_else`);
             const args = { roleName: "whaly_before", schemas: ["public", "sales"], tableCreators: ["etl"] };
-            t = await newTestStack("limits-rolename", programFrom("admin", server, args).program);
-            await t.stack.up();
-            const held = await privilegesOf(server, DATABASE, "whaly_before");
-            expect(held.length).toBeGreaterThan(5);
-            const before = await catalogSnapshot(server, DATABASE);
+            const t = await newTestStack("limits-rolename", programFrom("admin", server, args).program);
+            try {
+                await t.stack.up();
+                const held = await privilegesOf(server, DATABASE, "whaly_before");
+                expect(held.length).toBeGreaterThan(5);
+                const before = await catalogSnapshot(server, DATABASE);
 
-            t.setProgram(programFrom("admin", server, { ...args, roleName: "someone_else" }).program);
-            // A rename is an update of the role (ALTER ROLE … RENAME), which the grants to it follow.
-            const taken = 'roleName "someone_else": already exists on the server and this stack does not manage it';
-            expect(await failureOf(t.stack.preview())).toContain(taken);
-            expect(await failureOf(t.stack.up())).toContain(taken);
-            expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+                // The provider would rename the role in place; the grants' replacement would then REVOKE from a name gone.
+                for (const roleName of ["whaly_after", "someone_else"]) {
+                    t.setProgram(programFrom("admin", server, { ...args, roleName }).program);
+                    const refusal = `roleName "${roleName}": would rename the role whaly_before this stack deployed`;
+                    expect(await failureOf(t.stack.preview())).toContain(refusal);
+                    expect(await failureOf(t.stack.up())).toContain(refusal);
+                    expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+                }
 
-            t.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_after" }).program);
-            await t.stack.up();
-            expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
-            expect(await traces(server, DATABASE, "whaly_before")).toEqual([]);
-            expect(await traces(server, DATABASE, "someone_else")).toEqual(["role someone_else"]);
-            expect([...(await t.plannedOps()).entries()]).toEqual([]);
+                t.setProgram(renamed({ ...args, roleName: "whaly_after" }));
+                await t.stack.up();
+                expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
+                expect(await traces(server, DATABASE, "whaly_before")).toEqual([]);
+                expect(await traces(server, DATABASE, "someone_else")).toEqual(["role someone_else"]);
+                expect([...(await t.plannedOps()).entries()]).toEqual([]);
+            } finally {
+                await t.stack.destroy().catch(() => undefined);
+                t.dispose();
+            }
         });
 
-        it("with alternating rotation, moves the group's privileges to the new group, whose users are renamed with it", async () => {
+        it("with alternating rotation, is refused too; with a new component name, the new group holds the grants and its users are its members", async () => {
             const args = {
                 roleName: "whaly_group",
                 rotation: "alternating" as const,
                 schemas: ["public", "sales"],
                 tableCreators: ["etl"],
             };
-            const s = await newTestStack("limits-rolename-alt", programFrom("admin", server, args).program);
+            const t = await newTestStack("limits-rolename-alt", programFrom("admin", server, args).program);
             try {
-                await s.stack.up();
+                await t.stack.up();
                 const held = await privilegesOf(server, DATABASE, "whaly_group");
                 expect(held.length).toBeGreaterThan(5);
-                s.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_team" }).program);
-                await s.stack.up();
+                const before = await catalogSnapshot(server, DATABASE);
+                t.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_team" }).program);
+                expect(await failureOf(t.stack.up())).toContain('roleName "whaly_team": would rename the role whaly_group');
+                expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+
+                t.setProgram(renamed({ ...args, roleName: "whaly_team" }));
+                await t.stack.up();
                 expect(await privilegesOf(server, DATABASE, "whaly_team")).toEqual(held);
                 for (const gone of ["whaly_group", "whaly_group_a", "whaly_group_b"])
                     expect(await traces(server, DATABASE, gone)).toEqual([]);
                 expect((await roleAttributes(server, "whaly_team_a")).member_of).toEqual(["whaly_team"]);
-                expect([...(await s.plannedOps()).entries()]).toEqual([]);
+                expect([...(await t.plannedOps()).entries()]).toEqual([]);
             } finally {
-                await s.stack.destroy().catch(() => undefined);
-                s.dispose();
+                await t.stack.destroy().catch(() => undefined);
+                t.dispose();
             }
         });
     });
