@@ -295,9 +295,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
             };
         };
-        // Created means not in this stack's state, and so does renamed (an update of its name, ALTER
-        // ROLE … RENAME): a role of that name on the server is someone else's. The role holding the
-        // grants is not renamed at all (roleRenamedProblem).
+        // Created means not in this stack's state: a role of that name on the server is someone else's.
+        // The role holding the grants is not renamed once deployed (roleRenamedProblem).
         const free = (role: string, field: string, renamable: boolean): pulumi.ResourceHookBinding => {
             const hook = new pulumi.ResourceHook(
                 `whaly-postgres/${name}/${role}/free`,
@@ -305,13 +304,17 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                     const was: unknown = oldInputs?.name;
                     if (was === role) return;
                     const { server, where } = await verdict;
-                    if (typeof was === "string" && !renamable) throw new Error(preflightFailure(where, [roleRenamedProblem(was, role)]));
+                    if (typeof was === "string") throw new Error(preflightFailure(where, [roleRenamedProblem(was, role)]));
                     if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));
                 },
                 { onDryRun: true },
             );
             const hooks = pgOpts.hooks ?? {};
-            return { ...hooks, beforeCreate: [...(hooks.beforeCreate ?? []), hook], beforeUpdate: [...(hooks.beforeUpdate ?? []), hook] };
+            return {
+                ...hooks,
+                beforeCreate: [...(hooks.beforeCreate ?? []), hook],
+                ...(renamable ? {} : { beforeUpdate: [...(hooks.beforeUpdate ?? []), hook] }),
+            };
         };
         const grantee = new postgresql.Role(
             `${name}/role`,

@@ -115,7 +115,8 @@ export interface WhalyPostgresAccessArgs {
     /**
      * Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child
      * resources. Not changed once deployed (refused at preview; not yet with `adoptRole`): to move
-     * Whaly to another role, give the component a new name in the same change.
+     * Whaly to another role, add a component of another name with that roleName, give Whaly its
+     * outputs, then remove the first.
      */
     roleName?: string;
     /**

@@ -130,8 +130,8 @@ export function roleRenamedProblem(from: string, to: string): ArgProblem {
         field: "roleName",
         value: to,
         message:
-            `would rename the role ${from} this stack deployed, which its grants cannot follow: keep roleName ${JSON.stringify(from)}, ` +
-            `or give the component a new name in the same change (the new component creates ${to} and its grants, and the old one, removed, drops ${from})`,
+            `would rename the role ${from} this stack deployed, which its grants cannot follow: keep roleName ${JSON.stringify(from)}; ` +
+            `to move Whaly to ${to}, add a component of another name with that roleName, give Whaly its outputs, then remove this one`,
     };
 }
 

@@ -115,15 +115,16 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
     });
 
     describe("a roleName changed on a deployed component", () => {
-        /** The component under another name, as the refusal advises. */
-        const renamed = (args: Partial<WhalyPostgresAccessArgs>) => async () => {
-            new WhalyPostgresAccess("whaly-renamed", { database: DATABASE, admin: adminOf(server), ...args });
+        /** Components of the given names and args, side by side: the way the refusal advises. */
+        const components = (each: Record<string, Partial<WhalyPostgresAccessArgs>>) => async () => {
+            for (const [name, args] of Object.entries(each))
+                new WhalyPostgresAccess(name, { database: DATABASE, admin: adminOf(server), ...args });
         };
 
-        it("is refused before anything changes, even to a name someone else has; with a new component name, moves every grant to the new role and drops the old one", async () => {
+        it("is refused before the server changes, even to a name someone else has; a component of another name takes Whaly over, and removing the first drops the old role", async () => {
             await server.query(`CREATE ROLE someone_else`);
             const args = { roleName: "whaly_before", schemas: ["public", "sales"], tableCreators: ["etl"] };
-            const t = await newTestStack("limits-rolename", programFrom("admin", server, args).program);
+            const t = await newTestStack("limits-rolename", components({ whaly: args }));
             try {
                 await t.stack.up();
                 const held = await privilegesOf(server, DATABASE, "whaly_before");
@@ -132,14 +133,18 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
 
                 // The provider would rename the role in place; the grants' replacement would then REVOKE from a name gone.
                 for (const roleName of ["whaly_after", "someone_else"]) {
-                    t.setProgram(programFrom("admin", server, { ...args, roleName }).program);
+                    t.setProgram(components({ whaly: { ...args, roleName } }));
                     const refusal = `roleName "${roleName}": would rename the role whaly_before this stack deployed`;
                     expect(await failureOf(t.stack.preview())).toContain(refusal);
                     expect(await failureOf(t.stack.up())).toContain(refusal);
                     expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
                 }
 
-                t.setProgram(renamed({ ...args, roleName: "whaly_after" }));
+                t.setProgram(components({ whaly: args, "whaly-next": { ...args, roleName: "whaly_after" } }));
+                await t.stack.up();
+                expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
+                expect(await privilegesOf(server, DATABASE, "whaly_before")).toEqual(held);
+                t.setProgram(components({ "whaly-next": { ...args, roleName: "whaly_after" } }));
                 await t.stack.up();
                 expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
                 expect(await traces(server, DATABASE, "whaly_before")).toEqual([]);
@@ -151,24 +156,28 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
             }
         });
 
-        it("with alternating rotation, is refused too; with a new component name, the new group holds the grants and its users are its members", async () => {
+        it("with alternating rotation, is refused too; a component of another name makes the new group and its users, and removing the first drops the old ones", async () => {
             const args = {
                 roleName: "whaly_group",
                 rotation: "alternating" as const,
                 schemas: ["public", "sales"],
                 tableCreators: ["etl"],
             };
-            const t = await newTestStack("limits-rolename-alt", programFrom("admin", server, args).program);
+            const t = await newTestStack("limits-rolename-alt", components({ whaly: args }));
             try {
                 await t.stack.up();
                 const held = await privilegesOf(server, DATABASE, "whaly_group");
                 expect(held.length).toBeGreaterThan(5);
                 const before = await catalogSnapshot(server, DATABASE);
-                t.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_team" }).program);
-                expect(await failureOf(t.stack.up())).toContain('roleName "whaly_team": would rename the role whaly_group');
+                t.setProgram(components({ whaly: { ...args, roleName: "whaly_team" } }));
+                const refusal = 'roleName "whaly_team": would rename the role whaly_group this stack deployed';
+                expect(await failureOf(t.stack.preview())).toContain(refusal);
+                expect(await failureOf(t.stack.up())).toContain(refusal);
                 expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
 
-                t.setProgram(renamed({ ...args, roleName: "whaly_team" }));
+                t.setProgram(components({ whaly: args, "whaly-next": { ...args, roleName: "whaly_team" } }));
+                await t.stack.up();
+                t.setProgram(components({ "whaly-next": { ...args, roleName: "whaly_team" } }));
                 await t.stack.up();
                 expect(await privilegesOf(server, DATABASE, "whaly_team")).toEqual(held);
                 for (const gone of ["whaly_group", "whaly_group_a", "whaly_group_b"])
