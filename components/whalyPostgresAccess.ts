@@ -301,8 +301,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const hook = new pulumi.ResourceHook(
                 `whaly-postgres/${name}/${role}/free`,
                 async ({ oldInputs }) => {
+                    // An update (old inputs given) of a role the stack has: only its name matters.
                     const was: unknown = oldInputs?.name;
-                    if (was === role) return;
+                    if (oldInputs !== undefined && (typeof was !== "string" || was === role)) return;
                     const { server, where } = await verdict;
                     if (typeof was === "string") throw new Error(preflightFailure(where, [roleRenamedProblem(was, role)]));
                     if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));

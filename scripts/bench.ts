@@ -237,11 +237,17 @@ async function newStack(name: string, program: PulumiFn, env: Record<string, str
 
 /**
  * CPU milliseconds so far of this process (the inline program, the SDK) and of the processes it
- * has waited for (each CLI run, with the plugins the CLI waited for), from /proc (10 ms ticks).
+ * has waited for (each CLI run, with the plugins the CLI waited for).
  */
 function cpuMs(): { self: number; children: number } {
-    // Fields 14 to 17 of /proc/self/stat, after the command name: utime, stime, cutime, cstime.
-    const [utime, stime, cutime, cstime] = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ").slice(11, 15).map(Number);
+    // Linux only. After the command name (which may hold ") "): state, then fields 4 to 17; utime,
+    // stime, cutime and cstime are the 14th to 17th, in ticks of 1/100 s (USER_HZ).
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const [utime, stime, cutime, cstime] = stat
+        .slice(stat.lastIndexOf(")") + 2)
+        .split(" ")
+        .slice(11, 15)
+        .map(Number);
     return { self: (utime + stime) * 10, children: (cutime + cstime) * 10 };
 }
 

@@ -12,7 +12,7 @@ import { catalogSnapshot, privilegesOf, roleAttributes, traces } from "../harnes
 import { makeCertificates, TestCertificates } from "../harness/certificates";
 import { newTestStack, TestStack } from "../harness/stack";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
-import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
+import { WhalyPostgresAccess } from "../../index";
 import { adminOf, failureOf, programFrom } from "./support/program";
 
 jest.setTimeout(600_000);
@@ -115,80 +115,62 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
     });
 
     describe("a roleName changed on a deployed component", () => {
-        /** Components of the given names and args, side by side: the way the refusal advises. */
-        const components = (each: Record<string, Partial<WhalyPostgresAccessArgs>>) => async () => {
-            for (const [name, args] of Object.entries(each))
-                new WhalyPostgresAccess(name, { database: DATABASE, admin: adminOf(server), ...args });
-        };
+        beforeAll(() => server.query(`CREATE ROLE someone_else`));
 
-        it("is refused before the server changes, even to a name someone else has; a component of another name takes Whaly over, and removing the first drops the old role", async () => {
-            await server.query(`CREATE ROLE someone_else`);
-            const args = { roleName: "whaly_before", schemas: ["public", "sales"], tableCreators: ["etl"] };
-            const t = await newTestStack("limits-rolename", components({ whaly: args }));
-            try {
-                await t.stack.up();
-                const held = await privilegesOf(server, DATABASE, "whaly_before");
-                expect(held.length).toBeGreaterThan(5);
-                const before = await catalogSnapshot(server, DATABASE);
+        // The provider would rename the role in place; the grants' replacement would then REVOKE from a name gone.
+        it.each([
+            { source: "admin" as const, rotation: "single" as const, from: "whaly_single", to: "whaly_moved" },
+            { source: "stack config" as const, rotation: "single" as const, from: "whaly_config", to: "whaly_config_moved" },
+            { source: "admin" as const, rotation: "alternating" as const, from: "whaly_group", to: "whaly_team" },
+        ])(
+            "through $source, $rotation: is refused before the server changes, even to a name someone else has; a component of another name takes Whaly over, and removing the first drops the old roles",
+            async ({ source, rotation, from, to }) => {
+                const args = { roleName: from, rotation, schemas: ["public", "sales"], tableCreators: ["etl"] };
+                const { config } = programFrom(source, server, args);
+                /** Components of the given names and roles, side by side: the way the refusal advises. */
+                const components = (each: Record<string, string>) => async () => {
+                    for (const [name, roleName] of Object.entries(each))
+                        new WhalyPostgresAccess(name, {
+                            database: DATABASE,
+                            ...(source === "admin" ? { admin: adminOf(server) } : { host: server.host, port: server.port }),
+                            ...args,
+                            roleName,
+                        });
+                };
+                const t = await newTestStack(`limits-rename-${from}`, components({ whaly: from }));
+                try {
+                    await t.stack.setAllConfig(config);
+                    await t.stack.up();
+                    const held = await privilegesOf(server, DATABASE, from);
+                    expect(held.length).toBeGreaterThan(5);
+                    const before = await catalogSnapshot(server, DATABASE);
 
-                // The provider would rename the role in place; the grants' replacement would then REVOKE from a name gone.
-                for (const roleName of ["whaly_after", "someone_else"]) {
-                    t.setProgram(components({ whaly: { ...args, roleName } }));
-                    const refusal = `roleName "${roleName}": would rename the role whaly_before this stack deployed`;
-                    expect(await failureOf(t.stack.preview())).toContain(refusal);
-                    expect(await failureOf(t.stack.up())).toContain(refusal);
-                    expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+                    for (const roleName of [to, "someone_else"]) {
+                        t.setProgram(components({ whaly: roleName }));
+                        const refusal = `roleName "${roleName}": would rename the role ${from} this stack deployed`;
+                        expect(await failureOf(t.stack.preview())).toContain(refusal);
+                        expect(await failureOf(t.stack.up())).toContain(refusal);
+                        expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+                    }
+
+                    t.setProgram(components({ whaly: from, "whaly-next": to }));
+                    await t.stack.up();
+                    expect(await privilegesOf(server, DATABASE, to)).toEqual(held);
+                    expect(await privilegesOf(server, DATABASE, from)).toEqual(held);
+                    t.setProgram(components({ "whaly-next": to }));
+                    await t.stack.up();
+                    expect(await privilegesOf(server, DATABASE, to)).toEqual(held);
+                    const users = rotation === "alternating" ? ["_a", "_b"] : [];
+                    for (const gone of [from, ...users.map((u) => from + u)]) expect(await traces(server, DATABASE, gone)).toEqual([]);
+                    for (const user of users) expect((await roleAttributes(server, to + user)).member_of).toEqual([to]);
+                    expect(await traces(server, DATABASE, "someone_else")).toEqual(["role someone_else"]);
+                    expect([...(await t.plannedOps()).entries()]).toEqual([]);
+                } finally {
+                    await t.stack.destroy({ runProgram: true }).catch(() => undefined);
+                    t.dispose();
                 }
-
-                t.setProgram(components({ whaly: args, "whaly-next": { ...args, roleName: "whaly_after" } }));
-                await t.stack.up();
-                expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
-                expect(await privilegesOf(server, DATABASE, "whaly_before")).toEqual(held);
-                t.setProgram(components({ "whaly-next": { ...args, roleName: "whaly_after" } }));
-                await t.stack.up();
-                expect(await privilegesOf(server, DATABASE, "whaly_after")).toEqual(held);
-                expect(await traces(server, DATABASE, "whaly_before")).toEqual([]);
-                expect(await traces(server, DATABASE, "someone_else")).toEqual(["role someone_else"]);
-                expect([...(await t.plannedOps()).entries()]).toEqual([]);
-            } finally {
-                await t.stack.destroy().catch(() => undefined);
-                t.dispose();
-            }
-        });
-
-        it("with alternating rotation, is refused too; a component of another name makes the new group and its users, and removing the first drops the old ones", async () => {
-            const args = {
-                roleName: "whaly_group",
-                rotation: "alternating" as const,
-                schemas: ["public", "sales"],
-                tableCreators: ["etl"],
-            };
-            const t = await newTestStack("limits-rolename-alt", components({ whaly: args }));
-            try {
-                await t.stack.up();
-                const held = await privilegesOf(server, DATABASE, "whaly_group");
-                expect(held.length).toBeGreaterThan(5);
-                const before = await catalogSnapshot(server, DATABASE);
-                t.setProgram(components({ whaly: { ...args, roleName: "whaly_team" } }));
-                const refusal = 'roleName "whaly_team": would rename the role whaly_group this stack deployed';
-                expect(await failureOf(t.stack.preview())).toContain(refusal);
-                expect(await failureOf(t.stack.up())).toContain(refusal);
-                expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
-
-                t.setProgram(components({ whaly: args, "whaly-next": { ...args, roleName: "whaly_team" } }));
-                await t.stack.up();
-                t.setProgram(components({ "whaly-next": { ...args, roleName: "whaly_team" } }));
-                await t.stack.up();
-                expect(await privilegesOf(server, DATABASE, "whaly_team")).toEqual(held);
-                for (const gone of ["whaly_group", "whaly_group_a", "whaly_group_b"])
-                    expect(await traces(server, DATABASE, gone)).toEqual([]);
-                expect((await roleAttributes(server, "whaly_team_a")).member_of).toEqual(["whaly_team"]);
-                expect([...(await t.plannedOps()).entries()]).toEqual([]);
-            } finally {
-                await t.stack.destroy().catch(() => undefined);
-                t.dispose();
-            }
-        });
+            },
+        );
     });
 
     describe("a component removed from the program", () => {
