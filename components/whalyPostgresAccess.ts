@@ -162,14 +162,11 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
      * step runs, once, before the role is imported and any child changes; never in an update that
      * targets other resources. A role not there yet is created for the import. At the preview of
      * the update that adopts the role, the step refuses what cannot be taken over, and a warning
-     * says what will change; a role adopted before is left as it is.
+     * says what will change; a role adopted before is left as it is. The step holds the role's
+     * name: an update of it is a renamed role, refused (roleRenamedProblem), since an import of
+     * another name would replace the role, and an import runs no hook.
      */
-    private declareTakeOver(
-        name: string,
-        v: ValidatedArgs,
-        verdict: Promise<Verdict>,
-        gated: pulumi.CustomResourceOptions,
-    ): random.RandomId {
+    private declareTakeOver(name: string, v: ValidatedArgs, verdict: Promise<Verdict>, gated: pulumi.CustomResourceOptions): pulumi.Stash {
         // Taken here: in a hook of an inline program, the SDK no longer knows it is a preview.
         const preview = pulumi.runtime.isDryRun();
         const takeOver = new pulumi.ResourceHook(
@@ -181,10 +178,16 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             },
             { onDryRun: true },
         );
-        const step = new random.RandomId(
+        const renamed = new pulumi.ResourceHook(
+            `whaly-postgres/${name}/take-over/renamed`,
+            async ({ oldInputs }) => refuseRename(oldInputs?.input?.role, v.roleName, verdict),
+            { onDryRun: true },
+        );
+        const { beforeCreate = [], beforeUpdate = [] } = gated.hooks ?? {};
+        const step = new pulumi.Stash(
             `${name}/take-over`,
-            { byteLength: 4, keepers: { role: v.roleName } },
-            { ...gated, hooks: { ...gated.hooks, beforeCreate: [...(gated.hooks?.beforeCreate ?? []), takeOver] } },
+            { input: { role: v.roleName } },
+            { ...gated, hooks: { ...gated.hooks, beforeCreate: [...beforeCreate, takeOver], beforeUpdate: [...beforeUpdate, renamed] } },
         );
         // At preview, a step in the state has its ID; one this update creates has none yet.
         if (preview)
@@ -241,10 +244,14 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const password = pulumi.secret(v.password ?? generated());
             // Created with the login's first password and never replaced: it also records the version
             // at which an existing role was adopted (see adoptedPasswordKept).
-            // Adopted: a role of that name exists on the server (the checks read what adopting it changes).
-            // Only then does the salt, and so the role, wait for the checks: otherwise they run beside the registration.
+            // Adopted with a password of its own: a role of that name exists on the server (the checks read
+            // what adopting it changes) and logs in; a NOLOGIN one, as a take-over that stopped leaves it,
+            // has no password to keep. Only with adoptRole does the salt, and so the role, wait for the
+            // checks: otherwise they run beside the registration.
             const mayAdopt = v.adoptRole && logins.granteeLogsIn && v.password === undefined;
-            const adopted = mayAdopt ? verdict.then(({ adoption }) => adoption !== undefined) : Promise.resolve(false);
+            const adopted = mayAdopt
+                ? verdict.then(({ adoption, server }) => adoption !== undefined && server?.roles[v.roleName]?.canLogin === true)
+                : Promise.resolve(false);
             const adoptedAt = { adoptedAtVersion: String(login.passwordVersion) };
             const salt = new random.RandomBytes(
                 `${name}/salt${login.secretSuffix}`,
@@ -258,9 +265,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const verifier = pulumi.secret(
                 pulumi.all([password, salt.base64]).apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
             );
+            const recorded = mayAdopt ? recordedKeepers(salt) : salt.keepers;
             const kept =
                 logins.granteeLogsIn && v.password === undefined
-                    ? pulumi.output(adoptedPasswordKept(salt, login.passwordVersion, adopted))
+                    ? pulumi.output(adoptedPasswordKept(salt, recorded, login.passwordVersion, adopted))
                     : pulumi.output(false);
             kept.apply((k) => k && pulumi.log.warn(keptPasswordWarning(v.roleName, v.passwordVersion), this));
             secrets.set(login.name, { password, verifier, kept });
@@ -295,27 +303,21 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
             };
         };
-        // Created means not in this stack's state: a role of that name on the server is someone else's.
-        // The role holding the grants is not renamed once deployed (roleRenamedProblem).
-        const free = (role: string, field: string, renamable: boolean): pulumi.ResourceHookBinding => {
+        // Created means not in this stack's state: a role of that name on the server is someone else's
+        // (unless adopted). The role holding the grants is not renamed once deployed (roleRenamedProblem).
+        const free = (role: string, field: string, steps: Array<"beforeCreate" | "beforeUpdate">): pulumi.ResourceHookBinding => {
             const hook = new pulumi.ResourceHook(
                 `whaly-postgres/${name}/${role}/free`,
                 async ({ oldInputs }) => {
                     // An update (old inputs given) of a role the stack has: only its name matters.
-                    const was: unknown = oldInputs?.name;
-                    if (oldInputs !== undefined && (typeof was !== "string" || was === role)) return;
+                    if (oldInputs !== undefined) return refuseRename(oldInputs.name, role, verdict);
                     const { server, where } = await verdict;
-                    if (typeof was === "string") throw new Error(preflightFailure(where, [roleRenamedProblem(was, role)]));
                     if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));
                 },
                 { onDryRun: true },
             );
             const hooks = pgOpts.hooks ?? {};
-            return {
-                ...hooks,
-                beforeCreate: [...(hooks.beforeCreate ?? []), hook],
-                ...(renamable ? {} : { beforeUpdate: [...(hooks.beforeUpdate ?? []), hook] }),
-            };
+            return { ...hooks, ...Object.fromEntries(steps.map((step) => [step, [...(hooks[step] ?? []), hook]])) };
         };
         const grantee = new postgresql.Role(
             `${name}/role`,
@@ -329,9 +331,15 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             // With adoptRole, up imports the role (its ID is its name) after the take-over step, which
             // creates it when missing; one in the state already stays as it is. A preview cannot import
             // what may not exist yet: it shows the role as created, and the checks say what up adopts.
+            // At up, an import of another name replaces the role and runs no hook: the take-over step
+            // refuses a rename before it. At preview (no import), a rename is an update, refused here too.
             v.adoptRole
-                ? { ...pgOpts, import: pulumi.runtime.isDryRun() ? undefined : logins.grantee }
-                : { ...pgOpts, hooks: free(logins.grantee, "roleName", false) },
+                ? {
+                      ...pgOpts,
+                      import: pulumi.runtime.isDryRun() ? undefined : logins.grantee,
+                      hooks: free(logins.grantee, "roleName", ["beforeUpdate"]),
+                  }
+                : { ...pgOpts, hooks: free(logins.grantee, "roleName", ["beforeCreate", "beforeUpdate"]) },
         );
         const roles = new Map([[logins.grantee, grantee]]);
         if (logins.granteeLogsIn) return roles;
@@ -341,7 +349,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new postgresql.Role(
                     `${name}/${login.child}`,
                     { name: login.name, ...guarded(login), roles: [grantee.name], inherit: true, ...readOnly },
-                    { ...pgOpts, hooks: free(login.name, "loginUsers", true) },
+                    { ...pgOpts, hooks: free(login.name, "loginUsers", ["beforeCreate"]) },
                 ),
             );
         return roles;
@@ -413,6 +421,12 @@ function renderSql(args: ResolvedArgs): string {
     return psqlScript(args.database, accessStatements(args, plan));
 }
 
+/** Throws when the name a step had (`was`) is another role's than `role`: the grants cannot follow a renamed role. */
+async function refuseRename(was: unknown, role: string, verdict: Promise<Verdict>): Promise<void> {
+    if (typeof was !== "string" || was === role) return;
+    throw new Error(preflightFailure((await verdict).where, [roleRenamedProblem(was, role)]));
+}
+
 /**
  * The hook that fails a step when the server checks failed (their error, logged where they ran,
  * says why), at preview as at up: on every child's create and update.
@@ -439,15 +453,29 @@ interface LoginSecret {
 
 /**
  * Whether an adopted role keeps the password it had: until `passwordVersion` goes above the version
- * it was adopted at. The salt's keepers hold that version: a salt created while adopting records it,
- * and a salt in the state keeps its keepers as they were (ignoreChanges), so a role the stack
- * created is never taken for an adopted one. A salt made without keepers has none in its outputs,
- * which a preview reads as unknown.
+ * it was adopted at. The salt's keepers (`recorded`) hold that version: a salt created while
+ * adopting records it, and a salt in the state keeps its keepers as they were (ignoreChanges), so
+ * a role the stack created is never taken for an adopted one. A salt made without keepers has none
+ * in its outputs, which a preview reads as unknown.
  */
-async function adoptedPasswordKept(salt: random.RandomBytes, version: number, adopting: Promise<boolean>): Promise<boolean> {
-    if (await isKnown(salt.keepers)) return (await valueOf(salt.keepers))?.adoptedAtVersion === String(version);
+async function adoptedPasswordKept(
+    salt: random.RandomBytes,
+    recorded: pulumi.Output<{ [key: string]: string } | undefined>,
+    version: number,
+    adopting: Promise<boolean>,
+): Promise<boolean> {
+    if (await isKnown(recorded)) return (await valueOf(recorded))?.adoptedAtVersion === String(version);
     // Unknown keepers at preview: a salt in the state (its ID known) has none; one this update creates gets them from this run.
     return (await isKnown(salt.id)) ? false : adopting;
+}
+
+/**
+ * The salt's keepers as the engine holds them. At up, the SDK gives a property missing from the
+ * engine's outputs the value the program gave it: keepers given to a salt whose state has none
+ * would read as the state's. Read back by URN (the `urn` resource option), the engine's alone.
+ */
+function recordedKeepers(salt: random.RandomBytes): pulumi.Output<{ [key: string]: string } | undefined> {
+    return salt.urn.apply((urn) => new random.RandomBytes(urn.split("::").pop()!, { length: SCRAM_SALT_BYTES }, { urn }).keepers);
 }
 
 function keptPasswordWarning(roleName: string, version: number): string {

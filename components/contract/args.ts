@@ -114,9 +114,10 @@ export interface WhalyPostgresAccessArgs {
     futureSchemas?: boolean;
     /**
      * Name of the LOGIN role Whaly uses. Default `"whaly_bi"`. A plain string: it names the child
-     * resources. Not changed once deployed (refused at preview; not yet with `adoptRole`): to move
-     * Whaly to another role, add a component of another name with that roleName, give Whaly its
-     * outputs, then remove the first.
+     * resources. Not changed once deployed: refused at preview and at `up` (with `adoptRole`, an
+     * `up` that skips the preview refuses it only where the take-over step is in the state and
+     * updated). To move Whaly to another role, add a component of another name with that roleName,
+     * give Whaly its outputs, then remove the first.
      */
     roleName?: string;
     /**

@@ -3,7 +3,9 @@
  * offline.test.ts): an `up` that targets another resource runs none of the component's statements
  * (a hand-made grant on an adopted role survives it); a runner that never ran the program refreshes and destroys from
  * the state alone; and the default provider, configured from stack config, is refused with the fix
- * where it would leave the role behind at destroy, and destroys cleanly once fixed.
+ * where it would leave the role behind at destroy, and destroys cleanly once fixed. With adoptRole,
+ * the stack's password stays where the role had none to keep: a role the take-over made, a NOLOGIN
+ * one, one the stack made before adoptRole was set.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -37,6 +39,19 @@ function recorder() {
         if (event.diagnosticEvent) diagnostics.push({ severity: event.diagnosticEvent.severity, message: event.diagnosticEvent.message });
     };
     return { steps, every, diagnostics, onEvent };
+}
+
+/** The stack's password output, once Whaly has read a table with it as `user`. */
+async function passwordThatLogsIn(server: PostgresServer, t: TestStack, user: string): Promise<string> {
+    const password = (await t.stack.outputs()).password.value as string;
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    const [row] = await server.query<{ ok: number }>("SELECT 1 AS ok FROM public.customers LIMIT 1", {
+        database: DATABASE,
+        user,
+        password,
+    });
+    expect(row.ok).toBe(1);
+    return password;
 }
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`, () => {
@@ -99,20 +114,55 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
             expect(steps.get("whaly/take-over")).toBe("create");
             // Imported as the take-over made it (NOLOGIN, no password), then given what the plan says.
             expect(every.get("whaly/role")).toEqual(["import", "update"]);
-            const outputs = await t.stack.outputs();
-            expect(outputs.password.value).toMatch(/^[A-Za-z0-9]{32}$/);
-            const [row] = await server.query<{ ok: number }>("SELECT 1 AS ok FROM public.customers LIMIT 1", {
-                database: DATABASE,
-                user: "whaly_new",
-                password: outputs.password.value as string,
-            });
-            expect(row.ok).toBe(1);
+            const password = await passwordThatLogsIn(server, t, "whaly_new");
             const { steps: planned, onEvent: onPreview } = recorder();
             await t.stack.preview({ onEvent: onPreview, expectNoChanges: true });
             expect([...planned.values()].filter((op) => op !== "same")).toEqual([]);
+            // The next up finds the role on the server, as an adopted one would be: its password stays the stack's.
+            const { steps: again, onEvent: onUp } = recorder();
+            await t.stack.up({ onEvent: onUp });
+            expect([...again.values()].filter((op) => op !== "same")).toEqual([]);
+            expect(await passwordThatLogsIn(server, t, "whaly_new")).toBe(password);
             await t.stack.destroy();
             expect(await traces(server, DATABASE, "whaly_new")).toEqual([]);
             t.dispose();
+        });
+    });
+
+    describe("adoptRole over a NOLOGIN role, as a take-over that stopped before the role's import leaves it", () => {
+        it("gives it the stack's password at once: it had none to keep", async () => {
+            await server.query("CREATE ROLE whaly_bare NOLOGIN");
+            const t = await newTestStack(
+                "engine-adopt-bare",
+                programFrom("admin", server, { roleName: "whaly_bare", tableCreators: ["etl"], adoptRole: true }).program,
+            );
+            try {
+                await t.stack.up();
+                await passwordThatLogsIn(server, t, "whaly_bare");
+                expect([...(await t.plannedOps()).entries()]).toEqual([]);
+            } finally {
+                await t.stack.destroy().catch(() => undefined);
+                t.dispose();
+            }
+        });
+    });
+
+    describe("adoptRole set on a component whose role the stack made", () => {
+        it("takes nothing of the role's password: the up keeps the password output and Whaly's login, and the next preview plans nothing", async () => {
+            const args = { roleName: "whaly_made", tableCreators: ["etl"] };
+            const t = await newTestStack("engine-adopt-later", programFrom("admin", server, args).program);
+            try {
+                await t.stack.up();
+                const password = await passwordThatLogsIn(server, t, "whaly_made");
+                // The salt in the state has no keepers; the program gives them, the role existing: they must not read as the state's.
+                t.setProgram(programFrom("admin", server, { ...args, adoptRole: true }).program);
+                await t.stack.up();
+                expect(await passwordThatLogsIn(server, t, "whaly_made")).toBe(password);
+                expect([...(await t.plannedOps()).entries()]).toEqual([]);
+            } finally {
+                await t.stack.destroy().catch(() => undefined);
+                t.dispose();
+            }
         });
     });
 

@@ -119,13 +119,24 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
 
         // The provider would rename the role in place; the grants' replacement would then REVOKE from a name gone.
         it.each([
-            { source: "admin" as const, rotation: "single" as const, from: "whaly_single", to: "whaly_moved" },
-            { source: "stack config" as const, rotation: "single" as const, from: "whaly_config", to: "whaly_config_moved" },
-            { source: "admin" as const, rotation: "alternating" as const, from: "whaly_group", to: "whaly_team" },
+            { source: "admin" as const, rotation: "single" as const, from: "whaly_single", to: "whaly_moved", adoptRole: false },
+            {
+                source: "stack config" as const,
+                rotation: "single" as const,
+                from: "whaly_config",
+                to: "whaly_config_moved",
+                adoptRole: false,
+            },
+            { source: "admin" as const, rotation: "alternating" as const, from: "whaly_group", to: "whaly_team", adoptRole: false },
+            // Adopted: the role is imported at up, and an import of another name would replace it, unchecked by any hook.
+            { source: "admin" as const, rotation: "single" as const, from: "whaly_adopted", to: "whaly_adopted_moved", adoptRole: true },
         ])(
-            "through $source, $rotation: is refused before the server changes, even to a name someone else has; a component of another name takes Whaly over, and removing the first drops the old roles",
-            async ({ source, rotation, from, to }) => {
-                const args = { roleName: from, rotation, schemas: ["public", "sales"], tableCreators: ["etl"] };
+            "through $source, $rotation (adoptRole: $adoptRole): is refused before the server changes, even to a name someone else has; a component of another name takes Whaly over, and removing the first drops the old roles",
+            async ({ source, rotation, from, to, adoptRole }) => {
+                // A role made by hand, with a grant the plan does not hold, for the component to take over.
+                if (adoptRole)
+                    await server.query(`CREATE ROLE ${from} LOGIN; GRANT CREATE ON SCHEMA sales TO ${from}`, { database: DATABASE });
+                const args = { roleName: from, rotation, adoptRole, schemas: ["public", "sales"], tableCreators: ["etl"] };
                 const { config } = programFrom(source, server, args);
                 /** Components of the given names and roles, side by side: the way the refusal advises. */
                 const components = (each: Record<string, string>) => async () => {
@@ -171,6 +182,26 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
                 }
             },
         );
+    });
+
+    describe("a roleName changed as adoptRole is set", () => {
+        it("is refused at preview, before the server changes: the role's update names the rename", async () => {
+            const args = { roleName: "whaly_plain", schemas: ["public", "sales"], tableCreators: ["etl"] };
+            const t = await newTestStack("limits-rename-adopting", programFrom("admin", server, args).program);
+            try {
+                await t.stack.up();
+                const before = await catalogSnapshot(server, DATABASE);
+                t.setProgram(programFrom("admin", server, { ...args, roleName: "whaly_plain_moved", adoptRole: true }).program);
+                expect(await failureOf(t.stack.preview())).toContain(
+                    'roleName "whaly_plain_moved": would rename the role whaly_plain this stack deployed',
+                );
+                expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+            } finally {
+                t.setProgram(programFrom("admin", server, args).program);
+                await t.stack.destroy({ runProgram: true }).catch(() => undefined);
+                t.dispose();
+            }
+        });
     });
 
     describe("a component removed from the program", () => {
