@@ -265,7 +265,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const verifier = pulumi.secret(
                 pulumi.all([password, salt.base64]).apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
             );
-            const recorded = mayAdopt ? recordedKeepers(salt) : salt.keepers;
+            const recorded = mayAdopt ? recordedKeepers(salt, `${name}/salt${login.secretSuffix}`) : salt.keepers;
             const kept =
                 logins.granteeLogsIn && v.password === undefined
                     ? pulumi.output(adoptedPasswordKept(salt, recorded, login.passwordVersion, adopted))
@@ -472,10 +472,11 @@ async function adoptedPasswordKept(
 /**
  * The salt's keepers as the engine holds them. At up, the SDK gives a property missing from the
  * engine's outputs the value the program gave it: keepers given to a salt whose state has none
- * would read as the state's. Read back by URN (the `urn` resource option), the engine's alone.
+ * would read as the state's. Read back by URN (the `urn` resource option: a read, which declares
+ * nothing), the engine's alone.
  */
-function recordedKeepers(salt: random.RandomBytes): pulumi.Output<{ [key: string]: string } | undefined> {
-    return salt.urn.apply((urn) => new random.RandomBytes(urn.split("::").pop()!, { length: SCRAM_SALT_BYTES }, { urn }).keepers);
+function recordedKeepers(salt: random.RandomBytes, name: string): pulumi.Output<{ [key: string]: string } | undefined> {
+    return salt.urn.apply((urn) => new random.RandomBytes(name, { length: SCRAM_SALT_BYTES }, { urn }).keepers);
 }
 
 function keptPasswordWarning(roleName: string, version: number): string {

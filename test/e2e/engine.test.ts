@@ -20,7 +20,7 @@ import { makeCertificates, TestCertificates } from "../harness/certificates";
 import { makeByHand } from "../harness/handMade";
 import { newTestStack, PASSPHRASE, TestStack } from "../harness/stack";
 import { CREATOR_PASSWORD, DATABASE, seedWarehouse } from "../harness/warehouse";
-import { adminOf, failureOf, programFrom } from "./support/program";
+import { adminOf, CONNECTION_SOURCES, failureOf, programFrom } from "./support/program";
 
 jest.setTimeout(600_000);
 
@@ -148,22 +148,28 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
     });
 
     describe("adoptRole set on a component whose role the stack made", () => {
-        it("takes nothing of the role's password: the up keeps the password output and Whaly's login, and the next preview plans nothing", async () => {
-            const args = { roleName: "whaly_made", tableCreators: ["etl"] };
-            const t = await newTestStack("engine-adopt-later", programFrom("admin", server, args).program);
-            try {
-                await t.stack.up();
-                const password = await passwordThatLogsIn(server, t, "whaly_made");
-                // The salt in the state has no keepers; the program gives them, the role existing: they must not read as the state's.
-                t.setProgram(programFrom("admin", server, { ...args, adoptRole: true }).program);
-                await t.stack.up();
-                expect(await passwordThatLogsIn(server, t, "whaly_made")).toBe(password);
-                expect([...(await t.plannedOps()).entries()]).toEqual([]);
-            } finally {
-                await t.stack.destroy().catch(() => undefined);
-                t.dispose();
-            }
-        });
+        it.each(CONNECTION_SOURCES)(
+            "through %s: takes nothing of the role's password: the up keeps the password output and Whaly's login, and the next preview plans nothing",
+            async (source) => {
+                const roleName = `whaly_made_${source.replace(" ", "_")}`;
+                const args = { roleName, tableCreators: ["etl"] };
+                const { program, config } = programFrom(source, server, args);
+                const t = await newTestStack(`engine-adopt-later-${source.replace(" ", "-")}`, program);
+                try {
+                    await t.stack.setAllConfig(config);
+                    await t.stack.up();
+                    const password = await passwordThatLogsIn(server, t, roleName);
+                    // The salt in the state has no keepers; the program gives them, the role existing: they must not read as the state's.
+                    t.setProgram(programFrom(source, server, { ...args, adoptRole: true }).program);
+                    await t.stack.up();
+                    expect(await passwordThatLogsIn(server, t, roleName)).toBe(password);
+                    expect([...(await t.plannedOps()).entries()]).toEqual([]);
+                } finally {
+                    await t.stack.destroy({ runProgram: true }).catch(() => undefined);
+                    t.dispose();
+                }
+            },
+        );
     });
 
     describe("the default provider from stack config, with futureSchemas", () => {
