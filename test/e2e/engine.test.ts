@@ -149,7 +149,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
 
     describe("adoptRole set on a component whose role the stack made", () => {
         it.each(CONNECTION_SOURCES)(
-            "through %s: takes nothing of the role's password: the up keeps the password output and Whaly's login, and the next preview plans nothing",
+            "through %s: takes nothing of the role's password: the up keeps the password output and Whaly's login, takes the role over once (a hand grant goes), and the next preview plans nothing",
             async (source) => {
                 const roleName = `whaly_made_${source.replace(" ", "_")}`;
                 const args = { roleName, tableCreators: ["etl"] };
@@ -159,10 +159,15 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the component through the engine's steps`,
                     await t.stack.setAllConfig(config);
                     await t.stack.up();
                     const password = await passwordThatLogsIn(server, t, roleName);
+                    await server.query(`GRANT USAGE ON SCHEMA secret TO ${roleName}; GRANT SELECT ON secret.salaries TO ${roleName}`, {
+                        database: DATABASE,
+                    });
+                    expect(await privilegesOf(server, DATABASE, roleName)).toContain("table secret.salaries SELECT");
                     // The salt in the state has no keepers; the program gives them, the role existing: they must not read as the state's.
                     t.setProgram(programFrom(source, server, { ...args, adoptRole: true }).program);
                     await t.stack.up();
                     expect(await passwordThatLogsIn(server, t, roleName)).toBe(password);
+                    expect(await privilegesOf(server, DATABASE, roleName)).not.toContain("table secret.salaries SELECT");
                     expect([...(await t.plannedOps()).entries()]).toEqual([]);
                 } finally {
                     await t.stack.destroy({ runProgram: true }).catch(() => undefined);

@@ -6,13 +6,20 @@
  * nothing; the only new resources are the components' `<name>/checks` gates. The roles (same
  * OIDs), their passwords and privileges are as they were, the readers saw no failure, and the
  * stack is then stable and destroyed cleanly.
+ *
+ * And a role made by hand, adopted with 0.2.0 (whose take-over ran in the program), then granted a
+ * table by hand: the upgrade creates the take-over step, which takes the role over once more, as
+ * its preview says first; the role keeps its OID and password, Whaly reads throughout, and a later
+ * `up` leaves a later hand grant alone.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { NEWEST_MAJOR, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
 import { fullCatalogSnapshot, traces } from "../harness/catalog";
+import { HAND_MADE_PASSWORD, makeByHand } from "../harness/handMade";
 import { releasedProject, ReleasedProject } from "../harness/packedProject";
 import { projectCli, ProjectCli } from "../harness/projectCli";
+import { psql } from "../harness/psql";
 import { Reader, ReaderTotals, startReader } from "../harness/reader";
 import { as } from "../harness/sessions";
 import { DATABASE, seedWarehouse } from "../harness/warehouse";
@@ -197,5 +204,106 @@ describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with relea
         await timed("destroy", () => pulumi("destroy", "--yes", "--skip-preview"));
         for (const role of ["whaly_bi", "whaly_alt", "whaly_alt_a", "whaly_alt_b"])
             expect(await traces(server, DATABASE, role)).toEqual([]);
+    });
+});
+
+/** The guide's case over a role made by hand, adopted (`adoptRole`): the user's program. */
+const ADOPTING_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { WhalyPostgresAccess } from "whaly-postgres";
+
+const config = new pulumi.Config();
+const whaly = new WhalyPostgresAccess("whaly", {
+    database: "${DATABASE}",
+    schemas: ["public", "sales"],
+    tableCreators: ["etl"],
+    adoptRole: true,
+    admin: {
+        host: config.require("adminHost"),
+        port: config.requireNumber("adminPort"),
+        username: config.require("adminUser"),
+        password: config.requireSecret("adminPassword"),
+    },
+});
+
+export const user = whaly.user;
+export const password = whaly.password;
+`;
+
+/** What a DBA grants Whaly's role by hand once it is the stack's. */
+const HAND_GRANT = `\\c ${DATABASE}\nGRANT USAGE ON SCHEMA secret TO whaly_bi;\nGRANT SELECT ON secret.salaries TO whaly_bi;`;
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: a hand-made role adopted with release 0.2.0, upgraded to this checkout`, () => {
+    const RELEASE = RELEASES.find((r) => r.version === "0.2.0")!;
+    let server: PostgresServer;
+    let project: ReleasedProject;
+    let cli: ProjectCli;
+    let reader: Reader | undefined;
+    let before: { out: Record<string, string>; oids: Array<{ rolname: string; oid: number }> };
+    const pulumi = (...args: string[]) => cli.run(...args);
+    const outputs = async () => JSON.parse(await pulumi("stack", "output", "--json", "--show-secrets")) as Record<string, string>;
+    const whalyOids = () =>
+        server.query<{ rolname: string; oid: number }>("SELECT rolname, oid::int FROM pg_roles WHERE rolname LIKE 'whaly%' ORDER BY 1");
+    const readsSalaries = () => as(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, (s) => s.canSelect("secret.salaries"));
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        makeByHand(server);
+        project = releasedProject(RELEASE.commit, "guide");
+        fs.writeFileSync(path.join(project.dir, "index.ts"), ADOPTING_PROGRAM);
+        cli = projectCli(project.dir, { PGSSLMODE: "disable" });
+        await pulumi("stack", "init", "dev");
+        const config = { adminHost: server.host, adminPort: String(server.port), adminUser: server.adminUser };
+        for (const [key, value] of Object.entries(config)) await pulumi("config", "set", key, value);
+        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+    });
+    afterAll(async () => {
+        await reader?.stop();
+        project?.dispose();
+        cli?.dispose();
+        server?.stop();
+    });
+
+    it("0.2.0 adopts the role, which keeps its password and loses its extras; a DBA then grants it a table by hand", async () => {
+        await pulumi("up", "--yes", "--skip-preview");
+        expect(await readsSalaries()).toBe(false);
+        before = { out: await outputs(), oids: await whalyOids() };
+        psql(server, HAND_GRANT);
+        expect(await readsSalaries()).toBe(true);
+    });
+
+    it("the preview after the upgrade creates the gate and the take-over step, and its warning names the hand grant the take-over revokes", async () => {
+        reader = await startReader(server, DATABASE, "whaly_bi", HAND_MADE_PASSWORD, READ);
+        project.upgrade();
+        const preview = JSON.parse(await pulumi("preview", "--diff", "--json")) as {
+            steps: Step[];
+            diagnostics?: Array<{ severity: string; message: string }>;
+        };
+        expect(preview.steps.filter((s) => !["same", "create", "update"].includes(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
+        expect(byKind(preview.steps).create).toEqual(["whaly/checks", "whaly/take-over"]);
+        const warnings = (preview.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
+        expect(warnings.filter((w) => w.includes("differs from the plan"))).toEqual([
+            expect.stringContaining("- SELECT on table secret.salaries (granted by postgres)"),
+        ]);
+    });
+
+    it("pulumi up takes the role over as the preview said, replacing nothing; the role keeps its OID and password; 0 failed reads", async () => {
+        await pulumi("up", "--yes", "--skip-preview");
+        expect(await readsSalaries()).toBe(false);
+        expect(await whalyOids()).toEqual(before.oids);
+        expect(await outputs()).toEqual(before.out);
+        const { queries, failures } = await reader!.stop();
+        reader = undefined;
+        expect(failures).toEqual([]);
+        expect(queries.open).toBeGreaterThan(5);
+    });
+
+    it("a later up takes nothing over again: a hand grant made after the upgrade stays, and the stack is stable", async () => {
+        psql(server, HAND_GRANT);
+        await pulumi("up", "--yes", "--skip-preview");
+        expect(await readsSalaries()).toBe(true);
+        await pulumi("preview", "--expect-no-changes");
+        await pulumi("destroy", "--yes", "--skip-preview");
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
     });
 });
