@@ -84,6 +84,26 @@ function expectOnlyGatesCreated(steps: Step[], allowed: string[]): void {
     expect(byKind(steps).create).toEqual(["whaly-alt/checks", "whaly/checks"]);
 }
 
+/**
+ * A project on the release at `commit` running `program`, its stack `dev` configured with the
+ * server's admin (the program's `adminHost`, `adminPort`, `adminUser`, `adminPassword`).
+ */
+async function releasedStack(
+    commit: string,
+    program: string,
+    server: PostgresServer,
+): Promise<{ project: ReleasedProject; cli: ProjectCli }> {
+    const project = releasedProject(commit, "guide");
+    fs.writeFileSync(path.join(project.dir, "index.ts"), program);
+    // The test server speaks no TLS; the program leaves admin.sslMode to PGSSLMODE, as the guide does.
+    const cli = projectCli(project.dir, { PGSSLMODE: "disable" });
+    await cli.run("stack", "init", "dev");
+    const config = { adminHost: server.host, adminPort: String(server.port), adminUser: server.adminUser };
+    for (const [key, value] of Object.entries(config)) await cli.run("config", "set", key, value);
+    await cli.run("config", "set", "--secret", "adminPassword", server.adminPassword);
+    return { project, cli };
+}
+
 const counts = (kinds: Record<string, string[]>) => Object.fromEntries(Object.entries(kinds).map(([op, names]) => [op, names.length]));
 
 describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with release $version, upgraded to this checkout`, (RELEASE) => {
@@ -112,14 +132,7 @@ describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with relea
     beforeAll(async () => {
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
-        project = await timed(`project with ${RELEASE.version} installed`, () => releasedProject(RELEASE.commit, "guide"));
-        fs.writeFileSync(path.join(project.dir, "index.ts"), PROGRAM);
-        // The test server speaks no TLS; the program leaves admin.sslMode to PGSSLMODE, as the guide does.
-        cli = projectCli(project.dir, { PGSSLMODE: "disable" });
-        await pulumi("stack", "init", "dev");
-        const config = { adminHost: server.host, adminPort: String(server.port), adminUser: server.adminUser };
-        for (const [key, value] of Object.entries(config)) await pulumi("config", "set", key, value);
-        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+        ({ project, cli } = await timed(`project with ${RELEASE.version} installed`, () => releasedStack(RELEASE.commit, PROGRAM, server)));
     });
     afterAll(async () => {
         await Promise.all(readers.map((r) => r.stop()));
@@ -249,13 +262,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: a hand-made role adopted with release 0.2.
         server = await startPostgres(NEWEST_MAJOR);
         await seedWarehouse(server);
         makeByHand(server);
-        project = releasedProject(RELEASE.commit, "guide");
-        fs.writeFileSync(path.join(project.dir, "index.ts"), ADOPTING_PROGRAM);
-        cli = projectCli(project.dir, { PGSSLMODE: "disable" });
-        await pulumi("stack", "init", "dev");
-        const config = { adminHost: server.host, adminPort: String(server.port), adminUser: server.adminUser };
-        for (const [key, value] of Object.entries(config)) await pulumi("config", "set", key, value);
-        await pulumi("config", "set", "--secret", "adminPassword", server.adminPassword);
+        ({ project, cli } = await releasedStack(RELEASE.commit, ADOPTING_PROGRAM, server));
     });
     afterAll(async () => {
         await reader?.stop();
