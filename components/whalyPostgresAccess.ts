@@ -11,7 +11,7 @@ import { accessStatements, psqlScript } from "./plan/sql";
 import { connectionString } from "./outputs/connectionString";
 import { renderPgHbaLines } from "./outputs/network";
 import { sshOutputs } from "./outputs/sshOutputs";
-import { adoptionWarning, checkedWhalyHost, checkServer, preflightFailure, Verdict } from "./server/checks";
+import { adoptionWarning, checkedWhalyHost, checkServer, preflightFailure, Verdict, withoutSecrets } from "./server/checks";
 import { isKnown, valueOf } from "./server/dependencies";
 import { postgresqlProviderOf } from "./server/location";
 import { retryHook } from "./server/retry";
@@ -49,7 +49,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly ipRanges: pulumi.Output<string[]>;
     /** pg_hba.conf lines admitting only this role to this database from `ipRanges`, or with sshTunnel from the bastion's address. */
     readonly pgHbaLines: pulumi.Output<string[]>;
-    /** The SQL this component amounts to, as a psql script runnable from any database, the password elided (see {@link renderAccessSql}). */
+    /**
+     * The SQL this component amounts to, as a psql script runnable from any database, the password
+     * elided (see {@link renderAccessSql}); empty where the server checks failed.
+     */
     readonly accessSql: pulumi.Output<string>;
     /** With sshTunnel, the bastion user's `authorized_keys` line for Whaly's key, which may only forward to `host`:`port`; empty without. */
     readonly sshAuthorizedKeysLine!: pulumi.Output<string>;
@@ -113,7 +116,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const checked = pulumi.output(verdict);
         const current = passwords.get(logins.current.name)!;
         const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : pulumi.output(""));
-        this.host = checkedWhalyHost(name, this, v, checked);
+        this.host = checkedWhalyHost(this, v, checked);
         this.port = pulumi.output(v.port);
         this.database = pulumi.output(v.database);
         this.ipRanges = pulumi.output(v.ipRanges);
@@ -139,7 +142,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 go && user && ipRanges.length > 0 ? renderPgHbaLines({ database, user: previous ? [user, previous] : user, ipRanges }) : [],
             );
         // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
-        this.accessSql = checked.apply((verdict) => renderSql(effectiveArgs(v, verdict)));
+        // None either when the checks failed: a database name they refused cannot be written to a psql script.
+        this.accessSql = checked.apply((verdict) => (verdict.go ? renderSql(effectiveArgs(v, verdict)) : ""));
 
         this.registerOutputs({
             host: this.host,
@@ -174,7 +178,10 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             async () => {
                 const { adoption, connection, server, where } = await verdict;
                 if (adoption && adoption.problems.length > 0) throw new Error(preflightFailure(where, adoption.problems));
-                if (!preview) await runTakeOver(v.roleName, server?.roles[v.roleName] !== undefined, adoption, connection);
+                if (!preview)
+                    await runTakeOver(v.roleName, server?.roles[v.roleName] !== undefined, adoption, connection).catch((e: Error) => {
+                        throw new Error(withoutSecrets(this, e.message));
+                    });
             },
             { onDryRun: true },
         );
@@ -194,7 +201,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             void isKnown(step.id).then(async (adopted) => {
                 const { adoption, where } = await verdict;
                 if (!adopted && adoption && adoption.problems.length === 0 && adoption.lines.length > 0)
-                    pulumi.log.warn(adoptionWarning(name, v.roleName, where, adoption.lines), this);
+                    pulumi.log.warn(withoutSecrets(this, adoptionWarning(name, v.roleName, where, adoption.lines)), this);
             });
         return step;
     }

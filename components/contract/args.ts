@@ -122,9 +122,10 @@ export interface WhalyPostgresAccessArgs {
     roleName?: string;
     /**
      * Take over the role named `roleName` when it exists already (made by hand from Whaly's guide,
-     * say) instead of refusing it. Each `up` then makes it hold exactly what the plan holds: what it
-     * holds beyond (attributes, settings, memberships, privileges, default privileges) is revoked
-     * before any child changes anything, each difference listed at preview with its SQL. Its
+     * say) instead of refusing it. The `up` that adopts it (the one that creates `<name>/take-over`)
+     * makes it hold exactly what the plan holds: what it holds beyond (attributes, settings,
+     * memberships, privileges, default privileges) is revoked before any child changes anything,
+     * each difference listed at preview with its SQL; later `up`s do not take it over again. Its
      * password is kept until the next `passwordVersion` bump, unless `password` is given. Default
      * `false`: a role of that name that this stack does not manage is refused. See README,
      * "Already followed Whaly's guide by hand?".

@@ -10,7 +10,7 @@ import {
     WhalyPostgresAdminArgs,
     WhalyPostgresSshTunnelArgs,
 } from "./args";
-import { isCidr, WHALY_IP_RANGES } from "../outputs/network";
+import { CONTROL_CHARACTER, isCidr, WHALY_IP_RANGES } from "../outputs/network";
 import { defaultLoginUsers, Rotation } from "../plan/logins";
 import { DefaultPrivilegesScope } from "../plan/grants";
 import { isPlainHost, isPlainUser, NotShown, tunnelProblems } from "../outputs/sshTunnel";
@@ -160,6 +160,12 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
 
     const connectionLimit = args.connectionLimit ?? DEFAULTS.connectionLimit;
     checkInteger(problem, "connectionLimit", connectionLimit, -1, MAX_INT32, "use -1 for unlimited or a positive number of connections");
+    if (connectionLimit === 0)
+        problem(
+            "connectionLimit",
+            0,
+            "would let Whaly open no connection at all: use -1 for unlimited or a positive number of connections",
+        );
     const statementTimeoutMs = args.statementTimeoutMs ?? DEFAULTS.statementTimeoutMs;
     checkInteger(problem, "statementTimeoutMs", statementTimeoutMs, 0, MAX_INT32, "use milliseconds, 0 for no timeout");
     const idleInTransactionSessionTimeoutMs = args.idleInTransactionSessionTimeoutMs ?? DEFAULTS.idleInTransactionSessionTimeoutMs;
@@ -229,7 +235,7 @@ function adminPort(port: pulumi.Input<number> | undefined, env: NodeJS.ProcessEn
 /**
  * The rules of the args that may be Outputs (`database`, everything under `admin` and
  * `sshTunnel`), for their resolved values: the component checks them this way before it
- * declares anything. (`host`, which the server does not need, is checked once it resolves.)
+ * declares anything. (`host`, which the server does not need, is checked beside them: whalyHostProblems in server/checks.ts.)
  */
 export function resolvedArgProblems(resolved: {
     database: unknown;
@@ -474,6 +480,12 @@ function checkIdentifier(report: Report, field: string, value: unknown, kind: st
     if (typeof value !== "string") return report(field, value, `must be a string: the ${kind} name`);
     if (value.length === 0) return report(field, value, `is empty: give the ${kind} name`);
     if (value.includes("\0")) return report(field, value, "contains a NUL byte, which PostgreSQL names cannot hold: remove it");
+    if (CONTROL_CHARACTER.test(value))
+        return report(
+            field,
+            value,
+            "contains a control character (a line break, a tab…): pg_hba.conf and psql's \\connect read a name on one line, so remove it",
+        );
     if (value.includes('"'))
         return report(
             field,
@@ -486,7 +498,16 @@ function checkIdentifier(report: Report, field: string, value: unknown, kind: st
         return report(field, value, `is ${bytes} bytes long: PostgreSQL names hold at most ${MAX_IDENTIFIER_BYTES} bytes, so shorten it`);
     if (reservedPrefix && value.startsWith("pg_"))
         return report(field, value, `is reserved: PostgreSQL refuses ${kind} names starting with pg_, so rename it`);
+    if (value.startsWith("/") && IN_PG_HBA.has(field.replace(/\[\d+\]$/, "")))
+        return report(
+            field,
+            value,
+            "starts with /: pg_hba.conf (pgHbaLines) reads such a name as a regular expression on PostgreSQL 16 and later, quoted or not, so rename it",
+        );
 }
+
+/** The args whose names pgHbaLines writes: the database and the roles that log in. */
+const IN_PG_HBA = new Set(["database", "roleName", "loginUsers"]);
 
 function checkNameList(report: Report, field: string, value: unknown, kind: string, emptyFix: string): void {
     if (!Array.isArray(value)) return report(field, value, `must be a list of ${kind} names`);
@@ -517,7 +538,7 @@ function checkHost(report: Report, field: string, value: unknown): void {
 
 /** The problem of a host arg's value, known or resolved: a host name, an IP address, or (admin.host) a Unix socket's directory. */
 export function hostArgProblems(field: string, value: unknown): ArgProblem[] {
-    if (typeof value === "string" && value.trim() !== "" && !/\s/.test(value) && !value.includes("\0")) return [];
+    if (isPlainHost(value) || (field === "admin.host" && isSocketDirectory(value))) return [];
     return [{ field, value, message: "is not a host name or IP address: give the address of the server, e.g. db.example.com" }];
 }
 
@@ -569,7 +590,7 @@ const PLAIN_TEXT: Record<string, (value: string) => boolean> = {
     loginUsers: isWellFormedName,
     "admin.username": isWellFormedName,
     host: isPlainHost,
-    "admin.host": (value) => isPlainHost(value) || /^\/[^\s\0]*$/.test(value),
+    "admin.host": (value) => isPlainHost(value) || isSocketDirectory(value),
     "sshTunnel.bastionHost": isPlainHost,
     "sshTunnel.bastionAddress": (value) => net.isIP(value) !== 0 || isCidr(value),
     "sshTunnel.bastionUser": isPlainUser,
@@ -616,11 +637,17 @@ export function describeValue(value: unknown): NotShown {
     return new NotShown(`(${typeof value === "object" ? "an object" : `a ${typeof value}`}: not shown)`);
 }
 
+/** A Unix socket's directory, as libpq takes it for a host: an absolute path. */
+function isSocketDirectory(value: unknown): boolean {
+    return typeof value === "string" && /^\/[^\s\0]*$/.test(value);
+}
+
 /** A name PostgreSQL can hold as given: what checkIdentifier accepts, the pg_ prefix aside. */
 function isWellFormedName(value: string): boolean {
     return (
         value.length > 0 &&
         !value.includes("\0") &&
+        !CONTROL_CHARACTER.test(value) &&
         !value.includes('"') &&
         value.trim() === value &&
         Buffer.byteLength(value, "utf8") <= MAX_IDENTIFIER_BYTES

@@ -59,6 +59,10 @@ export const WHALY_CONNECTOR_IPS: readonly string[] = Object.freeze(
     ),
 );
 
+/** A C0 or C1 control character, or DEL: pg_hba.conf and psql read a name on one line, and no name needs one. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+export const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
+
 /** What {@link renderPgHbaLines} needs. */
 export interface PgHbaOptions {
     /** Database the lines admit to. */
@@ -76,16 +80,18 @@ export interface PgHbaOptions {
 /**
  * Renders pg_hba.conf lines that admit only `user` (or the users listed) to `database` from each
  * range, e.g. `hostssl "analytics" "whaly_bi" 34.76.0.0/14 scram-sha-256`. Names are
- * double-quoted, so they match literally and never as keywords such as `all`.
+ * double-quoted, so they match literally and never as keywords such as `all`; a name starting with
+ * `/` (a regular expression on PostgreSQL 16+ even quoted) or holding a control character is refused.
  */
 export function renderPgHbaLines(options: PgHbaOptions): string[] {
     const { database, user, ipRanges = WHALY_IP_RANGES, method = "scram-sha-256", connectionType = "hostssl" } = options;
     const users = typeof user === "string" ? [user] : [...user];
     for (const [field, name] of [["database", database], ...users.map((u) => ["user", u])]) {
-        if (!name || /["\0\r\n]/.test(name))
-            throw new Error(
-                `renderPgHbaLines: a ${field} name ${name ? `of ${name.length} characters` : "that is empty"} cannot be written to pg_hba.conf: give a name without quotes, NUL or line breaks`,
-            );
+        const what = `renderPgHbaLines: a ${field} name ${name ? `of ${name.length} characters` : "that is empty"} cannot be written to pg_hba.conf`;
+        if (!name || name.includes('"') || CONTROL_CHARACTER.test(name))
+            throw new Error(`${what}: give a name without quotes or control characters`);
+        // PostgreSQL 16+ reads a field starting with / as a regular expression, quoted or not.
+        if (name.startsWith("/")) throw new Error(`${what}: it starts with /, which PostgreSQL 16+ reads as a regular expression`);
     }
     if (users.length === 0) throw new Error("renderPgHbaLines: user lists no role: give at least one");
     const userField = users.map((u) => `"${u}"`).join(",");

@@ -8,6 +8,7 @@
  * `up` repairs. The plain password never reaches the server in a statement or in its logs.
  */
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
+import { saslprep } from "@mongodb-js/saslprep";
 
 /** PostgreSQL's default `scram_iterations`. */
 export const SCRAM_ITERATIONS = 4096;
@@ -16,35 +17,18 @@ export const SCRAM_ITERATIONS = 4096;
 export const SCRAM_SALT_BYTES = 16;
 
 /**
- * The password as SCRAM hashes it. PostgreSQL applies SASLprep (RFC 4013); for printable ASCII,
- * the only kind the component generates, that is the identity. Other passwords get NFKC with
- * non-ASCII spaces mapped to a space, which is SASLprep for every password that has no
- * prohibited character.
+ * The password as SCRAM hashes it, as PostgreSQL (`pg_saslprep`) and libpq prepare it: ASCII as it
+ * is (the only kind the component generates); anything else through SASLprep (RFC 4013), or as
+ * typed where SASLprep refuses it (a prohibited or unassigned character, mixed directions).
  */
 function prepare(password: string): string {
-    if (/^[\x20-\x7e]*$/.test(password)) return password;
-    return [...password]
-        .filter((ch) => !MAPPED_TO_NOTHING.has(ch.codePointAt(0)!))
-        .join("")
-        .replace(/[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g, " ")
-        .normalize("NFKC");
+    if ([...password].every((ch) => ch.charCodeAt(0) < 0x80)) return password;
+    try {
+        return saslprep(password);
+    } catch {
+        return password;
+    }
 }
-
-/** RFC 3454 table B.1: characters SASLprep removes. */
-const MAPPED_TO_NOTHING = new Set([
-    0xad,
-    0x34f,
-    0x1806,
-    0x180b,
-    0x180c,
-    0x180d,
-    0x200b,
-    0x200c,
-    0x200d,
-    0x2060,
-    0xfeff,
-    ...Array.from({ length: 16 }, (_, i) => 0xfe00 + i),
-]);
 
 /** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, all base64. */
 export function scramVerifier(password: string, salt: Buffer, iterations: number = SCRAM_ITERATIONS): string {

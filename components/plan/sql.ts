@@ -7,6 +7,7 @@
 import { WhalyPostgresAccessArgs } from "../contract/args";
 import { planLogins } from "./logins";
 import { AccessPlan, planAccess } from "./grants";
+import { CONTROL_CHARACTER } from "../outputs/network";
 import { ResolvedArgs, validateArgs, WhalyPostgresArgsError } from "../contract/validate";
 
 /** How the password appears in the rendered SQL when none is given. */
@@ -112,9 +113,12 @@ export function psqlScript(database: string, statements: AccessStatements): stri
 /**
  * `\connect` to `database` as psql reads it: the name in double quotes (psql keeps its case and
  * spaces). A name psql would take for a connection string (holding `=`, or a URI) is given as one,
- * `dbname='…'`, inside a single-quoted argument.
+ * `dbname='…'`, inside a single-quoted argument. A name holding a control character is refused.
  */
 export function psqlConnect(database: string): string {
+    // psql reads a meta-command to the end of its line: a line break would start another one.
+    if (CONTROL_CHARACTER.test(database))
+        throw new Error(`a database name of ${database.length} characters holds a control character: psql cannot \\connect to it`);
     if (!database.includes("=") && !/^postgres(ql)?:\/\//.test(database)) return `\\connect ${quoteIdentifier(database)}`;
     const conninfo = `dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
     return `\\connect -reuse-previous=on '${conninfo.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;

@@ -87,11 +87,34 @@ export const LOG_DELIVERY_WAIT_MS = 3000;
 /** The lines the checks logged on each component, each settled once the engine has it. */
 const told = new WeakMap<pulumi.Resource, Array<Promise<void>>>();
 
-/** Logs `message` on `component`, as the checks do (see checkServer). */
+/** Logs `message` on `component`, as the checks do (see checkServer), without the secrets it was given. */
 function tell(component: pulumi.Resource, level: "info" | "warn" | "error", message: string): void {
     const lines = told.get(component) ?? [];
-    lines.push(pulumi.log[level](message, component));
+    lines.push(pulumi.log[level](withoutSecrets(component, message), component));
     told.set(component, lines);
+}
+
+/** Per component, the resolved values of the args it was given as secrets (secretArgValues), for withoutSecrets. */
+const secrets = new WeakMap<pulumi.Resource, string[]>();
+
+/** `text` with each value `component` was given as a secret replaced by [secret], once the checks resolved them. */
+export function withoutSecrets(component: pulumi.Resource, text: string): string {
+    return (secrets.get(component) ?? []).reduce((shown, secret) => shown.split(secret).join("[secret]"), text);
+}
+
+/**
+ * The values of the args given as secrets that a message would otherwise name (Whaly's host, the
+ * database, the admin's host and user), once resolved: `given` pairs each arg with its value.
+ */
+async function secretArgValues(given: Array<[pulumi.Input<unknown> | undefined, unknown]>): Promise<string[]> {
+    const values = await Promise.all(
+        given.map(async ([arg, value]) =>
+            pulumi.Output.isInstance(arg) && typeof value === "string" && value !== "" && (await pulumi.isSecret(pulumi.output(arg)))
+                ? value
+                : undefined,
+        ),
+    );
+    return values.filter((value): value is string => value !== undefined);
 }
 
 /** Waits for `promise`, or `ms`, whichever comes first. */
@@ -109,7 +132,13 @@ async function decide(
     provider: pulumi.ProviderResource | undefined,
 ): Promise<Verdict> {
     const preview = pulumi.runtime.isDryRun();
-    const fromArgs = (database: string): Verdict => ({ go: true, database, tableCreators: v.tableCreators, where: `database ${database}` });
+    const databaseSecret = pulumi.Output.isInstance(v.database) && (await pulumi.isSecret(pulumi.output(v.database)));
+    const fromArgs = (database: string): Verdict => ({
+        go: true,
+        database,
+        tableCreators: v.tableCreators,
+        where: `database ${databaseSecret ? "[secret]" : database}`,
+    });
     /** A preview that cannot look: one line (a warning where the server cannot be reached), and the args alone. */
     const defer = async (reason: string, level: "info" | "warn" = "info"): Promise<Verdict> => {
         const creators = v.discoverTableCreators ? " Table creators are discovered then: this preview shows none." : "";
@@ -127,11 +156,24 @@ async function decide(
     if (!(await isKnown(resolved))) return defer(deferred ?? "the server's address is known");
     // The args given as Outputs, resolved, follow the args' rules.
     const { database, admin } = await valueOf(resolved);
-    const argProblems = resolvedArgProblems({
-        database,
-        admin: admin as Record<string, unknown> | undefined,
-        sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
-    });
+    const host = await knownValue(pulumi.output(v.host));
+    secrets.set(
+        component,
+        await secretArgValues([
+            [v.host, host],
+            [v.database, database],
+            [v.admin?.host, admin?.host],
+            [v.admin?.username, admin?.username],
+        ]),
+    );
+    const argProblems = [
+        ...resolvedArgProblems({
+            database,
+            admin: admin as Record<string, unknown> | undefined,
+            sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
+        }),
+        ...whalyHostProblems(v, host),
+    ];
     if (argProblems.length > 0) {
         tell(component, "error", new WhalyPostgresArgsError(name, argProblems).message);
         return { ...fromArgs(String(database)), go: false };
@@ -149,7 +191,10 @@ async function decide(
         return fail(component, `database ${database}`, database, [
             { field: "admin.sslRootCert (or PGSSLROOTCERT)", value: new NotShown("(PEM text)"), message: PEM_TEXT_REFUSAL },
         ]);
-    const where = `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`;
+    const where = withoutSecrets(
+        component,
+        `${settings.host}:${settings.port}/${database} as ${settings.user}${location.source === "admin" ? "" : ` (${location.source})`}`,
+    );
 
     // What only the server knows.
     let facts: Awaited<ReturnType<typeof readServerFacts>>;
@@ -202,6 +247,15 @@ export function preflightFailure(where: string, problems: ArgProblem[]): string 
 }
 
 /**
+ * The problems of Whaly's host given as an Output, once resolved (undefined: not known yet): the
+ * tunnel's line names it. The server does not need it, but the children wait for it all the same.
+ */
+function whalyHostProblems(v: ValidatedArgs, host: unknown): ArgProblem[] {
+    if (host === undefined) return [];
+    return v.sshTunnel ? tunnelHostProblems(host) : hostArgProblems("host", host);
+}
+
+/**
  * Whaly's host, once looked at where it is another server than the one the checks connected to
  * (a replica, usually): asked read-only with the same credentials whether it is a standby of the
  * same cluster whose settings cancel Whaly's queries (whalyHost.ts decides), it gives warnings or
@@ -209,19 +263,10 @@ export function preflightFailure(where: string, problems: ArgProblem[]): string 
  * the password only into SCRAM (lookRefusal); otherwise one info line says how to have it looked
  * at. Only this output waits for it, not the component's children.
  */
-export function checkedWhalyHost(
-    name: string,
-    component: pulumi.Resource,
-    v: ValidatedArgs,
-    verdict: pulumi.Output<Verdict>,
-): pulumi.Output<string> {
+export function checkedWhalyHost(component: pulumi.Resource, v: ValidatedArgs, verdict: pulumi.Output<Verdict>): pulumi.Output<string> {
     return pulumi.all([v.host, v.port, verdict]).apply(async ([host, port, { go, connection, server }]) => {
-        // A host given as an Output, resolved: the tunnel's line names it (the server does not need it).
-        const hostProblems = v.sshTunnel ? tunnelHostProblems(host) : hostArgProblems("host", host);
-        if (hostProblems.length > 0) {
-            pulumi.log.error(new WhalyPostgresArgsError(name, hostProblems).message, component);
-            return "";
-        }
+        // The checks refused it (its error is theirs).
+        if (whalyHostProblems(v, host).length > 0) return "";
         if (!go || !connection || !server || (host === connection.settings.host && port === connection.settings.port)) return host;
         const settings = { ...connection.settings, host, port, connectTimeoutSeconds: WHALY_HOST_CONNECT_TIMEOUT_SECONDS };
         const refusal = lookRefusal(host, settings.sslMode, connection.names);
@@ -246,7 +291,7 @@ export function checkedWhalyHost(
             roleName: v.roleName,
             tunnel: v.sshTunnel !== undefined,
         });
-        for (const { level, message } of findings) pulumi.log[level](message, component);
+        for (const { level, message } of findings) pulumi.log[level](withoutSecrets(component, message), component);
         return host;
     });
 }
@@ -266,7 +311,7 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
 
 function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
     tell(component, "error", preflightFailure(where, problems));
-    return { go: false, database, tableCreators: [], where };
+    return { go: false, database, tableCreators: [], where: withoutSecrets(component, where) };
 }
 
 /**

@@ -192,6 +192,48 @@ export const BAD_INPUTS: BadInput[] = [
         says: ["futureSchemas (a string of 3 characters: not shown)", "must be true or false"],
     },
     { what: "connection limit below -1", args: { connectionLimit: -2 }, says: ["connectionLimit -2", "-1 for unlimited"] },
+    {
+        what: "connection limit 0, which locks Whaly out",
+        args: { connectionLimit: 0 },
+        says: ["connectionLimit 0", "no connection at all", "-1 for unlimited"],
+    },
+    {
+        what: "a line break inside the role name",
+        args: { roleName: "whaly\nbi" },
+        says: ["roleName (a string of 8 characters: not shown)", "control character", "remove it"],
+    },
+    {
+        what: "a tab inside a login user's name",
+        args: { rotation: "alternating", loginUsers: ["whaly_a", "whaly\tb"] },
+        says: ["loginUsers[1] (a string of 7 characters: not shown)", "control character", "remove it"],
+    },
+    {
+        what: "a database whose name, with a line break, would add a psql command to accessSql",
+        args: { database: "x\n\\! touch pwned #" },
+        says: ["database (a string of 18 characters: not shown)", "control character", "remove it"],
+    },
+    {
+        what: "a password pasted into host",
+        args: { host: "Tr0ub4dor&3!xK9q#Z" },
+        says: ["host (a string of 18 characters: not shown)", "is not a host name or IP address"],
+        hidden: "Tr0ub4dor&3!xK9q#Z",
+    },
+    {
+        what: "a password pasted into admin.host",
+        args: { admin: { host: "s3cr3t:pw@db.internal", username: "postgres" } },
+        says: ["admin.host (a string of 21 characters: not shown)", "is not a host name or IP address"],
+        hidden: "s3cr3t:pw@db.internal",
+    },
+    {
+        what: "a role name that pg_hba.conf would read as a regular expression",
+        args: { roleName: "/whaly" },
+        says: ['roleName "/whaly"', "starts with /", "regular expression", "rename it"],
+    },
+    {
+        what: "a database name that pg_hba.conf would read as a regular expression",
+        args: { database: "/analytics" },
+        says: ['database "/analytics"', "starts with /", "regular expression", "rename it"],
+    },
     { what: "negative statement timeout", args: { statementTimeoutMs: -1 }, says: ["statementTimeoutMs -1", "milliseconds"] },
     {
         what: "malformed IP range",

@@ -23,6 +23,7 @@ const COMPONENT = "whaly-postgres:index:WhalyPostgresAccess";
 const GRANT = "postgresql:index/grant:Grant";
 const DEFAULTS = "postgresql:index/defaultPrivileges:DefaultPrivileges";
 const GATE = "random:index/randomId:RandomId";
+const ADMIN = { host: "db.internal", username: "postgres" };
 
 /** Every child is declared, and each one's create step fails: nothing is created. */
 async function expectStopped(resources: RegisteredResource[], name: string): Promise<void> {
@@ -375,6 +376,32 @@ describe("the preflight, through a provider passed in opts", () => {
         logged.mockRestore();
     });
 
+    it("names no host, user or database given as a secret: each shows as [secret]", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "hushed",
+                {
+                    database: pulumi.secret("db-secret-name"),
+                    schemas: ["ghost"],
+                    tableCreators: ["etl"],
+                    host: pulumi.secret("whaly-secret-host.internal"),
+                    admin: { host: pulumi.secret("admin-secret-host.internal"), username: pulumi.secret("admin-secret-user") },
+                },
+                { transformations },
+            );
+        });
+        await expectStopped(resources, "hushed");
+        const messages = logged.mock.calls.map((call) => String(call[0]));
+        expect(messages).toEqual([
+            expect.stringContaining(
+                'Preflight of WhalyPostgresAccess on [secret]:5432/[secret] as [secret] failed; nothing was changed:\n- schemas[0] "ghost": does not exist',
+            ),
+        ]);
+        expect(messages.join("\n")).not.toMatch(/secret-(name|host|user)/);
+        logged.mockRestore();
+    });
+
     /** Declares a component whose checks fail (a schema that does not exist); returns its gate's beforeCreate hooks, run. */
     async function failingGate(name: string): Promise<void> {
         const provider = providerWithConfig(`${name}-pg`, { host: "primary.internal", username: "admin" });
@@ -451,6 +478,41 @@ describe("args given as Outputs", () => {
             expect.stringMatching(
                 /Invalid args for WhalyPostgresAccess "late":\n- database \(a string of 11 characters: not shown\): contains a double quote.*\n- admin.port 0: is not a whole number from 1 to 65535/,
             ),
+        ]);
+        logged.mockRestore();
+    });
+
+    it("a database name with a line break stops the children, and neither pgHbaLines nor accessSql writes it", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        let component: WhalyPostgresAccess | undefined;
+        const resources = await recordResources((transformations) => {
+            component = new WhalyPostgresAccess(
+                "broken",
+                { database: pulumi.output("x\n\\! touch pwned"), admin: ADMIN },
+                { transformations },
+            );
+        });
+        await expectStopped(resources, "broken");
+        expect(await valueOf(component!.pgHbaLines)).toEqual([]);
+        expect(await valueOf(component!.accessSql)).toBe("");
+        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringMatching(/- database \(a string of 16 characters: not shown\): contains a control character/),
+        ]);
+        logged.mockRestore();
+    });
+
+    it("Whaly's host, once resolved, is checked before anything is created", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "host",
+                { database: "db", host: pulumi.output("db host with spaces"), admin: ADMIN },
+                { transformations },
+            );
+        });
+        await expectStopped(resources, "host");
+        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringMatching(/- host \(a string of 19 characters: not shown\): is not a host name or IP address/),
         ]);
         logged.mockRestore();
     });

@@ -53,5 +53,14 @@ describe("Whaly's IP ranges", () => {
             /a user name of 8 characters cannot be written to pg_hba.conf/,
         );
         expect(() => renderPgHbaLines({ database: "d", user: 'a"secret' })).not.toThrow(/secret/);
+        expect(() => renderPgHbaLines({ database: "d", user: "a\tb" })).toThrow(/a user name of 3 characters cannot be written/);
+        expect(() => renderPgHbaLines({ database: "d\u0085", user: "u" })).toThrow(/a database name of 2 characters cannot be written/);
+    });
+
+    it("refuse a name starting with /, which pg_hba.conf on PostgreSQL 16+ reads as a regular expression, quoted or not", () => {
+        expect(() => renderPgHbaLines({ database: "/analytics", user: "u" })).toThrow(
+            /a database name of 10 characters .*regular expression/,
+        );
+        expect(() => renderPgHbaLines({ database: "d", user: ["u", "/^e"] })).toThrow(/a user name of 3 characters .*regular expression/);
     });
 });

@@ -44,6 +44,11 @@ describe("renderAccessSql", () => {
         expect(psqlConnect("it's=x\\y")).toBe("\\connect -reuse-previous=on 'dbname=''it\\\\''s=x\\\\\\\\y'''");
     });
 
+    it("refuses a database name holding a control character: psql reads a meta-command to the end of its line", () => {
+        expect(() => psqlConnect("x\n\\! touch pwned #")).toThrow(/a database name of 18 characters holds a control character/);
+        expect(() => psqlConnect("x\n\\! touch pwned #")).not.toThrow(/pwned/);
+    });
+
     it("renders the compact mode's database-wide default privileges", () => {
         const { inDatabase } = renderAccessStatements({
             database: "a",
