@@ -116,7 +116,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const checked = pulumi.output(verdict);
         const current = passwords.get(logins.current.name)!;
         const nameOf = (login?: PlannedLogin) => (login ? roles.get(login.name)!.name : pulumi.output(""));
-        this.host = checkedWhalyHost(this, v, checked);
+        this.host = checkedWhalyHost(name, this, v, checked);
         this.port = pulumi.output(v.port);
         this.database = pulumi.output(v.database);
         this.ipRanges = pulumi.output(v.ipRanges);
@@ -177,7 +177,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             `whaly-postgres/${name}/take-over`,
             async () => {
                 const { adoption, connection, server, where } = await verdict;
-                if (adoption && adoption.problems.length > 0) throw new Error(preflightFailure(where, adoption.problems));
+                if (adoption && adoption.problems.length > 0)
+                    throw new Error(withoutSecrets(this, preflightFailure(where, adoption.problems)));
                 if (!preview)
                     await runTakeOver(v.roleName, server?.roles[v.roleName] !== undefined, adoption, connection).catch((e: Error) => {
                         throw new Error(withoutSecrets(this, e.message));

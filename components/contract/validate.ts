@@ -150,6 +150,12 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
             undefined,
             "is required when the component is given a provider instead of `admin`: the address Whaly connects to (the primary or a read replica)",
         );
+    else if (args.host === undefined && isSocketDirectory(host))
+        problem(
+            "host",
+            undefined,
+            "is required when admin.host is a Unix socket's directory, which Whaly cannot reach: give the server's address",
+        );
     else checkHost(problem, "host", host);
     // Whaly reaches the admin's server when `host` is left to default: then it shares its port too,
     // as the admin's connection resolves it (admin.port, an Output once known, else PGPORT).

@@ -72,7 +72,9 @@ export async function checkServer(
     dependsOn: pulumi.ResourceOptions["dependsOn"],
     provider: pulumi.ProviderResource | undefined,
 ): Promise<Verdict> {
-    const verdict = await decide(name, component, v, dependsOn, provider);
+    const decided = await decide(name, component, v, dependsOn, provider);
+    // The steps' errors quote it.
+    const verdict = { ...decided, where: withoutSecrets(component, decided.where) };
     // A failed verdict fails the steps that ask it, and a failed step can end a preview before the
     // error saying why reached the engine: it waits for the engine to have the checks' lines. Not for
     // ever: the SDK sends log lines in program order, and one naming a resource that follows this
@@ -96,6 +98,14 @@ function tell(component: pulumi.Resource, level: "info" | "warn" | "error", mess
 
 /** Per component, the resolved values of the args it was given as secrets (secretArgValues), for withoutSecrets. */
 const secrets = new WeakMap<pulumi.Resource, string[]>();
+
+/** Adds `values` to those `component`'s messages hide, the longest first (one may hold another). */
+function hideSecrets(component: pulumi.Resource, values: string[]): void {
+    secrets.set(
+        component,
+        [...(secrets.get(component) ?? []), ...values].sort((a, b) => b.length - a.length),
+    );
+}
 
 /** `text` with each value `component` was given as a secret replaced by [secret], once the checks resolved them. */
 export function withoutSecrets(component: pulumi.Resource, text: string): string {
@@ -156,24 +166,19 @@ async function decide(
     if (!(await isKnown(resolved))) return defer(deferred ?? "the server's address is known");
     // The args given as Outputs, resolved, follow the args' rules.
     const { database, admin } = await valueOf(resolved);
-    const host = await knownValue(pulumi.output(v.host));
-    secrets.set(
+    hideSecrets(
         component,
         await secretArgValues([
-            [v.host, host],
             [v.database, database],
             [v.admin?.host, admin?.host],
             [v.admin?.username, admin?.username],
         ]),
     );
-    const argProblems = [
-        ...resolvedArgProblems({
-            database,
-            admin: admin as Record<string, unknown> | undefined,
-            sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
-        }),
-        ...whalyHostProblems(v, host),
-    ];
+    const argProblems = resolvedArgProblems({
+        database,
+        admin: admin as Record<string, unknown> | undefined,
+        sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
+    });
     if (argProblems.length > 0) {
         tell(component, "error", new WhalyPostgresArgsError(name, argProblems).message);
         return { ...fromArgs(String(database)), go: false };
@@ -247,15 +252,6 @@ export function preflightFailure(where: string, problems: ArgProblem[]): string 
 }
 
 /**
- * The problems of Whaly's host given as an Output, once resolved (undefined: not known yet): the
- * tunnel's line names it. The server does not need it, but the children wait for it all the same.
- */
-function whalyHostProblems(v: ValidatedArgs, host: unknown): ArgProblem[] {
-    if (host === undefined) return [];
-    return v.sshTunnel ? tunnelHostProblems(host) : hostArgProblems("host", host);
-}
-
-/**
  * Whaly's host, once looked at where it is another server than the one the checks connected to
  * (a replica, usually): asked read-only with the same credentials whether it is a standby of the
  * same cluster whose settings cancel Whaly's queries (whalyHost.ts decides), it gives warnings or
@@ -263,10 +259,22 @@ function whalyHostProblems(v: ValidatedArgs, host: unknown): ArgProblem[] {
  * the password only into SCRAM (lookRefusal); otherwise one info line says how to have it looked
  * at. Only this output waits for it, not the component's children.
  */
-export function checkedWhalyHost(component: pulumi.Resource, v: ValidatedArgs, verdict: pulumi.Output<Verdict>): pulumi.Output<string> {
+export function checkedWhalyHost(
+    name: string,
+    component: pulumi.Resource,
+    v: ValidatedArgs,
+    verdict: pulumi.Output<Verdict>,
+): pulumi.Output<string> {
     return pulumi.all([v.host, v.port, verdict]).apply(async ([host, port, { go, connection, server }]) => {
-        // The checks refused it (its error is theirs).
-        if (whalyHostProblems(v, host).length > 0) return "";
+        hideSecrets(component, await secretArgValues([[v.host, host]]));
+        // A host given as an Output, resolved: the tunnel's line names it (the server does not need
+        // it). Only this output waits for it: Whaly's host is often a replica whose pg_hba.conf
+        // takes this component's pgHbaLines.
+        const hostProblems = v.sshTunnel ? tunnelHostProblems(host) : hostArgProblems("host", host);
+        if (hostProblems.length > 0) {
+            pulumi.log.error(new WhalyPostgresArgsError(name, hostProblems).message, component);
+            return "";
+        }
         if (!go || !connection || !server || (host === connection.settings.host && port === connection.settings.port)) return host;
         const settings = { ...connection.settings, host, port, connectTimeoutSeconds: WHALY_HOST_CONNECT_TIMEOUT_SECONDS };
         const refusal = lookRefusal(host, settings.sslMode, connection.names);
@@ -311,7 +319,7 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
 
 function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {
     tell(component, "error", preflightFailure(where, problems));
-    return { go: false, database, tableCreators: [], where: withoutSecrets(component, where) };
+    return { go: false, database, tableCreators: [], where };
 }
 
 /**

@@ -225,6 +225,11 @@ export const BAD_INPUTS: BadInput[] = [
         hidden: "s3cr3t:pw@db.internal",
     },
     {
+        what: "admin.host a Unix socket's directory, and no host",
+        args: { admin: { host: "/var/run/postgresql", username: "postgres" } },
+        says: ["host (missing)", "is required when admin.host is a Unix socket's directory", "give the server's address"],
+    },
+    {
         what: "a role name that pg_hba.conf would read as a regular expression",
         args: { roleName: "/whaly" },
         says: ['roleName "/whaly"', "starts with /", "regular expression", "rename it"],

@@ -97,7 +97,7 @@ async function lookAt(
     ];
     try {
         const component = {} as pulumi.Resource;
-        expect(await valueOf(checkedWhalyHost(component, v, pulumi.output(verdict)))).toBe(host);
+        expect(await valueOf(checkedWhalyHost("whaly", component, v, pulumi.output(verdict)))).toBe(host);
     } finally {
         spies.forEach((s) => s.mockRestore());
     }

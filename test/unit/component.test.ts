@@ -382,11 +382,12 @@ describe("the preflight, through a provider passed in opts", () => {
             new WhalyPostgresAccess(
                 "hushed",
                 {
-                    database: pulumi.secret("db-secret-name"),
+                    database: pulumi.secret("analytics-secret"),
                     schemas: ["ghost"],
                     tableCreators: ["etl"],
                     host: pulumi.secret("whaly-secret-host.internal"),
-                    admin: { host: pulumi.secret("admin-secret-host.internal"), username: pulumi.secret("admin-secret-user") },
+                    // The database's name inside the admin's host: the longer is hidden first.
+                    admin: { host: pulumi.secret("analytics-secret.prod-eu.internal"), username: pulumi.secret("admin-secret-user") },
                 },
                 { transformations },
             );
@@ -398,7 +399,7 @@ describe("the preflight, through a provider passed in opts", () => {
                 'Preflight of WhalyPostgresAccess on [secret]:5432/[secret] as [secret] failed; nothing was changed:\n- schemas[0] "ghost": does not exist',
             ),
         ]);
-        expect(messages.join("\n")).not.toMatch(/secret-(name|host|user)/);
+        expect(messages.join("\n")).not.toMatch(/analytics-secret|prod-eu|secret-host|secret-user/);
         logged.mockRestore();
     });
 
@@ -497,22 +498,6 @@ describe("args given as Outputs", () => {
         expect(await valueOf(component!.accessSql)).toBe("");
         expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(/- database \(a string of 16 characters: not shown\): contains a control character/),
-        ]);
-        logged.mockRestore();
-    });
-
-    it("Whaly's host, once resolved, is checked before anything is created", async () => {
-        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
-        const resources = await recordResources((transformations) => {
-            new WhalyPostgresAccess(
-                "host",
-                { database: "db", host: pulumi.output("db host with spaces"), admin: ADMIN },
-                { transformations },
-            );
-        });
-        await expectStopped(resources, "host");
-        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
-            expect.stringMatching(/- host \(a string of 19 characters: not shown\): is not a host name or IP address/),
         ]);
         logged.mockRestore();
     });
