@@ -502,6 +502,14 @@ describe("args given as Outputs", () => {
         logged.mockRestore();
     });
 
+    it("Whaly's host may come from what takes the component's pgHbaLines (a replica's pg_hba.conf): nothing waits on the other", async () => {
+        const [host, setHost] = pulumi.deferredOutput<string>();
+        const component = new WhalyPostgresAccess("replicated", { database: "db", tableCreators: ["etl"], host, admin: ADMIN });
+        setHost(component.pgHbaLines.apply((lines) => (lines.length > 0 ? "replica.internal" : "none")));
+        expect(await valueOf(component.pgHbaLines)).toContain('hostssl "db" "whaly_bi" 34.76.0.0/14 scram-sha-256');
+        expect(await valueOf(component.host)).toBe("replica.internal");
+    });
+
     it("reach the children: the database's name, the admin's connection", async () => {
         let component: WhalyPostgresAccess | undefined;
         const resources = byName(
