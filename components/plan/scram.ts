@@ -25,11 +25,12 @@ export const SCRAM_SALT_BYTES = 16;
  */
 function prepare(password: string): string {
     if (/^[\x20-\x7e]*$/.test(password)) return password;
-    return [...password]
+    const mapped = [...password]
         .map((ch) => (NON_ASCII_SPACES.test(ch) ? " " : ch))
         .filter((ch) => !MAPPED_TO_NOTHING.has(ch.codePointAt(0)!))
-        .join("")
-        .normalize("NFKC");
+        .join("");
+    // Mapped to nothing, SASLprep refuses it: PostgreSQL then hashes it as typed.
+    return mapped === "" ? password : mapped.normalize("NFKC");
 }
 
 /** RFC 3454 table C.1.2: the non-ASCII spaces, which SASLprep maps to a space. */

@@ -23,6 +23,8 @@ const PASSWORDS: Array<[string, string]> = [
     ["a ligature, which NFKC splits", "\ufb01ne-password"],
     ["right-to-left letters mixed with left-to-right, which SASLprep refuses: the bytes as typed", "abc\u05d0\u05d1\u05d2"],
     ["right-to-left letters only", "\u05e9\u05dc\u05d5\u05dd"],
+    ["an emoji, which SASLprep refuses, in a password the mapping leaves as typed", "secret\u{1f600}word"],
+    ["soft hyphens only, which SASLprep maps to nothing and so refuses: the bytes as typed", "\u00ad\u00ad\u00ad"],
 ];
 
 describe(`PostgreSQL ${NEWEST_MAJOR}: psql logs in with the password as typed to a role given the component's verifier`, () => {
