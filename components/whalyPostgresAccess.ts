@@ -137,13 +137,14 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         // The previous user too: Whaly logs in with it until it has the new credentials.
         // None when the checks failed: a database name they refused cannot be written to pg_hba.conf.
         this.pgHbaLines = pulumi
-            .all([checked, this.user, this.previousUser, pgHbaRanges])
+            // The database beside the verdict: a secret one keeps both outputs secret.
+            .all([checked, this.user, this.previousUser, pgHbaRanges, v.database])
             .apply(([{ go, database }, user, previous, ipRanges]) =>
                 go && user && ipRanges.length > 0 ? renderPgHbaLines({ database, user: previous ? [user, previous] : user, ipRanges }) : [],
             );
         // Known at preview, for review before the deploy; with discoverTableCreators, the creators found.
         // None either when the checks failed: a database name they refused cannot be written to a psql script.
-        this.accessSql = checked.apply((verdict) => (verdict.go ? renderSql(effectiveArgs(v, verdict)) : ""));
+        this.accessSql = pulumi.all([checked, v.database]).apply(([verdict]) => (verdict.go ? renderSql(effectiveArgs(v, verdict)) : ""));
 
         this.registerOutputs({
             host: this.host,
@@ -261,8 +262,9 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 ? verdict.then(({ adoption, server }) => adoption !== undefined && server?.roles[v.roleName]?.canLogin === true)
                 : Promise.resolve(false);
             const adoptedAt = { adoptedAtVersion: String(login.passwordVersion) };
+            const saltName = `${name}/salt${login.secretSuffix}`;
             const salt = new random.RandomBytes(
-                `${name}/salt${login.secretSuffix}`,
+                saltName,
                 {
                     length: SCRAM_SALT_BYTES,
                     keepers: mayAdopt ? pulumi.output(adopted).apply((a) => (a ? adoptedAt : undefined)) : undefined,
@@ -273,7 +275,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const verifier = pulumi.secret(
                 pulumi.all([password, salt.base64]).apply(([plain, saltBase64]) => scramVerifier(plain, Buffer.from(saltBase64, "base64"))),
             );
-            const recorded = mayAdopt ? recordedKeepers(salt, `${name}/salt${login.secretSuffix}`) : salt.keepers;
+            const recorded = mayAdopt ? recordedKeepers(salt, saltName) : salt.keepers;
             const kept =
                 logins.granteeLogsIn && v.password === undefined
                     ? pulumi.output(adoptedPasswordKept(salt, recorded, login.passwordVersion, adopted))

@@ -378,8 +378,9 @@ describe("the preflight, through a provider passed in opts", () => {
 
     it("names no host, user or database given as a secret: each shows as [secret]", async () => {
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        let component: WhalyPostgresAccess | undefined;
         const resources = await recordResources((transformations) => {
-            new WhalyPostgresAccess(
+            component = new WhalyPostgresAccess(
                 "hushed",
                 {
                     database: pulumi.secret("analytics-secret"),
@@ -400,6 +401,9 @@ describe("the preflight, through a provider passed in opts", () => {
             ),
         ]);
         expect(messages.join("\n")).not.toMatch(/analytics-secret|prod-eu|secret-host|secret-user/);
+        // Nor does the state: the outputs that name the database are secrets.
+        expect(await pulumi.isSecret(component!.pgHbaLines)).toBe(true);
+        expect(await pulumi.isSecret(component!.accessSql)).toBe(true);
         logged.mockRestore();
     });
 
