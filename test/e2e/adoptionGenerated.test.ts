@@ -33,7 +33,7 @@ import { accessProgram, failureOf } from "./support/program";
 jest.setTimeout(300_000);
 
 const SEED = Number(process.env.WHALY_ADOPTION_SEED ?? 20260301);
-const CASES = Number(process.env.WHALY_ADOPTION_CASES ?? 40);
+const CASES = Number(process.env.WHALY_ADOPTION_CASES ?? 24);
 const LISTED: Partial<WhalyPostgresAccessArgs> = { schemas: ["public", "sales"], tableCreators: ["etl", "dbt"] };
 
 const MODE_ARGS: Record<AdoptionMode, Partial<WhalyPostgresAccessArgs>> = {
