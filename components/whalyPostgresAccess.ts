@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
@@ -5,7 +6,13 @@ import { WhalyPostgresAccessArgs } from "./contract/args";
 import { ResolvedArgs, ValidatedArgs, validateArgs } from "./contract/validate";
 import { AccessPlan, planAccess } from "./plan/grants";
 import { LoginPlan, planLogins, PlannedLogin } from "./plan/logins";
-import { roleRenamedProblem, roleTakenProblem } from "./plan/preflight";
+import {
+    loginUserRenamedWarning,
+    loginUserTakenProblem,
+    passwordVersionJumpProblem,
+    roleRenamedProblem,
+    roleTakenProblem,
+} from "./plan/preflight";
 import { SCRAM_SALT_BYTES, scramVerifier } from "./plan/scram";
 import { accessStatements, psqlScript } from "./plan/sql";
 import { connectionString } from "./outputs/connectionString";
@@ -99,7 +106,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             dependsOn: dependingOn(after, gate),
             hooks: { ...gated.hooks, onError: [retryHook(name)] },
         };
-        const passwords = this.declarePasswords(name, v, logins, verdict, { ...gated, dependsOn: after });
+        const versionStep = v.rotation === "alternating" ? this.declareVersionStep(name, v, verdict, gated) : undefined;
+        const passwords = this.declarePasswords(name, v, logins, verdict, { ...gated, dependsOn: dependingOn(after, versionStep) });
         const roles = this.declareRoles(name, v, logins, plan, passwords, verdict, pgOpts);
         // After every role, users included: a non-superuser provider's role and grant statements
         // take locks on role memberships, and running them side by side deadlocked a destroy.
@@ -208,6 +216,34 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         return step;
     }
 
+    /**
+     * With the alternating rotation, the passwordVersion in a step of its own, which every password
+     * waits for: its update, at preview as at up, refuses a version other than the one it holds or
+     * the next (passwordVersionJumpProblem).
+     */
+    private declareVersionStep(
+        name: string,
+        v: ValidatedArgs,
+        verdict: Promise<Verdict>,
+        gated: pulumi.CustomResourceOptions,
+    ): pulumi.Stash {
+        const oneAtATime = new pulumi.ResourceHook(
+            `whaly-postgres/${name}/password-version`,
+            async ({ oldInputs }) => {
+                const was: unknown = oldInputs?.input?.passwordVersion;
+                if (typeof was === "number" && v.passwordVersion !== was && v.passwordVersion !== was + 1)
+                    throw new Error(preflightFailure((await verdict).where, [passwordVersionJumpProblem(was, v.passwordVersion)]));
+            },
+            { onDryRun: true },
+        );
+        const { beforeUpdate = [] } = gated.hooks ?? {};
+        return new pulumi.Stash(
+            `${name}/password-version`,
+            { input: { passwordVersion: v.passwordVersion } },
+            { ...gated, hooks: { ...gated.hooks, beforeUpdate: [...beforeUpdate, oneAtATime] } },
+        );
+    }
+
     /** The provider built from `admin`, connected to the component's database (role drops run there). */
     private declareAdminProvider(name: string, v: ValidatedArgs): postgresql.Provider {
         const admin = v.admin!;
@@ -313,16 +349,28 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 idleInTransactionSessionTimeout: v.idleInTransactionSessionTimeoutMs,
             };
         };
+        // A hook of an inline program runs outside the program's context, where the SDK's log reaches no
+        // engine (it prints to the console): the warning is sent in the context of the constructor.
+        const warn = AsyncResource.bind((message: string) => pulumi.log.warn(message, this));
         // Created means not in this stack's state: a role of that name on the server is someone else's
-        // (unless adopted). The role holding the grants is not renamed once deployed (roleRenamedProblem).
-        const free = (role: string, field: string, steps: Array<"beforeCreate" | "beforeUpdate">): pulumi.ResourceHookBinding => {
+        // (unless adopted). The role holding the grants is not renamed once deployed (roleRenamedProblem);
+        // a login user may be, to a name no role has.
+        const free = (
+            role: string,
+            field: "roleName" | "loginUsers",
+            steps: Array<"beforeCreate" | "beforeUpdate">,
+        ): pulumi.ResourceHookBinding => {
             const hook = new pulumi.ResourceHook(
                 `whaly-postgres/${name}/${role}/free`,
                 async ({ oldInputs }) => {
                     // An update (old inputs given) of a role the stack has: only its name matters.
-                    if (oldInputs !== undefined) return refuseRename(oldInputs.name, role, verdict);
+                    const updated = oldInputs !== undefined;
+                    if (updated && oldInputs.name === role) return;
+                    if (updated && field === "roleName") return refuseRename(oldInputs.name, role, verdict);
                     const { server, where } = await verdict;
-                    if (server?.roles[role]) throw new Error(preflightFailure(where, [roleTakenProblem(role, field)]));
+                    const problem = updated ? loginUserTakenProblem(role) : roleTakenProblem(role, field);
+                    if (server?.roles[role]) throw new Error(preflightFailure(where, [problem]));
+                    if (updated) await warn(loginUserRenamedWarning(String(oldInputs.name), role));
                 },
                 { onDryRun: true },
             );
@@ -359,7 +407,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 new postgresql.Role(
                     `${name}/${login.child}`,
                     { name: login.name, ...guarded(login), roles: [grantee.name], inherit: true, ...readOnly },
-                    { ...pgOpts, hooks: free(login.name, "loginUsers", ["beforeCreate"]) },
+                    { ...pgOpts, hooks: free(login.name, "loginUsers", ["beforeCreate", "beforeUpdate"]) },
                 ),
             );
         return roles;

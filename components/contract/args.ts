@@ -135,7 +135,10 @@ export interface WhalyPostgresAccessArgs {
     password?: pulumi.Input<string>;
     /** Length of the generated password, 16 to 128. Default `32`. Not allowed together with `password`. */
     passwordLength?: number;
-    /** Bump to rotate the generated password: the role is altered in place, not replaced. Default `1`. */
+    /**
+     * Bump to rotate the generated password: the role is altered in place, not replaced. Default `1`.
+     * With `rotation: "alternating"`, one up at a time: any other change is refused before the server changes.
+     */
     passwordVersion?: number;
     /**
      * How the password rotates. `"single"` (default, as Whaly's guide): the role logs in, and a new
@@ -146,7 +149,10 @@ export interface WhalyPostgresAccessArgs {
      * after. A plain string. See README, "Rotating the password".
      */
     rotation?: string;
-    /** With `rotation: "alternating"`, the two users' names. Default `[<roleName>_a, <roleName>_b]`. Plain strings: they name children. */
+    /**
+     * With `rotation: "alternating"`, the two users' names. Default `[<roleName>_a, <roleName>_b]`. Plain strings: they name
+     * children. A new name on a live stack renames the user in place, with a warning; a name some role has is refused.
+     */
     loginUsers?: string[];
     /** Host Whaly connects to: the primary or a read replica. Default `admin.host`; required without `admin`. */
     host?: pulumi.Input<string>;

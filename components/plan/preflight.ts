@@ -117,7 +117,21 @@ export function roleTakenProblem(roleName: string, field = "roleName"): ArgProbl
     return {
         field,
         value: roleName,
-        message: `already exists on the server and this stack does not manage it: pick another roleName, or drop that role first (DROP ROLE ${quote(roleName)})`,
+        message: `already exists on the server and this stack does not manage it: pick another ${field}, or drop that role first (DROP ROLE ${quote(roleName)})`,
+    };
+}
+
+/**
+ * A login user of a deployed component given a new name some role has: the provider renames the
+ * user in place (ALTER ROLE … RENAME), which PostgreSQL refuses; the other user's name included.
+ */
+export function loginUserTakenProblem(user: string): ArgProblem {
+    return {
+        field: "loginUsers",
+        value: user,
+        message:
+            "is a role that already exists on the server: a deployed login user is renamed in place, which needs a name no role has " +
+            "(the two users cannot swap names in one update): pick another name",
     };
 }
 
@@ -178,6 +192,30 @@ function nonSuperuserAdminProblems(input: PreflightInput, server: ServerFacts): 
             });
     }
     return problems;
+}
+
+/**
+ * With the alternating rotation, a passwordVersion other than the last one or the next: each user
+ * keeps the password of the last version of its parity, so a jump (2 to 4) or a step back (3 to 2)
+ * gives both users new passwords at once, the one Whaly logs in with among them.
+ */
+export function passwordVersionJumpProblem(was: number, to: number): ArgProblem {
+    return {
+        field: "passwordVersion",
+        value: to,
+        message:
+            `goes from ${was} at this update, and with rotation "alternating" it must go one up at a time: ` +
+            `any other change gives both users new passwords at once, and Whaly's login stops working. ` +
+            `Set it to ${was + 1} (or keep ${was}); once Whaly has the new credentials, the next bump may follow`,
+    };
+}
+
+/** A deployed login user renamed (ALTER ROLE … RENAME), for a warning at preview and up, as a switch of rotation mode has. */
+export function loginUserRenamedWarning(from: string, to: string): string {
+    return (
+        `loginUsers: user ${from} is renamed ${to} at this up: new logins as ${from} stop working (open sessions go on). ` +
+        `Put the user and password outputs into Whaly's form`
+    );
 }
 
 /**

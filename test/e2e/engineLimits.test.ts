@@ -184,6 +184,57 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
         );
     });
 
+    describe("loginUsers changed on a deployed component", () => {
+        // A user is renamed in place (ALTER ROLE … RENAME): a name some role has cannot be taken, the other user's included.
+        it("to a name some role has is refused before the server changes, naming loginUsers; to a free name, the preview warns, and the user is renamed and logs in", async () => {
+            await server.query(`CREATE ROLE hand_user LOGIN`);
+            const args = (loginUsers: string[]) => ({
+                roleName: "whaly_users",
+                rotation: "alternating" as const,
+                loginUsers,
+                schemas: ["public", "sales"],
+                tableCreators: ["etl"],
+            });
+            const t = await newTestStack("limits-login-users", programFrom("admin", server, args(["whaly_u1", "whaly_u2"])).program);
+            try {
+                await t.stack.up();
+                const before = await catalogSnapshot(server, DATABASE);
+                for (const [loginUsers, taken] of [
+                    [["hand_user", "whaly_u2"], "hand_user"],
+                    [["whaly_u2", "whaly_u1"], "whaly_u2"],
+                ] as const) {
+                    t.setProgram(programFrom("admin", server, args([...loginUsers])).program);
+                    const refusal = `loginUsers "${taken}": is a role that already exists on the server`;
+                    expect(await failureOf(t.stack.preview())).toContain(refusal);
+                    expect(await failureOf(t.stack.up())).toContain(refusal);
+                    expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+                }
+
+                t.setProgram(programFrom("admin", server, args(["whaly_u3", "whaly_u2"])).program);
+                let previewed = "";
+                await t.stack.preview({ onOutput: (line) => (previewed += line) });
+                expect(previewed).toContain(
+                    "loginUsers: user whaly_u1 is renamed whaly_u3 at this up: new logins as whaly_u1 stop working",
+                );
+                expect(previewed).not.toContain("user whaly_u2 is renamed");
+                const { outputs } = await t.stack.up();
+                expect(await traces(server, DATABASE, "whaly_u1")).toEqual([]);
+                expect((await roleAttributes(server, "whaly_u3")).member_of).toEqual(["whaly_users"]);
+                expect(outputs.user.value).toBe("whaly_u3");
+                const login = await server.query("SELECT current_user AS name", {
+                    database: DATABASE,
+                    user: "whaly_u3",
+                    password: outputs.password.value as string,
+                });
+                expect(login).toEqual([{ name: "whaly_u3" }]);
+                expect(await traces(server, DATABASE, "hand_user")).toEqual(["role hand_user"]);
+            } finally {
+                await t.stack.destroy({ runProgram: true }).catch(() => undefined);
+                t.dispose();
+            }
+        });
+    });
+
     describe("a roleName changed as adoptRole is set", () => {
         it("is refused at preview, before the server changes: the role's update names the rename", async () => {
             const args = { roleName: "whaly_plain", schemas: ["public", "sales"], tableCreators: ["etl"] };

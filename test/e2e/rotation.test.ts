@@ -8,7 +8,7 @@
  */
 import { auditRole } from "../../audit/audit";
 import { PostgresMajor, PostgresServer, startPostgres } from "../../scripts/lib/postgresServer";
-import { privilegesOf, traces } from "../harness/catalog";
+import { catalogSnapshot, privilegesOf, traces } from "../harness/catalog";
 import { startReader } from "../harness/reader";
 import { as } from "../harness/sessions";
 import { newTestStack, TestStack } from "../harness/stack";
@@ -21,7 +21,7 @@ import {
     READ_ONLY_ACCESS,
     seedWarehouse,
 } from "../harness/warehouse";
-import { accessProgram, outputValues } from "./support/program";
+import { accessProgram, failureOf, outputValues } from "./support/program";
 
 jest.setTimeout(300_000);
 
@@ -112,6 +112,21 @@ describe.each([12, 15, 18] as PostgresMajor[])("PostgreSQL %i: rotation alternat
         console.log(
             `PostgreSQL ${major}, rotation to version 3: reader ${JSON.stringify(totals.queries)} queries, ${totals.failures.length} failed`,
         );
+    });
+
+    it("a version more than one up, or back, is refused at preview and at up, before the server changes: both users keep their passwords", async () => {
+        const before = await catalogSnapshot(server, DATABASE);
+        for (const version of [5, 2]) {
+            t.setProgram(program(version));
+            const refusal = `passwordVersion ${version}: goes from 3 at this update, and with rotation "alternating" it must go one up at a time`;
+            expect(await failureOf(t.stack.preview())).toContain(refusal);
+            expect(await failureOf(t.stack.up())).toContain(refusal);
+            expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+        }
+        expect(await logsIn("whaly_bi_a", issued[2].password)).toBe(true);
+        expect(await logsIn("whaly_bi_b", issued[1].password)).toBe(true);
+        t.setProgram(program(3));
+        expect([...(await t.plannedOps()).entries()]).toEqual([]);
     });
 
     it("tables each creator makes after the rotations are readable by the current user", async () => {

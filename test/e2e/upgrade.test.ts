@@ -3,7 +3,8 @@
  * released package through the `pulumi` CLI (two components: the guide's single role, and an
  * alternating one), readers log in as Whaly's users and read without pause, and the package is
  * swapped for this checkout's tarball. `pulumi preview` then `pulumi up` replace and delete
- * nothing; the only new resources are the components' `<name>/checks` gates. The roles (same
+ * nothing; the only new resources are the components' `<name>/checks` gates and the alternating
+ * one's `<name>/password-version` step. The roles (same
  * OIDs), their passwords and privileges are as they were, the readers saw no failure, and the
  * stack is then stable and destroyed cleanly.
  *
@@ -76,12 +77,12 @@ function byKind(steps: Step[]): Record<string, string[]> {
 }
 
 /**
- * What the upgrade may do: create the gates the new version adds, and otherwise the steps of
- * `allowed`. A step of another kind fails with its URN.
+ * What the upgrade may do: create the gates and the alternating rotation's version step the new
+ * version adds, and otherwise the steps of `allowed`. A step of another kind fails with its URN.
  */
-function expectOnlyGatesCreated(steps: Step[], allowed: string[]): void {
+function expectOnlyNewStepsCreated(steps: Step[], allowed: string[]): void {
     expect(steps.filter((s) => !allowed.includes(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
-    expect(byKind(steps).create).toEqual(["whaly-alt/checks", "whaly/checks"]);
+    expect(byKind(steps).create).toEqual(["whaly-alt/checks", "whaly-alt/password-version", "whaly/checks"]);
 }
 
 /**
@@ -158,7 +159,7 @@ describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with relea
         before = { out, catalog: await fullCatalogSnapshot(server, DATABASE), oids: await whalyOids() };
     });
 
-    it("with this checkout's package installed instead, preview --diff shows no replace and no delete; it creates only the gates", async () => {
+    it("with this checkout's package installed instead, preview --diff shows no replace and no delete; it creates only the gates and the version step", async () => {
         // Whaly reads from here until after the up, with the credentials the release gave it.
         readers = [
             await startReader(server, DATABASE, before.out.user, before.out.password, READ),
@@ -173,7 +174,7 @@ describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with relea
         console.log(`preview after the upgrade: ${JSON.stringify(byKind(preview.steps.filter((s) => s.op !== "same")))}`);
         // Its steps leave out most unchanged resources; its summary counts them.
         console.log(`preview after the upgrade, steps by kind: ${JSON.stringify(preview.changeSummary)}`);
-        expectOnlyGatesCreated(preview.steps, ["same", "create", "update"]);
+        expectOnlyNewStepsCreated(preview.steps, ["same", "create", "update"]);
     });
 
     it("pulumi up replaces and deletes nothing; Whaly's passwords, roles and privileges are as they were; 0 failed reads", async () => {
@@ -185,7 +186,7 @@ describe.each(RELEASES)(`PostgreSQL ${NEWEST_MAJOR}: a stack deployed with relea
         const steps = events.flatMap((e) => (e.resourcePreEvent && !e.resourcePreEvent.planning ? [e.resourcePreEvent.metadata] : []));
         console.log(`up after the upgrade: ${JSON.stringify(byKind(steps.filter((s) => s.op !== "same")))}`);
         console.log(`up after the upgrade, steps by kind: ${JSON.stringify(counts(byKind(steps)))}`);
-        expectOnlyGatesCreated(steps, ["same", "create"]);
+        expectOnlyNewStepsCreated(steps, ["same", "create"]);
 
         const out = await outputs();
         expect(out).toMatchObject({ user: before.out.user, password: before.out.password, altUser: before.out.altUser });

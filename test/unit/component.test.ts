@@ -753,6 +753,24 @@ describe("rotation alternating", () => {
         expect(await valueOf(component.previousUserRetiresAtVersion)).toBe(5);
         expect(await pulumi.isSecret(component.password)).toBe(true);
     });
+
+    it("holds the version in a step every password waits for, whose update lets it go only one up at a time", async () => {
+        const { r } = await alternating(4);
+        const step = r["alt/password-version"];
+        expect(step.inputs).toEqual({ input: { passwordVersion: 4 } });
+        for (const password of ["alt/password-a", "alt/password-b"]) expect(r[password].dependsOn).toContain("alt4/password-version");
+        const update = (was: number) => {
+            const hook = step.hooks!.beforeUpdate!.find((h) => pulumi.ResourceHook.isInstance(h) && h.name.endsWith("/password-version"));
+            const callback = pulumi.ResourceHook.isInstance(hook) ? hook.callback : hook!;
+            return Promise.resolve(callback({ urn: "", id: "", name: "", type: "", oldInputs: { input: { passwordVersion: was } } }));
+        };
+        await expect(update(3)).resolves.toBeUndefined();
+        await expect(update(4)).resolves.toBeUndefined();
+        for (const was of [2, 5, 1])
+            await expect(update(was)).rejects.toThrow(
+                `passwordVersion 4: goes from ${was} at this update, and with rotation "alternating" it must go one up at a time`,
+            );
+    });
 });
 
 describe("adoptRole, the role existing on the server", () => {
