@@ -127,24 +127,42 @@ const usable = (grantee: string) =>
     `(${grantee} = (SELECT oid FROM me) OR (NOT (SELECT rolsuper FROM me) AND pg_has_role($1, ${grantee}, 'USAGE')))`;
 
 /**
- * Grants in the system's own schemas beyond what PUBLIC and the predefined roles hold there (those
- * are every role's, or judged by the predefined roles' table): EXECUTE on pg_read_file, INSERT on
- * an information_schema table. One row per privilege and object, `$1` the role.
+ * Grants in the system's own schemas beyond what initdb or an extension left there (pg_init_privs),
+ * or, for an object it has no row for, beyond its owner's default: EXECUTE on pg_read_file or
+ * lo_export, INSERT on an information_schema table. To the role, to a role it uses (a predefined
+ * one included) or to PUBLIC: every such grant is the role's. What initdb grants the predefined
+ * roles is theirs, judged by their table. SELECT on a relation only reads. One row per privilege
+ * and object, `$1` the role.
  */
 const SYSTEM_GRANTS = `${ME}
   SELECT a.privilege_type AS privilege, n.nspname || '.' || c.relname AS on
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a JOIN pg_roles g ON g.oid = a.grantee
-   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND g.rolname NOT LIKE 'pg\\_%' AND ${usable("a.grantee")}
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a
+   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND ${grantedToRole("a")}
+     AND ${beyondBaseline("a", "c.oid", "'pg_class'::regclass", "0", "acldefault('r', c.relowner)")}
   UNION
   SELECT a.privilege_type || ' (' || att.attname || ')', n.nspname || '.' || c.relname
     FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-   CROSS JOIN aclexplode(att.attacl) a JOIN pg_roles g ON g.oid = a.grantee
-   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND g.rolname NOT LIKE 'pg\\_%' AND ${usable("a.grantee")}
+   CROSS JOIN aclexplode(att.attacl) a
+   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND ${grantedToRole("a")}
+     AND ${beyondBaseline("a", "c.oid", "'pg_class'::regclass", "att.attnum", "acldefault('c', c.relowner)")}
   UNION
   SELECT a.privilege_type, 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a JOIN pg_roles g ON g.oid = a.grantee
-   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND g.rolname NOT LIKE 'pg\\_%' AND ${usable("a.grantee")}
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a
+   WHERE n.nspname IN ('pg_catalog', 'information_schema') AND ${grantedToRole("a")}
+     AND ${beyondBaseline("a", "p.oid", "'pg_proc'::regclass", "0", "acldefault('f', p.proowner)")}
    ORDER BY 2, 1`;
+
+/** The ACL entry `a` is PUBLIC's (0, which is no role: pg_has_role is not asked) or a role's the role uses. */
+function grantedToRole(a: string): string {
+    return `CASE WHEN ${a}.grantee = 0 THEN true ELSE ${usable(`${a}.grantee`)} END`;
+}
+
+/** The ACL entry `a` is not among the object's initial privileges (pg_init_privs), or its `fallback` ACL where it has none. */
+function beyondBaseline(a: string, objoid: string, classoid: string, objsubid: string, fallback: string): string {
+    const initial = `(SELECT i.initprivs FROM pg_init_privs i WHERE i.objoid = ${objoid} AND i.classoid = ${classoid} AND i.objsubid = ${objsubid})`;
+    return `NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(${initial}, ${fallback})) b
+                        WHERE b.grantee = ${a}.grantee AND b.privilege_type = ${a}.privilege_type)`;
+}
 
 const KINDS: Record<string, "tables" | "views" | "materializedViews" | "sequences"> = {
     r: "tables",
@@ -357,13 +375,14 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
         if (r.current && r.temporary)
             beyondRead.push({ privilege: "TEMPORARY", on: `database ${r.name}`, counts: false, why: "temporary objects only" });
     }
-    // EXECUTE that every role has through PUBLIC is not the role's own, but a SECURITY DEFINER function runs as its owner.
+    // EXECUTE that every role has through PUBLIC is not the role's own, but a SECURITY DEFINER function runs as its owner,
+    // in every schema (the system's own ship none). A system function PUBLIC may not run: SYSTEM_GRANTS.
     for (const r of await q<{ name: string; definer: boolean; owner: string }>(
         `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
                 p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-          WHERE ${SYSTEM_SCHEMAS} AND has_function_privilege($1, p.oid, 'EXECUTE')
-            AND (p.prosecdef OR NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'))
+          WHERE has_function_privilege($1, p.oid, 'EXECUTE')
+            AND (p.prosecdef OR (${SYSTEM_SCHEMAS} AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')))
           ORDER BY 1`,
     ))
         add("EXECUTE", `function ${r.name}${r.definer ? ` (SECURITY DEFINER: runs as ${r.owner})` : ""}`);

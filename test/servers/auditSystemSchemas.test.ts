@@ -32,37 +32,82 @@ describe.each([12, 18] as PostgresMajor[])("PostgreSQL %i: grants in the system 
     });
     afterAll(() => server?.stop());
 
-    const cases: Array<{ id: string; grant: string; proof: string }> = [
+    it("a role in pg_monitor and a role in no role, on the system schemas as initdb left them: read-only (the system's own grants are no one's)", async () => {
+        await server.query(`CREATE ROLE review_plain LOGIN PASSWORD '${PASSWORD}'`, { database: DATABASE });
+        await server.query(`CREATE ROLE review_monitor LOGIN PASSWORD '${PASSWORD}' IN ROLE pg_monitor`, { database: DATABASE });
+        for (const role of ["review_plain", "review_monitor"]) expect((await audit(url, role)).readOnly).toBe(true);
+    });
+
+    const cases: Array<{ id: string; grant: string; revoke: string; proof: string }> = [
         {
             id: "read_file",
-            grant: "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_file(text) TO {r}",
+            grant: "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_file(text) TO {g}",
+            revoke: "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_read_file(text) FROM {g}",
             proof: "SELECT pg_catalog.pg_read_file('PG_VERSION')",
         },
         {
             id: "lo_export",
-            grant: "GRANT EXECUTE ON FUNCTION pg_catalog.lo_export(oid, text) TO {r}",
+            grant: "GRANT EXECUTE ON FUNCTION pg_catalog.lo_export(oid, text) TO {g}",
+            revoke: "REVOKE EXECUTE ON FUNCTION pg_catalog.lo_export(oid, text) FROM {g}",
             proof: "SELECT pg_catalog.lo_from_bytea(4301, 'x'); SELECT pg_catalog.lo_export(4301, '/dev/null')",
         },
         {
+            id: "reload_conf",
+            grant: "GRANT EXECUTE ON FUNCTION pg_catalog.pg_reload_conf() TO {g}",
+            revoke: "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_reload_conf() FROM {g}",
+            proof: "SELECT pg_catalog.pg_reload_conf()",
+        },
+        {
             id: "info_schema_insert",
-            grant: "GRANT INSERT ON information_schema.sql_features TO {r}",
+            grant: "GRANT INSERT ON information_schema.sql_features TO {g}",
+            revoke: "REVOKE INSERT ON information_schema.sql_features FROM {g}",
             proof: "INSERT INTO information_schema.sql_features (feature_id) VALUES ('x')",
         },
     ];
-    for (const c of cases) {
-        it(`${c.id}: the role does it, and the verdict is NOT read-only`, async () => {
-            const role = `review_${c.id}`;
-            await server.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`, { database: DATABASE });
-            await server.query(c.grant.replace("{r}", role), { database: DATABASE });
-            const allowed = await as(server, DATABASE, role, PASSWORD, (s) => s.can(c.proof));
-            const report = await audit(url, role);
-            expect({ allowed, readOnly: report.readOnly, reasons: report.reasons }).toEqual({
-                allowed: true,
-                readOnly: false,
-                reasons: expect.arrayContaining([expect.any(String)]),
+    // The grant to the role itself, to PUBLIC (every role's), and to a predefined role the audit judges harmless.
+    const grantees = [
+        { via: "the role", grantee: (role: string) => role, memberOf: "" },
+        { via: "PUBLIC", grantee: () => "PUBLIC", memberOf: "" },
+        { via: "pg_monitor", grantee: () => "pg_monitor", memberOf: " IN ROLE pg_monitor" },
+    ];
+    for (const c of cases)
+        for (const { via, grantee, memberOf } of grantees)
+            it(`${c.id} granted to ${via}: the role does it, and the verdict is NOT read-only`, async () => {
+                const role = `review_${c.id}_${via.replace(/\W/g, "_").toLowerCase()}`;
+                const g = grantee(role);
+                await server.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'${memberOf}`, { database: DATABASE });
+                await server.query(c.grant.replace("{g}", g), { database: DATABASE });
+                try {
+                    const allowed = await as(server, DATABASE, role, PASSWORD, (s) => s.can(c.proof));
+                    const report = await audit(url, role);
+                    expect({ allowed, readOnly: report.readOnly, reasons: report.reasons }).toEqual({
+                        allowed: true,
+                        readOnly: false,
+                        reasons: expect.arrayContaining([expect.any(String)]),
+                    });
+                } finally {
+                    await server.query(c.revoke.replace("{g}", g), { database: DATABASE });
+                }
             });
-        });
-    }
+
+    it("a SECURITY DEFINER function in pg_catalog that PUBLIC may run: the role runs SQL as its owner, and the verdict is NOT read-only", async () => {
+        const role = "review_definer";
+        await server.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`, { database: DATABASE });
+        await server.query(
+            "CREATE FUNCTION pg_catalog.review_as_owner(q text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$BEGIN EXECUTE q; END$$",
+            { database: DATABASE },
+        );
+        try {
+            const allowed = await as(server, DATABASE, role, PASSWORD, (s) =>
+                s.can("SELECT pg_catalog.review_as_owner('CREATE TABLE public.review_definer_made (x int)')"),
+            );
+            const report = await audit(url, role);
+            expect({ allowed, readOnly: report.readOnly }).toEqual({ allowed: true, readOnly: false });
+            expect(report.reasons.join("\n")).toContain("pg_catalog.review_as_owner(q text) (SECURITY DEFINER: runs as postgres)");
+        } finally {
+            await server.query("DROP FUNCTION pg_catalog.review_as_owner(text)", { database: DATABASE });
+        }
+    });
 
     if (major >= 18)
         it("default privileges on large objects are told as large objects, not schemas", async () => {
