@@ -58,7 +58,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     readonly pgHbaLines: pulumi.Output<string[]>;
     /**
      * The SQL this component amounts to, as a psql script runnable from any database, the password
-     * elided (see {@link renderAccessSql}); empty where the server checks failed.
+     * elided (see `renderAccessSql`); empty where the server checks failed.
      */
     readonly accessSql: pulumi.Output<string>;
     /** With sshTunnel, the bastion user's `authorized_keys` line for Whaly's key, which may only forward to `host`:`port`; empty without. */

@@ -166,7 +166,7 @@ export interface WhalyPostgresAccessArgs {
     statementTimeoutMs?: number;
     /** `idle_in_transaction_session_timeout` of the role, in milliseconds (`0` = none). Default `60000` (1 minute). */
     idleInTransactionSessionTimeoutMs?: number;
-    /** IPv4/IPv6 CIDR ranges Whaly connects from. Default {@link WHALY_IP_RANGES}. */
+    /** IPv4/IPv6 CIDR ranges Whaly connects from. Default `WHALY_IP_RANGES`, the ranges Whaly's docs list. */
     ipRanges?: string[];
     /** Admin credentials, to let the component build its own provider. */
     admin?: WhalyPostgresAdminArgs;

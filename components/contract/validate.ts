@@ -88,16 +88,17 @@ const MAX_INT32 = 2_147_483_647;
  * Applies defaults and checks every rule, throwing one {@link WhalyPostgresArgsError} that lists
  * all problems. Pure: no resource is registered and nothing is sent to a server.
  */
-export function validateArgs(componentName: string, args: WhalyPostgresAccessArgs, hasProvider: boolean): ValidatedArgs {
+export function validateArgs(componentName: string, given: WhalyPostgresAccessArgs, hasProvider: boolean): ValidatedArgs {
     const problems: ArgProblem[] = [];
     const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
 
-    if (args === undefined || args === null || typeof args !== "object") {
+    if (given === undefined || given === null || typeof given !== "object") {
         throw new WhalyPostgresArgsError(componentName, [
-            { field: "args", value: args, message: "must be an object with at least `database`" },
+            { field: "args", value: given, message: "must be an object with at least `database`" },
         ]);
     }
-    checkKnownNames(problem, "", args as unknown as Record<string, unknown>, ARG_NAMES);
+    checkKnownNames(problem, "", given as unknown as Record<string, unknown>, ARG_NAMES);
+    const args = withoutOutputsWherePlain(problem, given);
     const admin = args.admin;
     if (admin && typeof admin === "object")
         checkKnownNames(problem, "admin.", admin as unknown as Record<string, unknown>, ADMIN_ARG_NAMES);
@@ -135,8 +136,7 @@ export function validateArgs(componentName: string, args: WhalyPostgresAccessArg
         );
     if (args.password !== undefined && args.passwordVersion !== undefined)
         problem("passwordVersion", args.passwordVersion, "conflicts with `password`: to rotate your own password, pass the new one");
-    if (typeof args.password === "string" && args.password.length === 0)
-        problem("password", args.password, "is empty: pass a password, or omit it to generate one");
+    checkPassword(problem, args.password);
     const passwordLength = args.passwordLength ?? DEFAULTS.passwordLength;
     checkInteger(problem, "passwordLength", passwordLength, 16, 128, "use a length from 16 to 128, or omit it for 32");
     const passwordVersion = args.passwordVersion ?? DEFAULTS.passwordVersion;
@@ -245,18 +245,48 @@ function adminPort(port: pulumi.Input<number> | undefined, env: NodeJS.ProcessEn
  */
 export function resolvedArgProblems(resolved: {
     database: unknown;
+    password?: unknown;
     admin?: Record<string, unknown>;
     sshTunnel?: Record<string, unknown>;
 }): ArgProblem[] {
     const problems: ArgProblem[] = [];
     const problem = (field: string, value: unknown, message: string) => problems.push({ field, value, message });
     checkIdentifier(problem, "database", resolved.database, "database", false);
+    checkPassword(problem, resolved.password);
     if (resolved.admin) checkAdmin(problem, resolved.admin as unknown as WhalyPostgresAdminArgs);
     if (resolved.sshTunnel) problems.push(...tunnelProblems(resolved.sshTunnel, undefined));
     return problems;
 }
 
 const isOutput = (value: unknown) => pulumi.Output.isInstance(value) || value instanceof Promise;
+
+/** The args that may be Outputs: the others name children or decide which there are, so the program must know them. */
+const INPUT_ARGS = new Set(["database", "password", "host", "admin", "sshTunnel"]);
+
+/**
+ * `args` without the Outputs given where an arg must be plain (a secret from config, a resource's
+ * output: from YAML, Go or Python the types do not stop them), each refused as such rather than
+ * by the arg's own rule, whose fix would be wrong for a value that may be right.
+ */
+function withoutOutputsWherePlain(problem: Report, args: WhalyPostgresAccessArgs): WhalyPostgresAccessArgs {
+    const plain: Record<string, unknown> = { ...args };
+    for (const field of ARG_NAMES)
+        if (!INPUT_ARGS.has(field) && isOutput(plain[field])) {
+            problem(
+                field,
+                plain[field],
+                "is an Output (a secret, or another resource's output): this arg decides the component's children, so give its value itself",
+            );
+            delete plain[field];
+        }
+    return plain as unknown as WhalyPostgresAccessArgs;
+}
+
+/** The role's password, where known: from every language but TypeScript it comes as a secret, checked once resolved. */
+function checkPassword(problem: Report, password: unknown): void {
+    if (typeof password === "string" && password.length === 0)
+        problem("password", password, "is empty: pass a password, or omit it to generate one");
+}
 
 /** The admin's fields that are known now (Outputs are checked once resolved). */
 function checkAdmin(problem: Report, admin: WhalyPostgresAdminArgs): void {

@@ -176,6 +176,8 @@ async function decide(
     );
     const argProblems = resolvedArgProblems({
         database,
+        // Not waited for at preview: a password still to be made (a resource's) is checked at up.
+        password: await knownValue(pulumi.output(v.password)),
         admin: admin as Record<string, unknown> | undefined,
         sshTunnel: (await knownValue(pulumi.output(v.sshTunnel))) as Record<string, unknown> | undefined,
     });

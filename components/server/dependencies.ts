@@ -4,7 +4,8 @@
  * gathers them for an invoke with `dependsOn`. At `up` the wait ends once each is created; at
  * preview, those this update will create are named, since the server checks cannot see them.
  * The Node SDK keeps these means internal (`runtime/dependsOn`, `Output.isKnown`, `allResources`),
- * long stable; test/unit/dependencies.test.ts fails if an SDK upgrade moves them.
+ * long stable; test/unit/dependencies.test.ts fails if an SDK upgrade moves them. The engine's
+ * `pulumi:pulumi:getResource`, which the SDK itself invokes, tells of a resource known by URN only.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -49,8 +50,23 @@ export async function stillToCreate(dependsOn: DependsOn, inputs: ReadonlyArray<
     const pending: string[] = [];
     for (const resource of resources) {
         const id = (resource as pulumi.CustomResource).id as pulumi.Output<string> | undefined;
-        // A DependencyResource (a URN only) has no ID: it exists.
-        if (id && !(await isKnown(id))) pending.push(await new Promise<string>((resolve) => resource.urn.apply(resolve)));
+        const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
+        if (id ? !(await isKnown(id)) : await notCreatedYet(urn)) pending.push(urn);
     }
     return pending.map((urn) => urn.split("::").slice(-2).join(" "));
 }
+
+/**
+ * A DependencyResource: a URN only, as the package's provider gets what a program in another
+ * language names. At preview the engine's own record says whether this update has created it: a
+ * resource it will create (or replace) has no ID there yet, and neither has a component, whose
+ * children cannot be seen from here. At `up` the engine registers it before the component.
+ */
+async function notCreatedYet(urn: string): Promise<boolean> {
+    if (!pulumi.runtime.isDryRun()) return false;
+    const found = (await pulumi.runtime.invoke(ENGINE_GET_RESOURCE, { urn }).catch(() => undefined)) as { id?: unknown } | undefined;
+    return typeof found?.id !== "string" || found.id === "";
+}
+
+/** The engine's built-in lookup of a resource registered in this update by URN, as the SDK reads one given the `urn` option. */
+const ENGINE_GET_RESOURCE = "pulumi:pulumi:getResource";

@@ -62,6 +62,7 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
                 : [
                       "whaly/user-a",
                       "whaly/user-b",
+                      "whaly/password-version",
                       "whaly/password-a",
                       "whaly/salt-a",
                       ...(options.args?.passwordVersion === 2 ? ["whaly/password-b", "whaly/salt-b"] : []),

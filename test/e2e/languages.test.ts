@@ -100,6 +100,59 @@ describe.each(["yaml", "go", "python"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s
             expect(message).toMatch(/does not exist|not an arg/);
         });
 
+    if (language === "yaml")
+        it("a database and a schema declared in the same program: the preview defers the checks to up, saying so; up, with its preview, grants them; the next preview checks", async () => {
+            const file = path.join(dir, "Pulumi.yaml");
+            const program = fs.readFileSync(file, "utf8");
+            const admin =
+                "host: ${adminHost}\n            port: ${adminPort}\n            username: postgres\n            password: ${adminPassword}";
+            const declared = [
+                "    pg:",
+                "        type: pulumi:providers:postgresql",
+                "        properties:",
+                `            ${admin.replace(/\n {12}/g, "\n            ")}`,
+                "            sslmode: ${adminSslMode}",
+                "            database: postgres",
+                "    freshdb:",
+                "        type: postgresql:Database",
+                "        properties: { name: freshdb }",
+                '        options: { provider: "${pg}" }',
+                "    fresh:",
+                "        type: postgresql:Schema",
+                '        properties: { name: fresh, database: "${freshdb.name}" }',
+                '        options: { provider: "${pg}" }',
+                "    whaly-fresh:",
+                "        type: whaly-postgres:index:WhalyPostgresAccess",
+                "        properties:",
+                "            database: ${freshdb.name}",
+                "            roleName: whaly_fresh",
+                "            schemas: [fresh]",
+                "            admin:",
+                `                ${admin.replace(/\n {12}/g, "\n                ")}`,
+                "                sslMode: ${adminSslMode}",
+                '        options: { dependsOn: [ "${fresh}" ] }',
+            ].join("\n");
+            // Indented as the file is: `package add` writes it back in its own style.
+            const unit = /^resources:\n( +)/m.exec(program)![1];
+            const reindented = declared.replace(/^(?: {4})+/gm, (indent) => unit.repeat(indent.length / 4));
+            fs.writeFileSync(file, program.replace(/^resources:\n/m, `resources:\n${reindented}\n`));
+            try {
+                const preview = await cli.run("preview");
+                expect(preview).toContain("The server checks run at up, once");
+                expect(preview).toContain("postgresql:index/schema:Schema fresh");
+                await cli.run("up", "--yes");
+                expect(await privilegesOf(server, "freshdb", "whaly_fresh")).toEqual(
+                    expect.arrayContaining(["database freshdb CONNECT", "schema fresh USAGE"]),
+                );
+                // Once they exist, the preview checks the server again.
+                expect(await cli.run("preview", "--expect-no-changes")).not.toContain("The server checks run at up");
+            } finally {
+                fs.writeFileSync(file, program);
+            }
+            await cli.run("up", "--yes", "--skip-preview");
+            expect(await traces(server, DATABASE, "whaly_fresh")).toEqual([]);
+        });
+
     if (language === "python")
         it("bumping passwordVersion rotates the password: the new one logs in, the old one is refused", async () => {
             const passwordNow = async (): Promise<string> =>

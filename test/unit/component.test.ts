@@ -27,10 +27,10 @@ const ADMIN = { host: "db.internal", username: "postgres" };
 
 /** Every child is declared, and each one's create step fails: nothing is created. */
 async function expectStopped(resources: RegisteredResource[], name: string): Promise<void> {
-    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining([name, `${name}/password`, `${name}/role`]));
+    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining([name, `${name}/role`]));
     expect(ungated(resources, name)).toEqual([]);
-    const password = resources.find((r) => r.name === `${name}/password`)!;
-    await expect(runBeforeCreate(password)).rejects.toThrow(
+    const role = resources.find((r) => r.name === `${name}/role`)!;
+    await expect(runBeforeCreate(role)).rejects.toThrow(
         `the server checks of WhalyPostgresAccess ${name} failed (their error says why): nothing was created or changed`,
     );
 }
@@ -482,6 +482,20 @@ describe("args given as Outputs", () => {
         expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
             expect.stringMatching(
                 /Invalid args for WhalyPostgresAccess "late":\n- database \(a string of 11 characters: not shown\): contains a double quote.*\n- admin.port 0: is not a whole number from 1 to 65535/,
+            ),
+        ]);
+        logged.mockRestore();
+    });
+
+    it("an empty password given as a secret (as every language but TypeScript gives it) stops the children, with the args' error", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess("empty", { database: "analytics", admin: ADMIN, password: pulumi.secret("") }, { transformations });
+        });
+        await expectStopped(resources, "empty");
+        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringMatching(
+                /Invalid args for WhalyPostgresAccess "empty":\n- password \(.*\): is empty: pass a password, or omit it to generate one/,
             ),
         ]);
         logged.mockRestore();

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { providerWithConfig, registrationCount, valueOf } from "./pulumiMocks";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs, WhalyPostgresArgsError } from "../../index";
 import { BAD_INPUTS, hiddenParts } from "../harness/badInputs";
@@ -27,6 +28,27 @@ describe("bad input fails at construction, before anything is registered, naming
         const shown = message + JSON.stringify((thrown as WhalyPostgresArgsError).problems);
         for (const part of hiddenParts(hidden)) expect(shown).not.toContain(part);
         expect(registrationCount()).toBe(before);
+    });
+
+    it("a secret or another resource's output where the arg must be plain is refused as such, not as a wrong value", () => {
+        const thrown = (() => {
+            try {
+                new WhalyPostgresAccess("plain", {
+                    ...valid,
+                    roleName: pulumi.secret("whaly_bi"),
+                    connectionLimit: pulumi.secret(7),
+                    schemas: pulumi.output(["public"]),
+                } as unknown as WhalyPostgresAccessArgs);
+            } catch (e) {
+                return e as WhalyPostgresArgsError;
+            }
+        })();
+        expect(thrown).toBeInstanceOf(WhalyPostgresArgsError);
+        const plain =
+            "is an Output (a secret, or another resource's output): this arg decides the component's children, so give its value itself";
+        expect(thrown!.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(
+            ["schemas", "roleName", "connectionLimit"].map((field) => `${field}: ${plain}`),
+        );
     });
 
     it("lists every problem at once", () => {
