@@ -38,6 +38,20 @@ export function renderAccessSql(args: WhalyPostgresAccessArgs, options: { passwo
 /** The statements of {@link renderAccessSql}, for running them through a driver rather than psql. */
 export function renderAccessStatements(args: WhalyPostgresAccessArgs, options: { password?: string } = {}): AccessStatements {
     const v = resolvedForSql(args);
+    const withPassword = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers).logins.filter(
+        (l) => l.passwordVersion !== undefined,
+    );
+    // One password for two users would make the rotation rotate nothing.
+    if (options.password !== undefined && withPassword.length > 1)
+        throw new WhalyPostgresArgsError("renderAccessSql", [
+            {
+                field: "password",
+                value: options.password,
+                message:
+                    `with rotation "alternating" at passwordVersion ${v.passwordVersion}, both users log in, each with its own password: ` +
+                    `render without one and put each user's password in place of ${ELIDED_PASSWORD}`,
+            },
+        ]);
     return accessStatements(v, planAccess(v.schemas, v.tableCreators, v), options.password);
 }
 

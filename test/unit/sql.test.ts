@@ -114,6 +114,16 @@ describe("renderAccessSql", () => {
         );
     });
 
+    it("refuses one password for the two users of the alternating rotation once both log in: each needs its own", () => {
+        const alternating = { database: "a", tableCreators: ["etl"], rotation: "alternating" };
+        expect(() => renderAccessSql({ ...alternating, passwordVersion: 2 }, { password: "given-Password-123" })).toThrow(
+            '- password (a secret: not shown): with rotation "alternating" at passwordVersion 2, both users log in, each with its own password',
+        );
+        // Before the first rotation only user a logs in: one password is its own.
+        expect(renderAccessSql(alternating, { password: "given-Password-123" }).match(/given-Password-123/g)).toHaveLength(1);
+        expect(renderAccessSql({ ...alternating, passwordVersion: 2 }).match(/<password elided>/g)).toHaveLength(2);
+    });
+
     it("refuses bad args as the component does", () => {
         expect(() => renderAccessSql({ database: "a", readAllData: true, schemas: ["s"] })).toThrow(WhalyPostgresArgsError);
     });
