@@ -14,6 +14,7 @@ import {
     ResolvedSettings,
     SettingNames,
 } from "../components/connect/libpq";
+import { escapeControls, joined, keyOf, name, Phrase, phrase, qualified, raw, shown } from "./phrase";
 
 /**
  * Where to connect, as libpq (psql) would: a connection string (a `postgresql://` URI or
@@ -44,7 +45,12 @@ export function auditSettings(connection: AuditConnection, env: NodeJS.ProcessEn
     return resolveSettings({ ...fromString, ...defined }, "prefer", env);
 }
 
-export interface AuditReport {
+/**
+ * The report. Its prose (`on`, `reasons`, ...) names objects as they are, unquoted, as `--json`
+ * gives them; {@link formatAudit} shows the same names quoted where PostgreSQL would quote them.
+ * (The audit builds it with `Text` a {@link Phrase}, names kept apart from its words.)
+ */
+export interface AuditReport<Text = string> {
     role: string;
     server: { database: string; version: string };
     /** Attributes beyond LOGIN: SUPERUSER, CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS. */
@@ -58,7 +64,7 @@ export interface AuditReport {
     /** Schemas it may use (USAGE), system schemas left out. */
     schemas: string[];
     /** Per schema it may use: what it can SELECT, by kind. */
-    readable: Array<{ schema: string; tables: string[]; views: string[]; materializedViews: string[]; sequences: string[] }>;
+    readable: Array<{ schema: string; tables: Text[]; views: Text[]; materializedViews: Text[]; sequences: Text[] }>;
     /**
      * Every privilege beyond reading, its own or inherited, PUBLIC's included: on relations,
      * columns, sequences, schemas, databases (all of the server's), functions, foreign-data
@@ -66,13 +72,13 @@ export interface AuditReport {
      * OPTION; default privileges beyond reading. `counts` false, with `why`, for what changes no
      * stored data (TEMPORARY, SET on a parameter any role may set).
      */
-    beyondRead: Array<{ privilege: string; on: string; counts: boolean; why?: string }>;
+    beyondRead: Array<{ privilege: Text; on: Text; counts: boolean; why?: string }>;
     /** Objects of the database, and databases and tablespaces of the server, that it owns or whose owner's privileges it inherits. */
-    owns: Array<{ object: string; owner: string }>;
+    owns: Array<{ object: Text; owner: string }>;
     /** Predefined roles (pg_*) it inherits from or may SET ROLE to; `counts` false for those that only read. */
     predefinedRoles: Array<{ name: string; does: string; counts: boolean }>;
     /** Other roles it may SET ROLE to, each with what it holds beyond reading, audited as if it were the role. */
-    setRoles: Array<{ name: string; holds: string[] }>;
+    setRoles: Array<{ name: string; holds: Text[] }>;
     /** Default privileges that name the role. */
     defaultPrivileges: Array<{ owner: string; schema: string | null; objectType: string; privileges: string }>;
     /**
@@ -82,11 +88,62 @@ export interface AuditReport {
      */
     futureSchemaOwners: string[];
     /** The roles that are members of it (a group's users), each with what it holds beyond the role. */
-    members: Array<{ name: string; canLogin: boolean; holdsMore: string[] }>;
+    members: Array<{ name: string; canLogin: boolean; holdsMore: Text[] }>;
     /** Why it is not read-only, as the verdict says it; empty when it is. */
-    reasons: string[];
+    reasons: Text[];
     /** True when `reasons` is empty. */
     readOnly: boolean;
+}
+
+/** The report as the audit builds it: names kept apart from its words, and the keywords PostgreSQL quotes. */
+interface Facts extends AuditReport<Phrase> {
+    reserved: ReadonlySet<string>;
+}
+
+/** Each report {@link auditRole} returned, with the facts {@link formatAudit} shows it from. */
+const FACTS = new WeakMap<AuditReport, Facts>();
+
+/** The report with every phrase as its raw text: what `--json` prints. */
+function rawReport(f: Facts): AuditReport {
+    const r: AuditReport<Phrase> & { reserved?: ReadonlySet<string> } = { ...f };
+    delete r.reserved;
+    const all = (phrases: Phrase[]) => phrases.map(raw);
+    return {
+        ...r,
+        readable: r.readable.map((x) => ({
+            schema: x.schema,
+            tables: all(x.tables),
+            views: all(x.views),
+            materializedViews: all(x.materializedViews),
+            sequences: all(x.sequences),
+        })),
+        beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: raw(b.privilege), on: raw(b.on) })),
+        owns: r.owns.map((o) => ({ ...o, object: raw(o.object) })),
+        setRoles: r.setRoles.map((x) => ({ ...x, holds: all(x.holds) })),
+        members: r.members.map((m) => ({ ...m, holdsMore: all(m.holdsMore) })),
+        reasons: all(r.reasons),
+    };
+}
+
+/** Facts for a report that did not come from {@link auditRole} (read back from `--json`): its prose as it is, unquoted. */
+function factsOf(r: AuditReport): Facts {
+    const all = (texts: string[]) => texts.map((t): Phrase => [t]);
+    return {
+        ...r,
+        reserved: new Set(),
+        readable: r.readable.map((x) => ({
+            schema: x.schema,
+            tables: all(x.tables),
+            views: all(x.views),
+            materializedViews: all(x.materializedViews),
+            sequences: all(x.sequences),
+        })),
+        beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: [b.privilege], on: [b.on] })),
+        owns: r.owns.map((o) => ({ ...o, object: [o.object] })),
+        setRoles: r.setRoles.map((x) => ({ ...x, holds: all(x.holds) })),
+        members: r.members.map((m) => ({ ...m, holdsMore: all(m.holdsMore) })),
+        reasons: all(r.reasons),
+    };
 }
 
 /**
@@ -135,22 +192,39 @@ const usable = (grantee: string) =>
  * and object, `$1` the role.
  */
 const SYSTEM_GRANTS = `${ME}
-  SELECT a.privilege_type AS privilege, n.nspname || '.' || c.relname AS on
+  SELECT a.privilege_type AS privilege, NULL::name AS column, n.nspname AS schema, c.relname AS name, NULL::text AS args
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN aclexplode(c.relacl) a
    WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND ${grantedToRole("a")}
      AND ${beyondBaseline("a", "c.oid", "'pg_class'::regclass", "0", "acldefault('r', c.relowner)")}
   UNION
-  SELECT a.privilege_type || ' (' || att.attname || ')', n.nspname || '.' || c.relname
+  SELECT a.privilege_type, att.attname, n.nspname, c.relname, NULL
     FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
    CROSS JOIN aclexplode(att.attacl) a
    WHERE n.nspname IN ('pg_catalog', 'information_schema') AND a.privilege_type <> 'SELECT' AND ${grantedToRole("a")}
      AND ${beyondBaseline("a", "c.oid", "'pg_class'::regclass", "att.attnum", "acldefault('c', c.relowner)")}
   UNION
-  SELECT a.privilege_type, 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+  SELECT a.privilege_type, NULL, n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN aclexplode(p.proacl) a
    WHERE n.nspname IN ('pg_catalog', 'information_schema') AND ${grantedToRole("a")}
      AND ${beyondBaseline("a", "p.oid", "'pg_proc'::regclass", "0", "acldefault('f', p.proowner)")}
-   ORDER BY 2, 1`;
+   ORDER BY 3, 4, 5 NULLS FIRST, 2 NULLS FIRST, 1`;
+
+/**
+ * The object `o` (classid, objid, objsubid) as the text report shows it: its kind and its identity
+ * as PostgreSQL writes it, every name quoted where needed (pg_identify_object); a column as
+ * `column amount of table sales.orders`, and a parameter by its name, as pg_describe_object does.
+ */
+const SHOWN_OBJECT = `(SELECT CASE WHEN o.classid = 'pg_class'::regclass AND o.objsubid <> 0
+                                   THEN 'column ' || quote_ident(att.attname) || ' of ' || i.type || ' ' || i.identity
+                                   WHEN i.type = 'parameter ACL' THEN 'parameter ' || i.identity
+                                   ELSE i.type || ' ' || i.identity END
+                        FROM pg_identify_object(o.classid, o.objid, 0) i
+                        LEFT JOIN pg_attribute att ON att.attrelid = o.objid AND att.attnum = o.objsubid AND o.classid = 'pg_class'::regclass)`;
+
+/** `function sales.f(integer)`: the schema and name quoted on their own, the arguments as PostgreSQL writes them. */
+function functionName(f: { schema: string; name: string; args: string }): Phrase {
+    return phrase`function ${qualified(f.schema, f.name)}(${{ raw: f.args, shown: f.args }})`;
+}
 
 /** The ACL entry `a` is PUBLIC's (0, which is no role: pg_has_role is not asked) or a role's the role uses. */
 function grantedToRole(a: string): string {
@@ -205,12 +279,16 @@ export async function auditRole(connection: AuditConnection, role: string, env: 
             "SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num')::int AS \"versionNum\"",
             [],
         );
-        const seen = new Map<string, AuditReport>();
+        // The keywords quote_ident quotes: all but the unreserved.
+        const reserved = new Set(
+            (await query<{ word: string }>("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'", [])).map((k) => k.word),
+        );
+        const seen = new Map<string, Facts>();
         /** A role's report as if it were the audited one; `withRoles` adds the roles it may SET ROLE to. */
-        const audit = async (name: string, withRoles: boolean): Promise<AuditReport> => {
-            const key = `${withRoles}:${name}`;
+        const audit = async (role: string, withRoles: boolean): Promise<Facts> => {
+            const key = `${withRoles}:${role}`;
             if (!seen.has(key)) {
-                const report = await readRole(query, name, info);
+                const report: Facts = { ...(await readRole(query, role, info)), reserved };
                 if (withRoles) for (const other of report.setRoles) other.holds = reasonsOf(await audit(other.name, false));
                 seen.set(key, judged(report));
             }
@@ -222,51 +300,57 @@ export async function auditRole(connection: AuditConnection, role: string, env: 
               WHERE g.rolname = $1 ORDER BY 1`,
             [role],
         );
-        // A member holds what the role holds, and its membership in the role.
-        const held = new Set([...holdings(report), `member of ${role}`]);
-        for (const { name } of memberNames) {
-            const member = await audit(name, true);
-            report.members.push({ name, canLogin: member.canLogin, holdsMore: holdings(member).filter((h) => !held.has(h)) });
+        // A member holds what the role holds, and its membership in the role: compared by what each names, not how it reads.
+        const held = new Set([...holdings(report), phrase`member of ${name(role)}`].map(keyOf));
+        for (const member of memberNames) {
+            const facts = await audit(member.name, true);
+            report.members.push({
+                name: member.name,
+                canLogin: facts.canLogin,
+                holdsMore: holdings(facts).filter((h) => !held.has(keyOf(h))),
+            });
         }
-        return judged(report);
+        const result = rawReport(judged(report));
+        FACTS.set(result, report);
+        return result;
     } finally {
         await client.end();
     }
 }
 
 /** The report with its verdict: its reasons, and read-only when there are none. */
-function judged(report: AuditReport): AuditReport {
+function judged(report: Facts): Facts {
     report.reasons = reasonsOf(report);
     report.readOnly = report.reasons.length === 0;
     return report;
 }
 
 /** Why a report is not read-only, one phrase each, the weightiest first: what the verdict lists. */
-function reasonsOf(r: AuditReport): string[] {
+function reasonsOf(r: AuditReport<Phrase>): Phrase[] {
     return [
-        ...r.extraAttributes,
-        ...r.owns.map((o) => `owner of ${o.object}${o.owner === r.role ? "" : ` (through ${o.owner})`}`),
-        ...r.predefinedRoles.filter((p) => p.counts).map((p) => `member of ${p.name} (${p.does})`),
-        ...r.beyondRead.filter((b) => b.counts).map((b) => `${b.privilege} on ${b.on}`),
-        ...r.setRoles.filter((s) => s.holds.length > 0).map((s) => `may SET ROLE ${s.name}, which holds: ${summary(s.holds)}`),
-        ...r.members.filter((m) => m.holdsMore.length > 0).map((m) => `member ${m.name} holds more than ${r.role}`),
+        ...r.extraAttributes.map((a) => [a]),
+        ...r.owns.map((o) => (o.owner === r.role ? phrase`owner of ${o.object}` : phrase`owner of ${o.object} (through ${name(o.owner)})`)),
+        ...r.predefinedRoles.filter((p) => p.counts).map((p) => phrase`member of ${name(p.name)} (${[p.does]})`),
+        ...r.beyondRead.filter((b) => b.counts).map((b) => phrase`${b.privilege} on ${b.on}`),
+        ...r.setRoles.filter((s) => s.holds.length > 0).map((s) => phrase`may SET ROLE ${name(s.name)}, which holds: ${summary(s.holds)}`),
+        ...r.members.filter((m) => m.holdsMore.length > 0).map((m) => phrase`member ${name(m.name)} holds more than ${name(r.role)}`),
     ];
 }
 
 /** The first few of a list, and how many more: `--json` has them all. */
-function summary(items: string[], few = 5): string {
-    return items.length > few ? `${items.slice(0, few).join(", ")} and ${items.length - few} more` : items.join(", ");
+function summary(items: Phrase[], few = 5): Phrase {
+    return items.length > few ? phrase`${joined(items.slice(0, few), ", ")} and ${[String(items.length - few)]} more` : joined(items, ", ");
 }
 
-/** Everything a role holds, as comparable lines: attributes, memberships, and every privilege it may use. */
-function holdings(r: AuditReport): string[] {
+/** Everything a role holds, as comparable phrases: attributes, memberships, and every privilege it may use. */
+function holdings(r: AuditReport<Phrase>): Phrase[] {
     return [
-        ...r.extraAttributes,
-        ...r.memberOf.map((m) => `member of ${m}`),
-        ...r.connect.map((d) => `CONNECT on database ${d}`),
-        ...r.schemas.map((s) => `USAGE on schema ${s}`),
-        ...r.readable.flatMap((x) => [...x.tables, ...x.views, ...x.materializedViews, ...x.sequences].map((n) => `SELECT on ${n}`)),
-        ...r.beyondRead.map((b) => `${b.privilege} on ${b.on}`),
+        ...r.extraAttributes.map((a) => [a]),
+        ...r.memberOf.map((m) => phrase`member of ${name(m)}`),
+        ...r.connect.map((d) => phrase`CONNECT on database ${name(d)}`),
+        ...r.schemas.map((s) => phrase`USAGE on schema ${name(s)}`),
+        ...r.readable.flatMap((x) => [...x.tables, ...x.views, ...x.materializedViews, ...x.sequences].map((n) => phrase`SELECT on ${n}`)),
+        ...r.beyondRead.map((b) => phrase`${b.privilege} on ${b.on}`),
         ...reasonsOf({ ...r, extraAttributes: [], beyondRead: [], members: [] }),
     ];
 }
@@ -275,7 +359,7 @@ function holdings(r: AuditReport): string[] {
  * What `role` itself can do in the connected database, with the names of the roles it may SET ROLE
  * to (what they hold, and the verdict, left to the caller).
  */
-async function readRole(query: Query, role: string, info: ServerInfo): Promise<AuditReport> {
+async function readRole(query: Query, role: string, info: ServerInfo): Promise<AuditReport<Phrase>> {
     const q = <T>(sql: string, params: unknown[] = [role]) => query<T>(sql, params);
     const [attrs] = await q<Record<string, boolean | number>>(
         "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = $1",
@@ -335,20 +419,21 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
               ORDER BY 1, 2`,
         [role, tablePrivileges],
     );
-    const readable: AuditReport["readable"] = schemas.map((schema) => ({
+    const readable: AuditReport<Phrase>["readable"] = schemas.map((schema) => ({
         schema,
         tables: [],
         views: [],
         materializedViews: [],
         sequences: [],
     }));
-    const beyondRead: AuditReport["beyondRead"] = [];
-    const add = (privilege: string, on: string) => beyondRead.push({ privilege, on, counts: true });
+    const beyondRead: AuditReport<Phrase>["beyondRead"] = [];
+    const add = (privilege: Phrase | string, on: Phrase) =>
+        beyondRead.push({ privilege: typeof privilege === "string" ? [privilege] : privilege, on, counts: true });
     for (const r of relations) {
-        const qualified = `${r.schema}.${r.name}`;
+        const relation = qualified(r.schema, r.name);
         const entry = readable.find((x) => x.schema === r.schema);
-        if (entry && r.privileges.includes("SELECT")) entry[KINDS[r.kind]].push(qualified);
-        for (const p of r.privileges.filter((p) => p !== "SELECT")) add(p, qualified);
+        if (entry && r.privileges.includes("SELECT")) entry[KINDS[r.kind]].push(relation);
+        for (const p of r.privileges.filter((p) => p !== "SELECT")) add(p, relation);
     }
     // A column's privileges, where the table's own do not already say them.
     for (const r of await q<{ schema: string; name: string; column: string; privileges: string[] }>(
@@ -359,44 +444,53 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
           WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMAS}
           ORDER BY 1, 2, a.attnum`,
     ))
-        for (const p of r.privileges) add(`${p} (${r.column})`, `${r.schema}.${r.name}`);
+        for (const p of r.privileges) add(phrase`${[p]} (${name(r.column)})`, qualified(r.schema, r.name));
 
     for (const r of await q<{ name: string }>(
         `SELECT nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} AND has_schema_privilege($1, n.oid, 'CREATE') ORDER BY 1`,
     ))
-        add("CREATE", `schema ${r.name}`);
+        add("CREATE", phrase`schema ${name(r.name)}`);
     for (const r of await q<{ name: string; current: boolean; create: boolean; temporary: boolean }>(
         `SELECT datname AS name, datname = current_database() AS current,
                 has_database_privilege($1, oid, 'CREATE') AS create, has_database_privilege($1, oid, 'TEMPORARY') AS temporary
            FROM pg_database ORDER BY datname = current_database() DESC, 1`,
     )) {
-        if (r.create) add("CREATE", `database ${r.name}`);
+        if (r.create) add("CREATE", phrase`database ${name(r.name)}`);
         // Temporary tables live and die with the session and touch no stored data.
         if (r.current && r.temporary)
-            beyondRead.push({ privilege: "TEMPORARY", on: `database ${r.name}`, counts: false, why: "temporary objects only" });
+            beyondRead.push({
+                privilege: ["TEMPORARY"],
+                on: phrase`database ${name(r.name)}`,
+                counts: false,
+                why: "temporary objects only",
+            });
     }
     // EXECUTE that every role has through PUBLIC is not the role's own, but a SECURITY DEFINER function runs as its owner,
     // in every schema (the system's own ship none). A system function PUBLIC may not run: SYSTEM_GRANTS.
-    for (const r of await q<{ name: string; definer: boolean; owner: string }>(
-        `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
+    for (const r of await q<{ schema: string; name: string; args: string; definer: boolean; owner: string }>(
+        `SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args,
                 p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
           WHERE has_function_privilege($1, p.oid, 'EXECUTE')
             AND (p.prosecdef OR (${SYSTEM_SCHEMAS} AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')))
-          ORDER BY 1`,
+          ORDER BY 1, 2, 3`,
     ))
-        add("EXECUTE", `function ${r.name}${r.definer ? ` (SECURITY DEFINER: runs as ${r.owner})` : ""}`);
-    for (const r of await q<{ privilege: string; on: string }>(SYSTEM_GRANTS)) add(r.privilege, r.on);
-    for (const r of await q<{ privilege: string; on: string }>(
+        add("EXECUTE", r.definer ? phrase`${functionName(r)} (SECURITY DEFINER: runs as ${name(r.owner)})` : functionName(r));
+    for (const r of await q<{ privilege: string; column: string | null; schema: string; name: string; args: string | null }>(SYSTEM_GRANTS))
+        add(
+            r.column === null ? r.privilege : phrase`${[r.privilege]} (${name(r.column)})`,
+            r.args === null ? qualified(r.schema, r.name) : functionName({ ...r, args: r.args }),
+        );
+    for (const r of await q<{ privilege: string; kind: string; name: string | null }>(
         `${ME}
-         SELECT 'USAGE' AS privilege, 'foreign-data wrapper ' || fdwname AS on FROM pg_foreign_data_wrapper WHERE has_foreign_data_wrapper_privilege($1, oid, 'USAGE')
-         UNION ALL SELECT 'USAGE', 'foreign server ' || srvname FROM pg_foreign_server WHERE has_server_privilege($1, oid, 'USAGE')
-         UNION ALL SELECT 'CREATE', 'tablespace ' || spcname FROM pg_tablespace WHERE has_tablespace_privilege($1, oid, 'CREATE')
-         UNION ALL SELECT 'UPDATE', 'large object ' || l.oid FROM pg_largeobject_metadata l
+         SELECT 'USAGE' AS privilege, 'foreign-data wrapper' AS kind, fdwname::text AS name FROM pg_foreign_data_wrapper WHERE has_foreign_data_wrapper_privilege($1, oid, 'USAGE')
+         UNION ALL SELECT 'USAGE', 'foreign server', srvname FROM pg_foreign_server WHERE has_server_privilege($1, oid, 'USAGE')
+         UNION ALL SELECT 'CREATE', 'tablespace', spcname FROM pg_tablespace WHERE has_tablespace_privilege($1, oid, 'CREATE')
+         UNION ALL SELECT 'UPDATE', 'large object ' || l.oid, NULL FROM pg_largeobject_metadata l
                     WHERE EXISTS (SELECT 1 FROM aclexplode(l.lomacl) a WHERE a.privilege_type = 'UPDATE' AND (a.grantee = 0 OR ${usable("a.grantee")}))
-         UNION ALL SELECT 'UPDATE', 'every large object (lo_compat_privileges is on)' WHERE current_setting('lo_compat_privileges')::boolean`,
+         UNION ALL SELECT 'UPDATE', 'every large object (lo_compat_privileges is on)', NULL WHERE current_setting('lo_compat_privileges')::boolean`,
     ))
-        add(r.privilege, r.on);
+        add(r.privilege, r.name === null ? [r.kind] : phrase`${[r.kind]} ${name(r.name)}`);
     if (info.versionNum >= 150000)
         for (const r of await q<{ name: string; context: string | null; set: boolean; alterSystem: boolean }>(
             `SELECT p.parname AS name, s.context, has_parameter_privilege($1, p.parname, 'SET') AS set,
@@ -404,18 +498,21 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
                FROM pg_parameter_acl p LEFT JOIN pg_settings s ON s.name = p.parname ORDER BY 1`,
         )) {
             // Any role may SET a parameter of context "user": a grant of it changes nothing.
+            // Shown as PostgreSQL describes a parameter: unquoted (`plpgsql.extra_warnings`).
+            const on = phrase`parameter ${{ raw: r.name, shown: r.name }}`;
             if (r.set)
                 beyondRead.push(
                     r.context === "user"
-                        ? { privilege: "SET", on: `parameter ${r.name}`, counts: false, why: "any role may set it" }
-                        : { privilege: "SET", on: `parameter ${r.name}`, counts: true },
+                        ? { privilege: ["SET"], on, counts: false, why: "any role may set it" }
+                        : { privilege: ["SET"], on, counts: true },
                 );
-            if (r.alterSystem) add("ALTER SYSTEM", `parameter ${r.name}`);
+            if (r.alterSystem) add("ALTER SYSTEM", on);
         }
     // Grant options given to it (an owner's own are its ownership), and ADMIN OPTION on roles.
-    for (const r of await q<{ privilege: string; on: string }>(
+    for (const r of await q<{ privilege: string; on: string; shown: string; role: string | null }>(
         `${ME}
-         SELECT a.privilege_type || ' WITH GRANT OPTION' AS privilege, pg_describe_object(o.classid, o.objid, o.objsubid) AS on
+         SELECT a.privilege_type || ' WITH GRANT OPTION' AS privilege, pg_describe_object(o.classid, o.objid, o.objsubid) AS on,
+                ${SHOWN_OBJECT} AS shown, NULL AS role
            FROM (SELECT 'pg_class'::regclass AS classid, oid AS objid, 0 AS objsubid, relacl AS acl FROM pg_class WHERE relacl IS NOT NULL
                  UNION ALL SELECT 'pg_class'::regclass, attrelid, attnum, attacl FROM pg_attribute WHERE attacl IS NOT NULL
                  UNION ALL SELECT 'pg_namespace'::regclass, oid, 0, nspacl FROM pg_namespace WHERE nspacl IS NOT NULL
@@ -431,11 +528,11 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
                 ) o CROSS JOIN aclexplode(o.acl) a
           WHERE a.is_grantable AND a.grantor <> a.grantee AND ${usable("a.grantee")}
          UNION ALL
-         SELECT 'ADMIN OPTION', 'role ' || pg_get_userbyid(m.roleid) FROM pg_auth_members m
+         SELECT 'ADMIN OPTION', 'role ' || pg_get_userbyid(m.roleid), NULL, pg_get_userbyid(m.roleid) FROM pg_auth_members m
           WHERE m.admin_option AND (m.member = (SELECT oid FROM me) OR (NOT (SELECT rolsuper FROM me) AND pg_has_role($1, m.member, 'MEMBER')))
           ORDER BY 2, 1`,
     ))
-        add(r.privilege, r.on);
+        add(r.privilege, r.role === null ? [{ raw: r.on, shown: r.shown }] : phrase`role ${name(r.role)}`);
     // Default privileges beyond reading (or with a grant option) on what others create later: the role's own, inherited, or PUBLIC's.
     for (const r of await q<{ owner: string; schema: string | null; type: string; privilege: string; grantable: boolean }>(
         `${ME}
@@ -446,17 +543,18 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
             AND (a.is_grantable OR (d.defaclobjtype, a.privilege_type) NOT IN (('r', 'SELECT'), ('S', 'SELECT'), ('n', 'USAGE'), ('T', 'USAGE'), ('L', 'SELECT')))
           ORDER BY 1, 2 NULLS FIRST, 3, 4`,
     )) {
-        const where = r.type === "n" ? "" : r.schema ? ` in schema ${r.schema}` : " in any schema";
+        const where: Phrase = r.type === "n" ? [] : r.schema ? phrase` in schema ${name(r.schema)}` : [" in any schema"];
         add(
             `${r.privilege}${r.grantable ? " WITH GRANT OPTION" : ""}`,
-            `${DEFAULT_ACL_TYPES[r.type] ?? r.type} that ${r.owner} creates${where}`,
+            phrase`${[DEFAULT_ACL_TYPES[r.type] ?? r.type]} that ${name(r.owner)} creates${where}`,
         );
     }
 
     // What it owns, or may act as the owner of through inheritance; initdb's objects (below 16384) left out, but databases, tablespaces and large objects (whose oids anyone picks) kept.
-    const owns = await q<{ object: string; owner: string }>(
-        `${ME}
-         SELECT pg_describe_object(o.classid, o.objid, 0) AS object, pg_get_userbyid(o.owner) AS owner
+    const owns = (
+        await q<{ object: string; shown: string; owner: string }>(
+            `${ME}
+         SELECT pg_describe_object(o.classid, o.objid, 0) AS object, ${SHOWN_OBJECT.replace(/o\.objsubid/g, "0")} AS shown, pg_get_userbyid(o.owner) AS owner
            FROM (SELECT 'pg_class'::regclass AS classid, oid AS objid, relowner AS owner FROM pg_class WHERE relkind NOT IN ('i', 'I', 't')
                  UNION ALL SELECT 'pg_namespace'::regclass, oid, nspowner FROM pg_namespace
                  UNION ALL SELECT 'pg_proc'::regclass, oid, proowner FROM pg_proc
@@ -480,7 +578,8 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
                  UNION ALL SELECT 'pg_tablespace'::regclass, oid, spcowner FROM pg_tablespace) o
           WHERE (o.objid >= 16384 OR o.classid IN ('pg_database'::regclass, 'pg_tablespace'::regclass, 'pg_largeobject'::regclass)) AND ${usable("o.owner")}
           ORDER BY 1`,
-    );
+        )
+    ).map((o) => ({ object: [{ raw: o.object, shown: o.shown }] as Phrase, owner: o.owner }));
 
     const predefinedRoles = (
         await q<{ name: string }>(
@@ -497,7 +596,7 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
               WHERE rolname NOT LIKE 'pg\\_%' AND oid <> (SELECT oid FROM me) AND NOT (SELECT rolsuper FROM me) AND pg_has_role($1, oid, '${setMode}')
               ORDER BY 1`,
         )
-    ).map(({ name }) => ({ name, holds: [] as string[] }));
+    ).map(({ name }) => ({ name, holds: [] as Phrase[] }));
 
     const defaultPrivileges = await q<AuditReport["defaultPrivileges"][number]>(
         `SELECT pg_get_userbyid(d.defaclrole) AS owner, n.nspname AS schema,
@@ -551,49 +650,60 @@ export class RoleNotFound extends Error {
     }
 }
 
-/** The report as text for people: one section per question, names only with `verbose`. */
+/**
+ * The report as text for people: one section per question, names only with `verbose`. Names are
+ * shown as PostgreSQL quotes them (`"Mixed Case".orders`, `"select"`), and every control character
+ * as an escape (`\n`, `\x1b`), so that no name can start a line or drive the terminal: the last
+ * line is always the verdict. A report read back from `--json` is shown with its names unquoted.
+ */
 export function formatAudit(report: AuditReport, verbose = false): string {
+    const f = FACTS.get(report) ?? factsOf(report);
+    const text = (p: Phrase) => shown(p, f.reserved);
+    const ident = (n: string) => text([name(n)]);
     const lines: string[] = [];
-    const list = (items: string[]) => (items.length ? items.join(", ") : "(none)");
-    lines.push(`Role ${report.role} in database ${report.server.database} (PostgreSQL ${report.server.version})`);
+    const list = (items: string[]) => (items.length ? items.map(ident).join(", ") : "(none)");
+    lines.push(`Role ${ident(f.role)} in database ${ident(f.server.database)} (PostgreSQL ${f.server.version})`);
     lines.push(
-        `  attributes      ${report.canLogin ? "LOGIN" : "NOLOGIN"}${report.extraAttributes.map((a) => `, ${a}`).join("")}; connection limit ${report.connectionLimit}`,
+        `  attributes      ${f.canLogin ? "LOGIN" : "NOLOGIN"}${f.extraAttributes.map((a) => `, ${a}`).join("")}; connection limit ${f.connectionLimit}`,
     );
-    lines.push(`  member of       ${list(report.memberOf)}`);
-    lines.push(`  may connect to  ${list(report.connect)}`);
-    lines.push(`  schemas (USAGE) ${list(report.schemas)}`);
+    lines.push(`  member of       ${list(f.memberOf)}`);
+    lines.push(`  may connect to  ${list(f.connect)}`);
+    lines.push(`  schemas (USAGE) ${list(f.schemas)}`);
     lines.push("", "Readable, per schema:");
-    const width = Math.max(6, ...report.readable.map((r) => r.schema.length));
+    const width = Math.max(6, ...f.readable.map((r) => ident(r.schema).length));
     lines.push(`  ${"schema".padEnd(width)}  tables  views  mat.views  sequences`);
-    for (const r of report.readable) {
+    for (const r of f.readable) {
         lines.push(
-            `  ${r.schema.padEnd(width)}  ${String(r.tables.length).padStart(6)}  ${String(r.views.length).padStart(5)}  ${String(r.materializedViews.length).padStart(9)}  ${String(r.sequences.length).padStart(9)}`,
+            `  ${ident(r.schema).padEnd(width)}  ${String(r.tables.length).padStart(6)}  ${String(r.views.length).padStart(5)}  ${String(r.materializedViews.length).padStart(9)}  ${String(r.sequences.length).padStart(9)}`,
         );
-        if (verbose) for (const name of [...r.tables, ...r.views, ...r.materializedViews, ...r.sequences]) lines.push(`      ${name}`);
+        if (verbose)
+            for (const relation of [...r.tables, ...r.views, ...r.materializedViews, ...r.sequences]) lines.push(`      ${text(relation)}`);
     }
     lines.push("", "Beyond read:");
     const beyond = [
-        ...report.beyondRead.map((b) => `${b.privilege} on ${b.on}${b.counts ? "" : ` (${b.why}; not counted)`}`),
-        ...reasonsOf({ ...report, extraAttributes: [], beyondRead: [], members: [] }),
+        ...f.beyondRead.map((b) => `${text(b.privilege)} on ${text(b.on)}${b.counts ? "" : ` (${b.why}; not counted)`}`),
+        ...reasonsOf({ ...f, extraAttributes: [], beyondRead: [], members: [] }).map(text),
     ];
     if (beyond.length === 0) lines.push("  (nothing)");
     for (const line of beyond) lines.push(`  ${line}`);
-    if (report.members.length > 0) {
+    if (f.members.length > 0) {
         lines.push("", "Members (they hold what it holds, through membership):");
-        for (const m of report.members)
+        for (const m of f.members)
             lines.push(
-                `  ${m.name}${m.canLogin ? "" : " (NOLOGIN)"}: ${m.holdsMore.length === 0 ? "nothing more" : `holds more: ${m.holdsMore.join("; ")}`}`,
+                `  ${ident(m.name)}${m.canLogin ? "" : " (NOLOGIN)"}: ${m.holdsMore.length === 0 ? "nothing more" : `holds more: ${m.holdsMore.map(text).join("; ")}`}`,
             );
     }
     lines.push("", "Default privileges naming it:");
-    if (report.defaultPrivileges.length === 0) lines.push("  (none)");
-    for (const d of report.defaultPrivileges)
+    if (f.defaultPrivileges.length === 0) lines.push("  (none)");
+    for (const d of f.defaultPrivileges)
         lines.push(
-            `  ${d.privileges} on ${d.objectType} that ${d.owner} creates${d.objectType === "schemas" || d.objectType === "large objects" ? "" : d.schema ? ` in schema ${d.schema}` : " in any schema"}`,
+            `  ${d.privileges} on ${d.objectType} that ${ident(d.owner)} creates${d.objectType === "schemas" || d.objectType === "large objects" ? "" : d.schema ? ` in schema ${ident(d.schema)}` : " in any schema"}`,
         );
     lines.push("", "Future schemas (readable the moment they exist):");
-    if (report.futureSchemaOwners.length === 0) lines.push("  (none)");
-    for (const owner of report.futureSchemaOwners) lines.push(`  the schemas ${owner} creates, with the tables ${owner} creates in them`);
-    lines.push("", report.reasons.length === 0 ? "Verdict: read-only." : `Verdict: NOT read-only: ${report.reasons.join("; ")}.`);
-    return `${lines.join("\n")}\n`;
+    if (f.futureSchemaOwners.length === 0) lines.push("  (none)");
+    for (const owner of f.futureSchemaOwners.map(ident))
+        lines.push(`  the schemas ${owner} creates, with the tables ${owner} creates in them`);
+    lines.push("", f.reasons.length === 0 ? "Verdict: read-only." : `Verdict: NOT read-only: ${f.reasons.map(text).join("; ")}.`);
+    // Whatever a name holds, and whatever text PostgreSQL gave (its version, a description), stays on its line.
+    return `${lines.map(escapeControls).join("\n")}\n`;
 }

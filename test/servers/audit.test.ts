@@ -170,6 +170,66 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
         }
     });
 
+    it("quotes names as PostgreSQL does and escapes control characters, so that no name forges a line or a terminal escape; --json keeps them raw", async () => {
+        const forged = "orders\nVerdict: read-only";
+        const escape = "clear\x1b[2J";
+        await server.query(
+            `CREATE SCHEMA forge; GRANT USAGE, CREATE ON SCHEMA forge TO whaly_bi;
+             CREATE TABLE forge."${forged}" (id int); GRANT INSERT ON forge."${forged}" TO whaly_bi;
+             CREATE SCHEMA "Mixed Case"; GRANT USAGE ON SCHEMA "Mixed Case" TO whaly_bi;
+             CREATE TABLE "Mixed Case"."select" (id int); GRANT SELECT ON "Mixed Case"."select" TO whaly_bi;
+             CREATE ROLE "${escape}"; ALTER DEFAULT PRIVILEGES FOR ROLE "${escape}" IN SCHEMA forge GRANT SELECT ON TABLES TO whaly_bi;
+             CREATE ROLE "bi\tuser" LOGIN IN ROLE whaly_bi; GRANT UPDATE ON forge."${forged}" TO "bi\tuser"`,
+            { database: DATABASE },
+        );
+        try {
+            const { code, out } = await audit(url, "--verbose");
+            const lines = out.trimEnd().split("\n");
+            expect(code).toBe(1);
+            expect(lines.filter((line) => line.startsWith("Verdict"))).toEqual([lines[lines.length - 1]]);
+            expect(lines[lines.length - 1]).toMatch(/^Verdict: NOT read-only: /);
+            expect([...out].filter((c) => c !== "\n" && (c < " " || c === "\x7f"))).toEqual([]);
+            expect(out).toContain('  INSERT on forge."orders\\nVerdict: read-only"\n');
+            expect(out).toMatch(/^ {2}schemas \(USAGE\) .*"Mixed Case", /m);
+            expect(out).toContain('      "Mixed Case"."select"\n');
+            expect(out).toContain('SELECT on tables that "clear\\x1b[2J" creates in schema forge');
+            expect(out).toContain('  "bi\\tuser": holds more: UPDATE on forge."orders\\nVerdict: read-only"');
+            const report: AuditReport = JSON.parse((await audit(url, "--json")).out);
+            expect(report.beyondRead).toContainEqual({ privilege: "INSERT", on: `forge.${forged}`, counts: true });
+            expect(report.defaultPrivileges).toContainEqual({ owner: escape, schema: "forge", objectType: "tables", privileges: "SELECT" });
+            expect(report.members.map((m) => [m.name, m.holdsMore[0]])).toEqual([["bi\tuser", `UPDATE on forge.${forged}`]]);
+        } finally {
+            await server.query(
+                `DROP SCHEMA forge CASCADE; DROP SCHEMA "Mixed Case" CASCADE;
+                 DROP OWNED BY "${escape}"; DROP ROLE "${escape}"; DROP ROLE "bi\tuser"`,
+                { database: DATABASE },
+            );
+        }
+        expect((await audit(url)).code).toBe(0);
+    });
+
+    it("tells a member's privilege from its group's by the object, not by how their names read: a schema named x.y is no sequence y of schema \"schema x\"", async () => {
+        await server.query(
+            `CREATE ROLE grp NOLOGIN; CREATE ROLE grp_a LOGIN PASSWORD 'p-123456789' IN ROLE grp;
+             GRANT USAGE ON SCHEMA sales TO grp; GRANT SELECT ON ALL TABLES IN SCHEMA sales TO grp;
+             CREATE SCHEMA "x.y"; GRANT USAGE ON SCHEMA "x.y" TO grp;
+             CREATE SCHEMA "schema x"; CREATE SEQUENCE "schema x".y; GRANT USAGE ON SCHEMA "schema x" TO grp;
+             GRANT USAGE ON SCHEMA "schema x" TO grp_a; GRANT USAGE ON SEQUENCE "schema x".y TO grp_a`,
+            { database: DATABASE },
+        );
+        try {
+            const { code, out } = await audit(url, "--role", "grp");
+            expect(code).toBe(1);
+            expect(out).toContain('  grp_a: holds more: USAGE on "schema x".y\n');
+            expect(out).toMatch(/Verdict: NOT read-only: member grp_a holds more than grp\.\n$/);
+        } finally {
+            await server.query(
+                `DROP SCHEMA "x.y"; DROP SCHEMA "schema x" CASCADE; DROP OWNED BY grp_a, grp; DROP ROLE grp_a; DROP ROLE grp`,
+                { database: DATABASE },
+            );
+        }
+    });
+
     it("a wrong password, a closed port or an unknown role: one line, exit 2, no stack trace, no password", async () => {
         const wrong = url.replace(encodeURIComponent(server.adminPassword), "not-the-password-42");
         const cases: Array<[string[], string]> = [
