@@ -63,7 +63,33 @@ const UNSUPPORTED = [
     "ssl_max_protocol_version",
     "replication",
     "target_session_attrs",
+    "min_protocol_version",
+    "max_protocol_version",
 ];
+
+/**
+ * libpq's environment variables for the keywords above (and PGREQUIRESSL, older libpq's
+ * `requiressl`): set, one would make psql connect elsewhere or refuse where this package would
+ * not, so a connection is refused while one is set and not empty. PGSERVICEFILE and PGSYSCONFDIR
+ * only say where to find a service, so they change nothing without PGSERVICE.
+ */
+export const UNSUPPORTED_VARIABLES: Readonly<Record<string, string>> = {
+    PGSERVICE: "service",
+    PGHOSTADDR: "hostaddr",
+    PGCHANNELBINDING: "channel_binding",
+    PGREQUIREAUTH: "require_auth",
+    PGSSLCERTMODE: "sslcertmode",
+    PGSSLCRL: "sslcrl",
+    PGSSLCRLDIR: "sslcrldir",
+    PGSSLNEGOTIATION: "sslnegotiation",
+    PGREQUIREPEER: "requirepeer",
+    PGSSLMINPROTOCOLVERSION: "ssl_min_protocol_version",
+    PGSSLMAXPROTOCOLVERSION: "ssl_max_protocol_version",
+    PGTARGETSESSIONATTRS: "target_session_attrs",
+    PGMINPROTOCOLVERSION: "min_protocol_version",
+    PGMAXPROTOCOLVERSION: "max_protocol_version",
+    PGREQUIRESSL: "requiressl",
+};
 
 /** A connection string's settings, by libpq keyword; an empty string is a value given empty. */
 export type Conninfo = Partial<Record<Keyword, string>>;

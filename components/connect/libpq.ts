@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { ConnectionOptions } from "node:tls";
 import { Client } from "pg";
-import { parseConninfo } from "./conninfo";
+import { parseConninfo, UNSUPPORTED_VARIABLES } from "./conninfo";
 
 /** libpq's `sslmode` values, weakest first. */
 export const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
@@ -58,6 +58,12 @@ export interface ResolvedSettings {
     connectTimeoutSeconds: number;
     /** Settings libpq refuses before it connects (a port or timeout that is not a number). */
     refused: Array<{ setting: "port" | "connectTimeout"; value: string; why: string }>;
+    /**
+     * libpq's environment variables that are set and whose settings this package does not
+     * implement (conninfo.ts, UNSUPPORTED_VARIABLES; PGGSSENCMODE when it requires GSSAPI
+     * encryption): {@link connect} refuses to connect while one is. Absent when there are none.
+     */
+    unsupportedVariables?: string[];
     /**
      * The password goes into a SCRAM exchange only, which never reveals it: a server asking for it
      * in cleartext or as an MD5 hash fails the connection before any of it is written, and SCRAM is
@@ -150,6 +156,10 @@ export function resolveSettings(
     const timeout = timeoutText === undefined ? 15 : integer(timeoutText);
     if (timeout === undefined)
         refused.push({ setting: "connectTimeout", value: timeoutText!, why: "is not a whole number of seconds (0 for no limit)" });
+    // Set empty, libpq takes its default for them: as if unset.
+    const unsupportedVariables = Object.keys(UNSUPPORTED_VARIABLES).filter((variable) => env[variable]);
+    // GSSAPI encryption, which the package does not implement, is optional unless required.
+    if (env.PGGSSENCMODE === "require") unsupportedVariables.push("PGGSSENCMODE");
     return {
         host,
         port,
@@ -164,6 +174,7 @@ export function resolveSettings(
         // libpq waits at least 2 s, and not at all for 0 or less.
         connectTimeoutSeconds: timeout === undefined || timeout <= 0 ? 0 : Math.max(timeout, 2),
         refused,
+        ...(unsupportedVariables.length > 0 ? { unsupportedVariables } : {}),
     };
 }
 
@@ -254,6 +265,24 @@ function shownFile(value: string): string {
     return value.includes("-----BEGIN") ? "(PEM text: not shown)" : JSON.stringify(value);
 }
 
+/**
+ * Why a connection is refused while libpq variables it does not implement are set: their names
+ * and keywords, never their values (PGSERVICE may name anything, PGREQUIREPEER a user).
+ */
+function unsupportedMessage(variables: string[]): string {
+    const all = (words: string[]) => (words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`);
+    const keywords = variables.map((v) => (v === "PGGSSENCMODE" ? "GSSAPI encryption (gssencmode)" : UNSUPPORTED_VARIABLES[v]));
+    const one = variables.length === 1;
+    const set = variables.map((v) => (v === "PGGSSENCMODE" ? "PGGSSENCMODE (requiring GSSAPI encryption)" : v));
+    return (
+        `${all(set)} ${one ? "is" : "are"} set, and this package does not implement libpq's ${all(keywords)} setting${one ? "" : "s"}, with which psql may connect elsewhere or refuse where this package would not: ` +
+        `unset ${one ? "it" : "them"} (or set ${one ? "it" : "them"} empty)` +
+        (variables.includes("PGSERVICE")
+            ? ", and give the service's host, port, database and user directly (PGHOST, PGPORT, PGDATABASE, PGUSER)"
+            : "")
+    );
+}
+
 /** A setting's value that libpq refuses, described, never shown: it may be anything, a password pasted in the wrong place among others. */
 function notShown(value: string): string {
     return `(${value.length} character${value.length === 1 ? "" : "s"}: not shown)`;
@@ -266,6 +295,7 @@ function notShown(value: string): string {
  * setting to change.
  */
 export async function connect(settings: ResolvedSettings, names: SettingNames = LIBPQ_NAMES): Promise<Session> {
+    if (settings.unsupportedVariables) throw new ConnectionError(unsupportedMessage(settings.unsupportedVariables), "other");
     for (const { setting, value, why } of settings.refused)
         throw new ConnectionError(`${names[setting]} ${notShown(value)} ${why}: set it to one, or leave it unset`, "other");
     const mode = settings.sslMode;

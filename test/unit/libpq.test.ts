@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseConninfo } from "../../components/connect/conninfo";
-import { parseConnectionString, passwordFromFile, resolveSettings } from "../../components/connect/libpq";
+import { connect, parseConnectionString, passwordFromFile, resolveSettings } from "../../components/connect/libpq";
 
 describe("libpq connection strings", () => {
     it("read a URI: user, password, host, port, database and the TLS parameters, percent-decoded", () => {
@@ -206,5 +206,18 @@ describe("the password file, line by line as libpq reads it", () => {
                 else process.env.PGPASSWORD = saved;
             }
         });
+    });
+});
+
+describe("libpq environment variables the package does not implement", () => {
+    it("are refused when set, before connecting, by name; set empty, they are not", async () => {
+        const given = { host: "127.0.0.1", port: 1, sslMode: "disable" };
+        await expect(connect(resolveSettings(given, "prefer", { PGSERVICE: "warehouse" }))).rejects.toThrow(
+            /^PGSERVICE is set, and this package does not implement libpq's service setting/,
+        );
+        await expect(connect(resolveSettings(given, "prefer", { PGCHANNELBINDING: "require", PGHOSTADDR: "10.0.0.1" }))).rejects.toThrow(
+            /^PGHOSTADDR and PGCHANNELBINDING are set/,
+        );
+        await expect(connect(resolveSettings(given, "prefer", { PGSERVICE: "", PGAPPNAME: "x" }))).rejects.toThrow(/ECONNREFUSED/);
     });
 });
