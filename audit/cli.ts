@@ -114,13 +114,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return report.readOnly ? 0 : 1;
     } catch (e) {
         const message = (e as Error).message || String(e);
-        io.err(
-            scrubbed(
-                `whaly-postgres audit: cannot audit role ${role} through ${target(connection, io.env)}: ${message}\n`,
-                connection,
-                io.env,
-            ),
-        );
+        // The command's own name is not scrubbed: it must not read "whaly-(hidden)" when a word typed is "postgres".
+        const why = scrubbed(`cannot audit role ${role} through ${target(connection, io.env)}: ${message}`, connection, io.env);
+        io.err(`whaly-postgres audit: ${why}\n`);
         return 2;
     }
 }

@@ -154,6 +154,7 @@ function uriPairs(uri: string): Array<[string, string]> {
             throw new Error(`the ${what} in the connection URI is not validly percent-encoded`);
         }
     };
+    refuseUnencodedPassword(uri);
     const pairs: Array<[string, string]> = [];
     // Empty parts of the address and the path are not given (libpq leaves them to the environment).
     const given = (keyword: string, part: string | undefined) => part && pairs.push([keyword, decode(part, keyword)]);
@@ -179,4 +180,22 @@ function uriPairs(uri: string): Array<[string, string]> {
         else pairs.push([keyword, decode(value, keyword)]);
     }
     return pairs;
+}
+
+/**
+ * Refuses a URI whose password holds an `@` or a `/` that is not percent-encoded: read as it
+ * stands, part of the password would become the host, the port or the database, and be shown in
+ * messages. Two `@` in the address, or an address without one whose port is no number while an
+ * `@` follows, can only be that. The message shows no part of the URI.
+ */
+function refuseUnencodedPassword(uri: string): void {
+    const authority = /^postgres(?:ql)?:\/\/([^/?]*)/.exec(uri)?.[1] ?? "";
+    const rest = uri.slice(uri.indexOf("://") + 3 + authority.length);
+    const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority)?.[1];
+    const ats = authority.split("@").length - 1;
+    if (ats > 1 || (ats === 0 && port !== undefined && !/^\d*$/.test(port) && rest.includes("@")))
+        throw new Error(
+            "the connection URI's password holds a character that must be percent-encoded there (@ as %40, / as %2F, ? as %3F, # as %23, : in the user as %3A): " +
+                "encode it (encodeURIComponent does), or give the password in PGPASSWORD or the password file instead",
+        );
 }

@@ -1,7 +1,8 @@
 /**
  * `whaly-postgres audit` refusing, before it connects, what it cannot honour: a libpq environment
- * variable whose setting the package does not implement. No server: every case is refused first,
- * and no message shows a value that could be a secret.
+ * variable whose setting the package does not implement, and a URI whose password holds a
+ * character that should have been percent-encoded. No server: every case is refused first, and
+ * no message shows a value that could be a secret.
  */
 import { main } from "../../audit/cli";
 
@@ -63,5 +64,26 @@ describe("whaly-postgres audit: libpq environment variables it does not implemen
         const { code, err } = await audit(env, CLOSED);
         expect(code).toBe(2);
         expect(err).toContain("ECONNREFUSED");
+    });
+});
+
+describe("whaly-postgres audit: a URI password holding an unencoded @ or /", () => {
+    it.each([
+        ["@", "postgresql://postgres:S3cr3tW0rd@Pa55word99@127.0.0.1:45289/analytics?sslmode=disable", ["S3cr3tW0rd", "Pa55word99"]],
+        ["/", "postgresql://postgres:S3cr3tW0rd/Pa55word99@127.0.0.1:45289/analytics?sslmode=disable", ["S3cr3tW0rd", "Pa55word99"]],
+    ])("%s: refused, saying how to encode it, showing no part of the password, the host or the database", async (_, uri, secrets) => {
+        const { code, out, err } = await audit({}, uri);
+        expect([code, out]).toEqual([2, ""]);
+        expect(err).toMatch(/^whaly-postgres audit: /);
+        expect(err).toContain("percent-encoded");
+        expect(err).toContain("%40");
+        expect(err).toContain("%2F");
+        for (const part of [...secrets, "45289", "analytics", "127.0.0.1"]) expect(err).not.toContain(part);
+    });
+
+    it("an encoded @ or / is read as part of the password", async () => {
+        const { err } = await audit({}, "postgresql://postgres:S3cr3t%40W0rd%2F99@127.0.0.1:1/analytics?sslmode=disable");
+        expect(err).toContain("ECONNREFUSED");
+        expect(err).not.toContain("W0rd");
     });
 });
