@@ -10,6 +10,7 @@ import {
     loginUserRenamedWarning,
     loginUserTakenProblem,
     passwordVersionJumpProblem,
+    passwordVersionLeftOutProblem,
     roleRenamedProblem,
     roleTakenProblem,
 } from "./plan/preflight";
@@ -106,8 +107,12 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             dependsOn: dependingOn(after, gate),
             hooks: { ...gated.hooks, onError: [retryHook(name)] },
         };
-        const versionStep = v.rotation === "alternating" ? this.declareVersionStep(name, v, verdict, gated) : undefined;
-        const passwords = this.declarePasswords(name, v, logins, verdict, { ...gated, dependsOn: dependingOn(after, versionStep) });
+        const version = v.rotation === "alternating" ? this.declareVersionStep(name, v, verdict, gated) : undefined;
+        const passwords = this.declarePasswords(name, v, logins, verdict, {
+            ...gated,
+            dependsOn: dependingOn(after, version?.step),
+            hooks: { ...gated.hooks, beforeCreate: [...(gated.hooks?.beforeCreate ?? []), ...(version ? [version.recorded] : [])] },
+        });
         const roles = this.declareRoles(name, v, logins, plan, passwords, verdict, pgOpts);
         // After every role, users included: a non-superuser provider's role and grant statements
         // take locks on role memberships, and running them side by side deadlocked a destroy.
@@ -219,14 +224,15 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
     /**
      * With the alternating rotation, the passwordVersion in a step of its own, which every password
      * waits for: its update, at preview as at up, refuses a version other than the one it holds or
-     * the next (passwordVersionJumpProblem).
+     * the next (passwordVersionJumpProblem). `recorded`, on each password's create, refuses a new
+     * version in an update that leaves the step out (`up --target`), which would check nothing.
      */
     private declareVersionStep(
         name: string,
         v: ValidatedArgs,
         verdict: Promise<Verdict>,
         gated: pulumi.CustomResourceOptions,
-    ): pulumi.Stash {
+    ): { step: pulumi.Stash; recorded: pulumi.ResourceHook } {
         const oneAtATime = new pulumi.ResourceHook(
             `whaly-postgres/${name}/password-version`,
             async ({ oldInputs }) => {
@@ -237,11 +243,25 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             { onDryRun: true },
         );
         const { beforeUpdate = [] } = gated.hooks ?? {};
-        return new pulumi.Stash(
+        const step = new pulumi.Stash(
             `${name}/password-version`,
             { input: { passwordVersion: v.passwordVersion } },
             { ...gated, hooks: { ...gated.hooks, beforeUpdate: [...beforeUpdate, oneAtATime] } },
         );
+        // The step's state as this update leaves it: a step in the update holds this version (or is
+        // unknown at preview), one left out holds the version it had.
+        const held: pulumi.Output<unknown> = step.input.apply((input) => input?.passwordVersion);
+        const recorded = new pulumi.ResourceHook(
+            `whaly-postgres/${name}/password-version/recorded`,
+            async () => {
+                if (!(await isKnown(held))) return;
+                const was = await valueOf(held);
+                if (typeof was === "number" && was !== v.passwordVersion)
+                    throw new Error(preflightFailure((await verdict).where, [passwordVersionLeftOutProblem(name, was, v.passwordVersion)]));
+            },
+            { onDryRun: true },
+        );
+        return { step, recorded };
     }
 
     /** The provider built from `admin`, connected to the component's database (role drops run there). */

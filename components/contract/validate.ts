@@ -270,15 +270,21 @@ const INPUT_ARGS = new Set(["database", "password", "host", "admin", "sshTunnel"
  */
 function withoutOutputsWherePlain(problem: Report, args: WhalyPostgresAccessArgs): WhalyPostgresAccessArgs {
     const plain: Record<string, unknown> = { ...args };
-    for (const field of ARG_NAMES)
-        if (!INPUT_ARGS.has(field) && isOutput(plain[field])) {
-            problem(
-                field,
-                plain[field],
-                "is an Output (a secret, or another resource's output): this arg decides the component's children, so give its value itself",
-            );
-            delete plain[field];
-        }
+    const refuse = (field: string, value: unknown) =>
+        problem(
+            field,
+            value,
+            "is an Output (a secret, or another resource's output): this arg decides the component's children, so give its value itself",
+        );
+    for (const field of ARG_NAMES) {
+        const value = plain[field];
+        if (INPUT_ARGS.has(field)) continue;
+        const items: unknown[] = Array.isArray(value) ? value : [];
+        const outputs = items.flatMap((item, i) => (isOutput(item) ? [i] : []));
+        for (const i of outputs) refuse(`${field}[${i}]`, items[i]);
+        if (isOutput(value)) refuse(field, value);
+        if (isOutput(value) || outputs.length > 0) delete plain[field];
+    }
     return plain as unknown as WhalyPostgresAccessArgs;
 }
 

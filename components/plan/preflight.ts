@@ -206,7 +206,18 @@ export function passwordVersionJumpProblem(was: number, to: number): ArgProblem 
         message:
             `goes from ${was} at this update, and with rotation "alternating" it must go one up at a time: ` +
             `any other change gives both users new passwords at once, and Whaly's login stops working. ` +
-            `Set it to ${was + 1} (or keep ${was}); once Whaly has the new credentials, the next bump may follow`,
+            `Keep ${was}, or set ${was + 1} to rotate once; once Whaly has the new credentials, the next bump may follow`,
+    };
+}
+
+/** With the alternating rotation, a new passwordVersion in an update without the step that holds it (`up --target`). */
+export function passwordVersionLeftOutProblem(component: string, was: number, to: number): ArgProblem {
+    return {
+        field: "passwordVersion",
+        value: to,
+        message:
+            `${component}/password-version holds ${was}, and this update leaves it out (up --target): with rotation "alternating" ` +
+            `a new version goes through that step, which checks it: run up without --target, or add that step's URN to the targets`,
     };
 }
 

@@ -129,6 +129,22 @@ describe.each([12, 15, 18] as PostgresMajor[])("PostgreSQL %i: rotation alternat
         expect([...(await t.plannedOps()).entries()]).toEqual([]);
     });
 
+    it("an up --target of the passwords and users without the version step is refused before the server changes", async () => {
+        const before = await catalogSnapshot(server, DATABASE);
+        const resources = (await t.stack.exportStack()).deployment.resources as Array<{ urn: string }>;
+        const target = resources
+            .map((r) => r.urn)
+            .filter((urn) => ["password-a", "password-b", "user-a", "user-b"].some((child) => urn.endsWith(`::whaly/${child}`)));
+        expect(target).toHaveLength(4);
+        t.setProgram(program(4));
+        const refusal = "passwordVersion 4: whaly/password-version holds 3, and this update leaves it out";
+        expect(await failureOf(t.stack.preview({ target }))).toContain(refusal);
+        expect(await failureOf(t.stack.up({ target }))).toContain(refusal);
+        expect(await catalogSnapshot(server, DATABASE)).toEqual(before);
+        t.setProgram(program(3));
+        expect([...(await t.plannedOps()).entries()]).toEqual([]);
+    });
+
     it("tables each creator makes after the rotations are readable by the current user", async () => {
         for (const creator of CREATORS)
             await server.query(`CREATE TABLE sales.${creator}_after_rotation (id int)`, {

@@ -38,6 +38,7 @@ describe("bad input fails at construction, before anything is registered, naming
                     roleName: pulumi.secret("whaly_bi"),
                     connectionLimit: pulumi.secret(7),
                     schemas: pulumi.output(["public"]),
+                    tableCreators: ["etl", pulumi.output("dbt")],
                 } as unknown as WhalyPostgresAccessArgs);
             } catch (e) {
                 return e as WhalyPostgresArgsError;
@@ -47,7 +48,7 @@ describe("bad input fails at construction, before anything is registered, naming
         const plain =
             "is an Output (a secret, or another resource's output): this arg decides the component's children, so give its value itself";
         expect(thrown!.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(
-            ["schemas", "roleName", "connectionLimit"].map((field) => `${field}: ${plain}`),
+            ["schemas", "tableCreators[1]", "roleName", "connectionLimit"].map((field) => `${field}: ${plain}`),
         );
     });
 
