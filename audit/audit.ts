@@ -169,6 +169,11 @@ const PREDEFINED_ROLES: Record<string, { does: string; counts: boolean }> = {
     pg_create_subscription: { does: "creates subscriptions, which write what they replicate", counts: true },
     pg_maintain: { does: "VACUUM, ANALYZE, CLUSTER, REFRESH, REINDEX and LOCK on every relation", counts: true },
 };
+/** The predefined roles that only read, as SQL literals: what an extension grants them is theirs. */
+const HARMLESS_PREDEFINED = Object.entries(PREDEFINED_ROLES)
+    .filter(([, role]) => !role.counts)
+    .map(([name]) => `'${name}'`)
+    .join(", ");
 const UNKNOWN_PREDEFINED = { does: "a predefined role this audit does not know", counts: true };
 
 /** The schemas a role reads and creates in: the system's own left out. */
@@ -466,13 +471,21 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
             });
     }
     // EXECUTE that every role has through PUBLIC is not the role's own, but a SECURITY DEFINER function runs as its owner,
-    // in every schema (the system's own ship none). A system function PUBLIC may not run: SYSTEM_GRANTS.
+    // in every schema (the system's own ship none). A system function PUBLIC may not run: SYSTEM_GRANTS. What an
+    // extension's script grants a predefined role judged harmless (pg_buffercache's to pg_monitor) is that role's.
     for (const r of await q<{ schema: string; name: string; args: string; definer: boolean; owner: string }>(
-        `SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args,
+        `${ME}
+         SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args,
                 p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
           WHERE has_function_privilege($1, p.oid, 'EXECUTE')
-            AND (p.prosecdef OR (${SYSTEM_SCHEMAS} AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')))
+            AND (p.prosecdef OR (${SYSTEM_SCHEMAS}
+                 AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+                 AND ((SELECT rolsuper FROM me) OR EXISTS (
+                     SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                      WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND ${usable("a.grantee")}
+                        AND NOT (pg_get_userbyid(a.grantee) IN (${HARMLESS_PREDEFINED})
+                                 AND NOT ${beyondBaseline("a", "p.oid", "'pg_proc'::regclass", "0", "acldefault('f', p.proowner)")})))))
           ORDER BY 1, 2, 3`,
     ))
         add("EXECUTE", r.definer ? phrase`${functionName(r)} (SECURITY DEFINER: runs as ${name(r.owner)})` : functionName(r));

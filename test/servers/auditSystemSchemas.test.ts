@@ -38,6 +38,33 @@ describe.each([12, 18] as PostgresMajor[])("PostgreSQL %i: grants in the system 
         for (const role of ["review_plain", "review_monitor"]) expect((await audit(url, role)).readOnly).toBe(true);
     });
 
+    it("what an extension grants a predefined role the audit judges harmless leaves its member read-only; the same function granted to the role counts", async () => {
+        await server.query("CREATE EXTENSION pg_buffercache; CREATE EXTENSION pgstattuple", { database: DATABASE });
+        try {
+            await server.query(
+                `CREATE ROLE review_ext_monitor LOGIN PASSWORD '${PASSWORD}' IN ROLE pg_monitor;
+                 CREATE ROLE review_ext_scan LOGIN PASSWORD '${PASSWORD}' IN ROLE pg_stat_scan_tables;
+                 CREATE ROLE review_ext_direct LOGIN PASSWORD '${PASSWORD}';
+                 GRANT EXECUTE ON FUNCTION pg_buffercache_pages() TO review_ext_direct`,
+                { database: DATABASE },
+            );
+            expect(await as(server, DATABASE, "review_ext_monitor", PASSWORD, (s) => s.can("SELECT count(*) FROM pg_buffercache"))).toBe(
+                true,
+            );
+            const verdicts = Object.fromEntries(
+                await Promise.all(
+                    ["review_ext_monitor", "review_ext_scan", "review_ext_direct"].map(async (role) => [
+                        role,
+                        (await audit(url, role)).readOnly,
+                    ]),
+                ),
+            );
+            expect(verdicts).toEqual({ review_ext_monitor: true, review_ext_scan: true, review_ext_direct: false });
+        } finally {
+            await server.query("DROP EXTENSION pg_buffercache; DROP EXTENSION pgstattuple", { database: DATABASE });
+        }
+    });
+
     const cases: Array<{ id: string; grant: string; revoke: string; proof: string }> = [
         {
             id: "read_file",
