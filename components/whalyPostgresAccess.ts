@@ -315,7 +315,11 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             // checks: otherwise they run beside the registration.
             const mayAdopt = v.adoptRole && logins.granteeLogsIn && v.password === undefined;
             const adopted = mayAdopt
-                ? verdict.then(({ adoption, server }) => adoption !== undefined && server?.roles[v.roleName]?.canLogin === true)
+                ? verdict.then(({ adoption, server }) => {
+                      const role = server?.roles[v.roleName];
+                      // One that logs in without a password (a certificate, peer) has none to keep, where a superuser can tell.
+                      return adoption !== undefined && role?.canLogin === true && role.hasPassword !== false;
+                  })
                 : Promise.resolve(false);
             const adoptedAt = { adoptedAtVersion: String(login.passwordVersion) };
             const saltName = `${name}/salt${login.secretSuffix}`;

@@ -17,6 +17,8 @@ export interface RoleFacts {
     adminIsMember: boolean;
     /** The role may log in. */
     canLogin: boolean;
+    /** It has a password; known only to a superuser admin, who may read pg_authid. */
+    hasPassword?: boolean;
     /** Roles it is a direct member of. */
     memberOf: string[];
 }

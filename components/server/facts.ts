@@ -73,10 +73,14 @@ const PUBLIC_CREATE = `
    WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'
    ORDER BY 1`;
 
-/** Per role: superuser, login, direct memberships, and the admin's direct membership (with SET where it exists) and ADMIN OPTION. */
-function rolesQuery(hasSetOption: boolean): string {
+/**
+ * Per role: superuser, login, direct memberships, and the admin's direct membership (with SET where
+ * it exists) and ADMIN OPTION; whether it has a password where the admin may read pg_authid (a superuser).
+ */
+function rolesQuery(hasSetOption: boolean, readsPasswords: boolean): string {
     return `
   SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolcanlogin AS can_login,
+         ${readsPasswords ? "(SELECT p.rolpassword IS NOT NULL FROM pg_authid p WHERE p.oid = r.oid)" : "NULL::boolean"} AS has_password,
          ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid) AS member_of,
          EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = a.oid AND m.admin_option) AS admin_option,
          EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid AND m.member = a.oid ${hasSetOption ? "AND m.set_option" : ""}) AS member
@@ -172,12 +176,13 @@ export async function readServerFacts(
             ]),
         ];
         const roles: Record<string, RoleFacts> = {};
-        for (const row of (await client.query(rolesQuery(admin.version_num >= 160000), [named])).rows)
+        for (const row of (await client.query(rolesQuery(admin.version_num >= 160000, admin.superuser), [named])).rows)
             roles[row.name] = {
                 superuser: row.superuser,
                 adminHoldsAdminOption: row.admin_option,
                 adminIsMember: row.member,
                 canLogin: row.can_login,
+                hasPassword: row.has_password ?? undefined,
                 memberOf: row.member_of,
             };
         const server: ServerFacts = {

@@ -235,6 +235,26 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the engine's steps and the component's pro
         });
     });
 
+    describe("a hand-made role that logs in without a password (certificate or peer), adopted by a superuser admin", () => {
+        it("has no password to keep: the adopting up gives it the stack's, which logs in, and no warning says it keeps one", async () => {
+            await server.query("CREATE ROLE whaly_nopassword LOGIN", { database: DATABASE });
+            const args = { roleName: "whaly_nopassword", tableCreators: ["etl"], adoptRole: true };
+            const t = await newTestStack("limits-no-password", programFrom("admin", server, args).program);
+            try {
+                let output = "";
+                const { outputs } = await t.stack.up({ onOutput: (line) => (output += line) });
+                expect(output).not.toContain("keeps the password it has");
+                const password = outputs.password.value as string;
+                expect(password.length).toBe(32);
+                const login = await server.query("SELECT current_user AS name", { database: DATABASE, user: "whaly_nopassword", password });
+                expect(login).toEqual([{ name: "whaly_nopassword" }]);
+            } finally {
+                await t.stack.destroy({ runProgram: true }).catch(() => undefined);
+                t.dispose();
+            }
+        });
+    });
+
     describe("a roleName changed as adoptRole is set", () => {
         it("is refused at preview, before the server changes: the role's update names the rename", async () => {
             const args = { roleName: "whaly_plain", schemas: ["public", "sales"], tableCreators: ["etl"] };
