@@ -41,7 +41,9 @@ export function raw(p: Phrase): string {
 
 /** The phrase with its names quoted as PostgreSQL's quote_ident would, `reserved` the keywords that need quotes. */
 export function shown(p: Phrase, reserved: ReadonlySet<string>): string {
-    return p.map((part) => (typeof part === "string" ? part : "name" in part ? quoteIdent(part.name, reserved) : part.shown)).join("");
+    // A backslash in a name doubled: `a\nb` (a backslash, then n) must not read as a line break escaped.
+    const named = (text: string) => quoteIdent(text, reserved).replace(/\\/g, "\\\\");
+    return p.map((part) => (typeof part === "string" ? part : "name" in part ? named(part.name) : part.shown)).join("");
 }
 
 /** What a phrase names, word for word and name for name: equal for the same holding, never for two holdings whose text reads alike. */
@@ -58,17 +60,18 @@ export function quoteIdent(text: string, reserved: ReadonlySet<string>): string 
 }
 
 /**
- * Characters that could start a line, move the cursor or drive a terminal: the C0 and C1 controls,
- * DEL, the Unicode line and paragraph separators and the bidirectional controls.
+ * Characters that could start a line, move the cursor, drive a terminal or show nothing: the
+ * controls (C0, C1, DEL), the format characters (bidirectional controls, zero-width ones, the
+ * soft hyphen, tags), the line and paragraph separators, and the Hangul fillers, which print blank.
  */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
 const SHORT: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/** `text` with every control character written as an escape: `\n`, `\r`, `\t`, `\x1b` (below U+0100), `\u2028` (above). */
+/** `text` with each of those written as an escape: `\n`, `\r`, `\t`, `\x1b` (below U+0100), `\u200b`, `\u{e0001}` (beyond U+FFFF). */
 export function escapeControls(text: string): string {
-    return text.replace(CONTROL, (c) => {
-        const code = c.charCodeAt(0);
-        return SHORT[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`);
+    return text.replace(HIDDEN, (c) => {
+        const code = c.codePointAt(0)!;
+        const hex = code.toString(16);
+        return SHORT[c] ?? (code < 0x100 ? `\\x${hex.padStart(2, "0")}` : code > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, "0")}`);
     });
 }

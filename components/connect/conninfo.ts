@@ -70,7 +70,7 @@ const UNSUPPORTED = [
 /**
  * libpq's environment variables for the keywords above (and PGREQUIRESSL, older libpq's
  * `requiressl`): set, one would make psql connect elsewhere or refuse where this package would
- * not, so a connection is refused while one is set and not empty. PGSERVICEFILE and PGSYSCONFDIR
+ * not, so a connection is refused while one is set, not empty and not libpq's default. PGSERVICEFILE and PGSYSCONFDIR
  * only say where to find a service, so they change nothing without PGSERVICE.
  */
 export const UNSUPPORTED_VARIABLES: Readonly<Record<string, string>> = {
@@ -89,6 +89,18 @@ export const UNSUPPORTED_VARIABLES: Readonly<Record<string, string>> = {
     PGMINPROTOCOLVERSION: "min_protocol_version",
     PGMAXPROTOCOLVERSION: "max_protocol_version",
     PGREQUIRESSL: "requiressl",
+};
+
+/** Values of those variables that are libpq's own default: psql then behaves as if they were unset, and so does this package. */
+export const LIBPQ_DEFAULT_VALUES: Readonly<Record<string, string>> = {
+    PGCHANNELBINDING: "prefer",
+    PGSSLCERTMODE: "allow",
+    PGTARGETSESSIONATTRS: "any",
+    PGSSLMINPROTOCOLVERSION: "TLSv1.2",
+    PGSSLNEGOTIATION: "postgres",
+    PGMINPROTOCOLVERSION: "3.0",
+    PGMAXPROTOCOLVERSION: "3.0",
+    PGREQUIRESSL: "0",
 };
 
 /** A connection string's settings, by libpq keyword; an empty string is a value given empty. */
@@ -190,10 +202,9 @@ function uriPairs(uri: string): Array<[string, string]> {
  */
 function refuseUnencodedPassword(uri: string): void {
     const authority = /^postgres(?:ql)?:\/\/([^/?]*)/.exec(uri)?.[1] ?? "";
-    const rest = uri.slice(uri.indexOf("://") + 3 + authority.length);
-    const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority)?.[1];
-    const ats = authority.split("@").length - 1;
-    if (ats > 1 || (ats === 0 && port !== undefined && !/^\d*$/.test(port) && rest.includes("@")))
+    // The path: from the end of the address to the query. An `@` there is a password's `/` read as the path's start.
+    const path = /^[^?]*/.exec(uri.slice(uri.indexOf("://") + 3 + authority.length))![0];
+    if (authority.split("@").length > 2 || path.includes("@"))
         throw new Error(
             "the connection URI's password holds a character that must be percent-encoded there (@ as %40, / as %2F, ? as %3F, # as %23, : in the user as %3A): " +
                 "encode it (encodeURIComponent does), or give the password in PGPASSWORD or the password file instead",

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { ConnectionOptions } from "node:tls";
 import { Client } from "pg";
-import { parseConninfo, UNSUPPORTED_VARIABLES } from "./conninfo";
+import { LIBPQ_DEFAULT_VALUES, parseConninfo, UNSUPPORTED_VARIABLES } from "./conninfo";
 
 /** libpq's `sslmode` values, weakest first. */
 export const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
@@ -157,7 +157,9 @@ export function resolveSettings(
     if (timeout === undefined)
         refused.push({ setting: "connectTimeout", value: timeoutText!, why: "is not a whole number of seconds (0 for no limit)" });
     // Set empty, libpq takes its default for them: as if unset.
-    const unsupportedVariables = Object.keys(UNSUPPORTED_VARIABLES).filter((variable) => env[variable]);
+    const unsupportedVariables = Object.keys(UNSUPPORTED_VARIABLES).filter(
+        (variable) => env[variable] && env[variable] !== LIBPQ_DEFAULT_VALUES[variable],
+    );
     // GSSAPI encryption, which the package does not implement, is optional unless required.
     if (env.PGGSSENCMODE === "require") unsupportedVariables.push("PGGSSENCMODE");
     return {

@@ -48,7 +48,7 @@ describe("whaly-postgres audit: libpq environment variables it does not implemen
         for (const mode of ["disable", "prefer"]) expect((await audit({ PGGSSENCMODE: mode }, CLOSED)).err).toContain("ECONNREFUSED");
     });
 
-    it("set empty, or one that changes nothing it checks (PGAPPNAME, PGCLIENTENCODING, PGTZ, PGSERVICEFILE alone, ...): not refused", async () => {
+    it("set empty, to libpq's default, or one that changes nothing it checks (PGAPPNAME, PGCLIENTENCODING, PGTZ, PGSERVICEFILE alone, ...): not refused", async () => {
         const env = {
             PGSERVICE: "",
             PGHOSTADDR: "",
@@ -60,6 +60,14 @@ describe("whaly-postgres audit: libpq environment variables it does not implemen
             PGSERVICEFILE: "/nonexistent/pg_service.conf",
             PGSSLSNI: "0",
             PGLOADBALANCEHOSTS: "disable",
+            // libpq's own defaults: psql behaves as if they were unset.
+            PGCHANNELBINDING: "prefer",
+            PGSSLCERTMODE: "allow",
+            PGTARGETSESSIONATTRS: "any",
+            PGSSLMINPROTOCOLVERSION: "TLSv1.2",
+            PGSSLNEGOTIATION: "postgres",
+            PGMINPROTOCOLVERSION: "3.0",
+            PGREQUIRESSL: "0",
         };
         const { code, err } = await audit(env, CLOSED);
         expect(code).toBe(2);
@@ -71,6 +79,8 @@ describe("whaly-postgres audit: a URI password holding an unencoded @ or /", () 
     it.each([
         ["@", "postgresql://postgres:S3cr3tW0rd@Pa55word99@127.0.0.1:45289/analytics?sslmode=disable", ["S3cr3tW0rd", "Pa55word99"]],
         ["/", "postgresql://postgres:S3cr3tW0rd/Pa55word99@127.0.0.1:45289/analytics?sslmode=disable", ["S3cr3tW0rd", "Pa55word99"]],
+        ["/ first", "postgresql://whaly_admin:/S3cretPw@127.0.0.1:1/app", ["S3cretPw"]],
+        ["digits then /", "postgresql://whaly_admin:2024/S3cretPw@127.0.0.1:1/app", ["2024", "S3cretPw"]],
     ])("%s: refused, saying how to encode it, showing no part of the password, the host or the database", async (_, uri, secrets) => {
         const { code, out, err } = await audit({}, uri);
         expect([code, out]).toEqual([2, ""]);
