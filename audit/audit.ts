@@ -65,6 +65,8 @@ export interface AuditReport<Text = string> {
     schemas: string[];
     /** Per schema it may use: what it can SELECT, by kind. */
     readable: Array<{ schema: string; tables: Text[]; views: Text[]; materializedViews: Text[]; sequences: Text[] }>;
+    /** Columns it may SELECT of tables and views it may not read whole, as `schema.table (column)`, system schemas left out. */
+    readableColumns: Text[];
     /**
      * Every privilege beyond reading, its own or inherited, PUBLIC's included: on relations,
      * columns, sequences, schemas, databases (all of the server's), functions, foreign-data
@@ -117,6 +119,7 @@ function rawReport(f: Facts): AuditReport {
             materializedViews: all(x.materializedViews),
             sequences: all(x.sequences),
         })),
+        readableColumns: all(r.readableColumns),
         beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: raw(b.privilege), on: raw(b.on) })),
         owns: r.owns.map((o) => ({ ...o, object: raw(o.object) })),
         setRoles: r.setRoles.map((x) => ({ ...x, holds: all(x.holds) })),
@@ -138,6 +141,7 @@ function factsOf(r: AuditReport): Facts {
             materializedViews: all(x.materializedViews),
             sequences: all(x.sequences),
         })),
+        readableColumns: all(r.readableColumns ?? []),
         beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: [b.privilege], on: [b.on] })),
         owns: r.owns.map((o) => ({ ...o, object: [o.object] })),
         setRoles: r.setRoles.map((x) => ({ ...x, holds: all(x.holds) })),
@@ -348,6 +352,17 @@ function summary(items: Phrase[], few = 5): Phrase {
 }
 
 /** Everything a role holds, as comparable phrases: attributes, memberships, and every privilege it may use. */
+/** A default privilege as the report says it: `SELECT on tables that etl creates in schema sales`. */
+function defaultPrivilegePhrase(d: AuditReport["defaultPrivileges"][number]): Phrase {
+    const where =
+        d.objectType === "schemas" || d.objectType === "large objects"
+            ? []
+            : d.schema
+              ? phrase` in schema ${name(d.schema)}`
+              : [" in any schema"];
+    return phrase`${[d.privileges]} on ${[d.objectType]} that ${name(d.owner)} creates${where}`;
+}
+
 function holdings(r: AuditReport<Phrase>): Phrase[] {
     return [
         ...r.extraAttributes.map((a) => [a]),
@@ -355,6 +370,8 @@ function holdings(r: AuditReport<Phrase>): Phrase[] {
         ...r.connect.map((d) => phrase`CONNECT on database ${name(d)}`),
         ...r.schemas.map((s) => phrase`USAGE on schema ${name(s)}`),
         ...r.readable.flatMap((x) => [...x.tables, ...x.views, ...x.materializedViews, ...x.sequences].map((n) => phrase`SELECT on ${n}`)),
+        ...r.readableColumns.map((c) => phrase`SELECT on ${c}`),
+        ...r.defaultPrivileges.map((d) => defaultPrivilegePhrase(d)),
         ...r.beyondRead.map((b) => phrase`${b.privilege} on ${b.on}`),
         ...reasonsOf({ ...r, extraAttributes: [], beyondRead: [], members: [] }),
     ];
@@ -450,6 +467,17 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
           ORDER BY 1, 2, a.attnum`,
     ))
         for (const p of r.privileges) add(phrase`${[p]} (${name(r.column)})`, qualified(r.schema, r.name));
+
+    // Columns read where the whole table is not: a grant of SELECT (column) reads as surely.
+    const readableColumns = (
+        await q<{ schema: string; name: string; column: string }>(
+            `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column
+               FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND ${SYSTEM_SCHEMAS}
+                AND has_column_privilege($1, c.oid, a.attnum, 'SELECT') AND NOT has_table_privilege($1, c.oid, 'SELECT')
+              ORDER BY 1, 2, a.attnum`,
+        )
+    ).map((r) => phrase`${qualified(r.schema, r.name)} (${name(r.column)})`);
 
     for (const r of await q<{ name: string }>(
         `SELECT nspname AS name FROM pg_namespace n WHERE ${SYSTEM_SCHEMAS} AND has_schema_privilege($1, n.oid, 'CREATE') ORDER BY 1`,
@@ -644,6 +672,7 @@ async function readRole(query: Query, role: string, info: ServerInfo): Promise<A
         connect,
         schemas,
         readable,
+        readableColumns,
         beyondRead,
         owns,
         predefinedRoles,
@@ -692,6 +721,7 @@ export function formatAudit(report: AuditReport, verbose = false): string {
         if (verbose)
             for (const relation of [...r.tables, ...r.views, ...r.materializedViews, ...r.sequences]) lines.push(`      ${text(relation)}`);
     }
+    if (f.readableColumns.length > 0) lines.push(`  columns of relations it may not read whole: ${f.readableColumns.map(text).join(", ")}`);
     lines.push("", "Beyond read:");
     const beyond = [
         ...f.beyondRead.map((b) => `${text(b.privilege)} on ${text(b.on)}${b.counts ? "" : ` (${b.why}; not counted)`}`),
@@ -708,10 +738,7 @@ export function formatAudit(report: AuditReport, verbose = false): string {
     }
     lines.push("", "Default privileges naming it:");
     if (f.defaultPrivileges.length === 0) lines.push("  (none)");
-    for (const d of f.defaultPrivileges)
-        lines.push(
-            `  ${d.privileges} on ${d.objectType} that ${ident(d.owner)} creates${d.objectType === "schemas" || d.objectType === "large objects" ? "" : d.schema ? ` in schema ${ident(d.schema)}` : " in any schema"}`,
-        );
+    for (const d of f.defaultPrivileges) lines.push(`  ${text(defaultPrivilegePhrase(d))}`);
     lines.push("", "Future schemas (readable the moment they exist):");
     if (f.futureSchemaOwners.length === 0) lines.push("  (none)");
     for (const owner of f.futureSchemaOwners.map(ident))

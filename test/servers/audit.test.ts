@@ -230,6 +230,33 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
         }
     });
 
+    it("a member that reads more than its group (a column of a table the group cannot read, tables a creator makes later) makes the group NOT read-only", async () => {
+        await server.query(
+            `CREATE ROLE grp2 NOLOGIN; CREATE ROLE grp2_a LOGIN PASSWORD 'p-123456789' IN ROLE grp2;
+             GRANT USAGE ON SCHEMA sales TO grp2; GRANT SELECT ON sales.orders TO grp2;
+             GRANT USAGE ON SCHEMA secret TO grp2_a; GRANT SELECT (id) ON secret.salaries TO grp2_a;
+             ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA sales GRANT SELECT ON TABLES TO grp2_a`,
+            { database: DATABASE },
+        );
+        try {
+            const { code, out } = await audit(url, "--role", "grp2");
+            expect(code).toBe(1);
+            expect(out).toContain("  grp2_a: holds more: ");
+            expect(out).toContain("SELECT on secret.salaries (id)");
+            expect(out).toContain("SELECT on tables that etl creates in schema sales");
+            expect(out).toMatch(/Verdict: NOT read-only: member grp2_a holds more than grp2\.\n$/);
+            // The member itself reads that column: the report says so.
+            const member = JSON.parse((await audit(url, "--role", "grp2_a", "--json")).out) as AuditReport;
+            expect(member.readableColumns).toEqual(["secret.salaries (id)"]);
+        } finally {
+            await server.query(
+                `ALTER DEFAULT PRIVILEGES FOR ROLE etl IN SCHEMA sales REVOKE SELECT ON TABLES FROM grp2_a;
+                 DROP OWNED BY grp2_a, grp2; DROP ROLE grp2_a; DROP ROLE grp2`,
+                { database: DATABASE },
+            );
+        }
+    });
+
     it("a wrong password, a closed port or an unknown role: one line, exit 2, no stack trace, no password", async () => {
         const wrong = url.replace(encodeURIComponent(server.adminPassword), "not-the-password-42");
         const cases: Array<[string[], string]> = [
