@@ -316,7 +316,7 @@ export async function auditRole(connection: AuditConnection, role: string, env: 
             report.members.push({
                 name: member.name,
                 canLogin: facts.canLogin,
-                holdsMore: holdings(facts).filter((h) => !held.has(keyOf(h))),
+                holdsMore: holdings(asItsGroup(facts, role)).filter((h) => !held.has(keyOf(h))),
             });
         }
         const result = rawReport(judged(report));
@@ -335,6 +335,18 @@ function judged(report: Facts): Facts {
 }
 
 /** Why a report is not read-only, one phrase each, the weightiest first: what the verdict lists. */
+/**
+ * A member's report with what it holds through its group said as the group says it: what the
+ * group owns as owned, and no SET ROLE to the group, whose holdings the group's own are.
+ */
+function asItsGroup(member: Facts, group: string): Facts {
+    return {
+        ...member,
+        owns: member.owns.map((o) => (o.owner === group ? { ...o, owner: member.role } : o)),
+        setRoles: member.setRoles.filter((s) => s.name !== group),
+    };
+}
+
 function reasonsOf(r: AuditReport<Phrase>): Phrase[] {
     return [
         ...r.extraAttributes.map((a) => [a]),
@@ -351,7 +363,6 @@ function summary(items: Phrase[], few = 5): Phrase {
     return items.length > few ? phrase`${joined(items.slice(0, few), ", ")} and ${[String(items.length - few)]} more` : joined(items, ", ");
 }
 
-/** Everything a role holds, as comparable phrases: attributes, memberships, and every privilege it may use. */
 /** A default privilege as the report says it: `SELECT on tables that etl creates in schema sales`. */
 function defaultPrivilegePhrase(d: AuditReport["defaultPrivileges"][number]): Phrase {
     const where =
@@ -363,6 +374,7 @@ function defaultPrivilegePhrase(d: AuditReport["defaultPrivileges"][number]): Ph
     return phrase`${[d.privileges]} on ${[d.objectType]} that ${name(d.owner)} creates${where}`;
 }
 
+/** Everything a role holds, as comparable phrases: attributes, memberships, and every privilege it may use. */
 function holdings(r: AuditReport<Phrase>): Phrase[] {
     return [
         ...r.extraAttributes.map((a) => [a]),

@@ -257,6 +257,24 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: whaly-postgres audit`, () => {
         }
     });
 
+    it("a member of a group that owns a table holds nothing more than the group through it: no reason of its own", async () => {
+        await server.query(
+            `CREATE ROLE grp3 NOLOGIN; CREATE ROLE grp3_a LOGIN PASSWORD 'p-123456789' IN ROLE grp3;
+             CREATE TABLE sales.grp3_owned (id int); ALTER TABLE sales.grp3_owned OWNER TO grp3`,
+            { database: DATABASE },
+        );
+        try {
+            const { code, out } = await audit(url, "--role", "grp3");
+            expect(code).toBe(1);
+            expect(out).toContain("  grp3_a: nothing more\n");
+            expect(out).not.toContain("member grp3_a holds more");
+        } finally {
+            await server.query(`DROP TABLE sales.grp3_owned; DROP OWNED BY grp3_a, grp3; DROP ROLE grp3_a; DROP ROLE grp3`, {
+                database: DATABASE,
+            });
+        }
+    });
+
     it("a wrong password, a closed port or an unknown role: one line, exit 2, no stack trace, no password", async () => {
         const wrong = url.replace(encodeURIComponent(server.adminPassword), "not-the-password-42");
         const cases: Array<[string[], string]> = [
