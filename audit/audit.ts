@@ -105,35 +105,11 @@ interface Facts extends AuditReport<Phrase> {
 /** Each report {@link auditRole} returned, with the facts {@link formatAudit} shows it from. */
 const FACTS = new WeakMap<AuditReport, Facts>();
 
-/** The report with every phrase as its raw text: what `--json` prints. */
-function rawReport(f: Facts): AuditReport {
-    const r: AuditReport<Phrase> & { reserved?: ReadonlySet<string> } = { ...f };
-    delete r.reserved;
-    const all = (phrases: Phrase[]) => phrases.map(raw);
+/** `r` with each of its texts (names among words) turned by `to`: phrases to raw text and back. */
+function mapTexts<A, B>(r: AuditReport<A>, to: (text: A) => B): AuditReport<B> {
+    const all = (texts: A[]) => texts.map(to);
     return {
         ...r,
-        readable: r.readable.map((x) => ({
-            schema: x.schema,
-            tables: all(x.tables),
-            views: all(x.views),
-            materializedViews: all(x.materializedViews),
-            sequences: all(x.sequences),
-        })),
-        readableColumns: all(r.readableColumns),
-        beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: raw(b.privilege), on: raw(b.on) })),
-        owns: r.owns.map((o) => ({ ...o, object: raw(o.object) })),
-        setRoles: r.setRoles.map((x) => ({ ...x, holds: all(x.holds) })),
-        members: r.members.map((m) => ({ ...m, holdsMore: all(m.holdsMore) })),
-        reasons: all(r.reasons),
-    };
-}
-
-/** Facts for a report that did not come from {@link auditRole} (read back from `--json`): its prose as it is, unquoted. */
-function factsOf(r: AuditReport): Facts {
-    const all = (texts: string[]) => texts.map((t): Phrase => [t]);
-    return {
-        ...r,
-        reserved: new Set(),
         readable: r.readable.map((x) => ({
             schema: x.schema,
             tables: all(x.tables),
@@ -142,12 +118,24 @@ function factsOf(r: AuditReport): Facts {
             sequences: all(x.sequences),
         })),
         readableColumns: all(r.readableColumns ?? []),
-        beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: [b.privilege], on: [b.on] })),
-        owns: r.owns.map((o) => ({ ...o, object: [o.object] })),
+        beyondRead: r.beyondRead.map((b) => ({ ...b, privilege: to(b.privilege), on: to(b.on) })),
+        owns: r.owns.map((o) => ({ ...o, object: to(o.object) })),
         setRoles: r.setRoles.map((x) => ({ ...x, holds: all(x.holds) })),
         members: r.members.map((m) => ({ ...m, holdsMore: all(m.holdsMore) })),
         reasons: all(r.reasons),
     };
+}
+
+/** The report with every phrase as its raw text: what `--json` prints. */
+function rawReport(f: Facts): AuditReport {
+    const r: AuditReport<Phrase> & { reserved?: ReadonlySet<string> } = { ...f };
+    delete r.reserved;
+    return mapTexts(r, raw);
+}
+
+/** Facts for a report that did not come from {@link auditRole} (read back from `--json`): its prose as it is, unquoted. */
+function factsOf(r: AuditReport): Facts {
+    return { ...mapTexts(r, (t): Phrase => [t]), reserved: new Set() };
 }
 
 /**
