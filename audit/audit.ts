@@ -696,7 +696,7 @@ export class RoleNotFound extends Error {
  * The report as text for people: one section per question, names only with `verbose`. Names are
  * shown as PostgreSQL quotes them (`"Mixed Case".orders`, `"select"`), and every control character
  * as an escape (`\n`, `\x1b`), so that no name can start a line or drive the terminal: the last
- * line is always the verdict. A report read back from `--json` is shown with its names unquoted.
+ * line is always the verdict. A report read back from `--json` is shown with its prose as it is.
  */
 export function formatAudit(report: AuditReport, verbose = false): string {
     const f = FACTS.get(report) ?? factsOf(report);

@@ -41,9 +41,12 @@ export function raw(p: Phrase): string {
 
 /** The phrase with its names quoted as PostgreSQL's quote_ident would, `reserved` the keywords that need quotes. */
 export function shown(p: Phrase, reserved: ReadonlySet<string>): string {
-    // A backslash in a name doubled: `a\nb` (a backslash, then n) must not read as a line break escaped.
-    const named = (text: string) => quoteIdent(text, reserved).replace(/\\/g, "\\\\");
-    return p.map((part) => (typeof part === "string" ? part : "name" in part ? named(part.name) : part.shown)).join("");
+    // A backslash in a name, or in text PostgreSQL formatted from names, doubled: `a\nb` (a backslash,
+    // then n) must not read as a line break escaped.
+    const doubled = (text: string) => text.replace(/\\/g, "\\\\");
+    return p
+        .map((part) => (typeof part === "string" ? part : "name" in part ? doubled(quoteIdent(part.name, reserved)) : doubled(part.shown)))
+        .join("");
 }
 
 /** What a phrase names, word for word and name for name: equal for the same holding, never for two holdings whose text reads alike. */

@@ -197,8 +197,9 @@ function uriPairs(uri: string): Array<[string, string]> {
 /**
  * Refuses a URI whose password holds an `@` or a `/` that is not percent-encoded: read as it
  * stands, part of the password would become the host, the port or the database, and be shown in
- * messages. Two `@` in the address, or an address without one whose port is no number while an
- * `@` follows, can only be that. The message shows no part of the URI.
+ * messages. Two `@` in the address, or an `@` in the path (a `/` in the password starts the path
+ * early), is taken for that; a database name holding `@` must then be encoded too. The message
+ * shows no part of the URI.
  */
 function refuseUnencodedPassword(uri: string): void {
     const authority = /^postgres(?:ql)?:\/\/([^/?]*)/.exec(uri)?.[1] ?? "";

@@ -27,5 +27,7 @@ describe("the audit's text report", () => {
         const literal = escapeControls(shown([name("a\\nb")], new Set()));
         const newline = escapeControls(shown([name("a\nb")], new Set()));
         expect([literal, newline]).toEqual(['"a\\\\nb"', '"a\\nb"']);
+        // In text PostgreSQL formatted (an owned object's description) too.
+        expect(shown([{ raw: "table s.a\\nb", shown: 'table s."a\\nb"' }], new Set())).toBe('table s."a\\\\nb"');
     });
 });
