@@ -15,26 +15,10 @@ import { connectionString } from "./connectionString";
 import { renderPgHbaLines } from "./network";
 import { sshOutputs } from "./sshOutputs";
 
-/** Every output of the component, as its class declares them. */
-export type ComponentOutputs = Pick<
-    WhalyPostgresAccess,
-    | "host"
-    | "port"
-    | "database"
-    | "user"
-    | "password"
-    | "previousUser"
-    | "previousUserRetiresAtVersion"
-    | "connectionString"
-    | "ipRanges"
-    | "pgHbaLines"
-    | "accessSql"
-    | "sshAuthorizedKeysLine"
-    | "sshdConfig"
-    | "sshHost"
-    | "sshPort"
-    | "sshUser"
->;
+/** Every output the component's class declares: a field added there must be set here too. */
+export type ComponentOutputs = {
+    [K in Exclude<keyof WhalyPostgresAccess, keyof pulumi.ComponentResource>]: WhalyPostgresAccess[K];
+};
 
 export function componentOutputs(
     component: pulumi.Resource,
