@@ -315,8 +315,9 @@ function connectionProblem(error: ConnectionError, location: ServerLocation, dat
             message: `${error.message}: create it first (CREATE DATABASE "${database.replace(/"/g, '""')}"), or, when this program declares it, pass database: db.name or put it in dependsOn`,
         };
     const field = { admin: "admin", provider: "opts.provider", "stack config": "postgresql config" }[location.source];
+    // Composed here, as the error's first line shows it (its secret parts hidden with the rest of the message).
     const where = `${location.settings?.host}:${location.settings?.port}/${database} as ${location.settings?.user}`;
-    return { field, value: where, message: `cannot connect: ${error.message}` };
+    return { field, value: new NotShown(JSON.stringify(where)), message: `cannot connect: ${error.message}` };
 }
 
 function fail(component: pulumi.Resource, where: string, database: string, problems: ArgProblem[]): Verdict {

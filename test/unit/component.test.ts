@@ -407,6 +407,35 @@ describe("the preflight, through a provider passed in opts", () => {
         logged.mockRestore();
     });
 
+    it("names where it could not log in, as the error's first line does, and hides a secret part of it", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "refused",
+                { database: "db", admin: { host: "db.internal", username: "wrong-password" } },
+                { transformations },
+            );
+            new WhalyPostgresAccess(
+                "refusedSecretly",
+                { database: "db", admin: { host: pulumi.secret("hidden-host.internal"), username: "wrong-password" } },
+                { transformations },
+            );
+        });
+        await expectStopped(resources, "refused");
+        await expectStopped(resources, "refusedSecretly");
+        const messages = logged.mock.calls.map((call) => String(call[0]));
+        expect(messages).toEqual(
+            expect.arrayContaining([
+                expect.stringContaining(
+                    '- admin "db.internal:5432/db as wrong-password": cannot connect: password authentication failed for user "wrong-password"',
+                ),
+                expect.stringContaining('- admin "[secret]:5432/db as wrong-password": cannot connect: password authentication failed'),
+            ]),
+        );
+        expect(messages.join("\n")).not.toContain("hidden-host");
+        logged.mockRestore();
+    });
+
     /** Declares a component whose checks fail (a schema that does not exist); returns its gate's beforeCreate hooks, run. */
     async function failingGate(name: string): Promise<void> {
         const provider = providerWithConfig(`${name}-pg`, { host: "primary.internal", username: "admin" });

@@ -1,7 +1,7 @@
 /**
  * Stands in for components/server/facts.ts in the unit tests (`jest.mock`), which test the resource
  * graph without a server: every schema but "ghost" exists, so does every role the plan names, and
- * the admin is a superuser; Whaly's host, when another server, cannot be reached. With `adopt`, the BI role is one made by hand that holds nothing yet
+ * the admin is a superuser (but a user named "wrong-password", whose login fails); Whaly's host, when another server, cannot be reached. With `adopt`, the BI role is one made by hand that holds nothing yet
  * but its attributes, so that adopting it adds grants and revokes nothing (nothing to run).
  * The preflight's verdicts are tested on their own (preflight.test.ts) and on real servers (test/e2e).
  */
@@ -33,13 +33,18 @@ const HAND_MADE: RoleHoldings = {
 };
 
 export async function readServerFacts(
-    _settings: unknown,
+    settings: { user?: string },
     _names: unknown,
     schemas: string[],
     roleNames: string[],
     _biRole: string,
     adopt = false,
 ): Promise<{ existingSchemas: string[]; server: ServerFacts; holdings?: RoleHoldings }> {
+    if (settings.user === "wrong-password")
+        throw new ConnectionError(
+            `password authentication failed for user "${settings.user}": check the user and admin.password`,
+            "authentication",
+        );
     return {
         holdings: adopt ? HAND_MADE : undefined,
         existingSchemas: schemas.filter((s) => s !== "ghost"),
