@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: `npm start` (up; add `-- --show-password` to print the password) and
+# The demo: `npm start` (up; add `-- --show-password` to print the password, of a running demo too) and
 # `npm run demo:down` (tear down). Builds the toolchain first when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { NEWEST_MAJOR, startPostgres, stopPostgresAt } from "./lib/postgresServer";
 import { installedPulumi } from "./lib/pulumiCli";
@@ -21,7 +21,7 @@ const PASSPHRASE = "whaly-demo"; // the demo's state holds only a throwaway loca
 
 class DemoRunning extends Error {
     constructor() {
-        super("a demo is already running: `npm run demo:down` first");
+        super("a demo is already running: `npm start -- --show-password` shows its form, `npm run demo:down` tears it down");
     }
 }
 
@@ -53,7 +53,6 @@ async function demoStack(): Promise<Stack> {
 }
 
 async function up(showPassword: boolean): Promise<void> {
-    if (fs.existsSync(DEMO_DIR)) throw new DemoRunning();
     fs.mkdirSync(path.join(DEMO_DIR, "state"), { recursive: true });
     let t = Date.now();
     say(`starting PostgreSQL ${NEWEST_MAJOR}...`);
@@ -90,14 +89,7 @@ async function up(showPassword: boolean): Promise<void> {
 
     const out = result.outputs;
     const field = (name: string) => String(out[name].value);
-    console.log("\nWhaly's form:");
-    console.log(`  Host      ${field("host")}`);
-    console.log(`  Port      ${field("port")}`);
-    console.log(`  Database  ${field("database")}`);
-    console.log(`  User      ${field("user")}`);
-    console.log(
-        `  Password  ${showPassword ? field("password") : "[secret] (shown by: npm run demo:down && npm start -- --show-password)"}`,
-    );
+    printForm(out, showPassword);
 
     const client = new Client({
         host: field("host"),
@@ -112,6 +104,17 @@ async function up(showPassword: boolean): Promise<void> {
     console.log(`\nLogged in as ${field("user")} and read shop.orders: ${orders.rows.length} rows`);
     console.table(orders.rows);
     console.log("Tear it all down with: npm run demo:down");
+}
+
+/** Whaly's form, from the stack's outputs; the password only when asked. */
+function printForm(outputs: OutputMap, showPassword: boolean): void {
+    const field = (name: string) => String(outputs[name].value);
+    console.log("\nWhaly's form:");
+    console.log(`  Host      ${field("host")}`);
+    console.log(`  Port      ${field("port")}`);
+    console.log(`  Database  ${field("database")}`);
+    console.log(`  User      ${field("user")}`);
+    console.log(`  Password  ${showPassword ? field("password") : "[secret] (shown by: npm start -- --show-password)"}`);
 }
 
 async function down(): Promise<void> {
@@ -135,12 +138,18 @@ async function down(): Promise<void> {
 
 async function main(): Promise<void> {
     if (process.argv[2] === "down") return down();
+    const showPassword = process.argv.includes("--show-password");
+    // A demo already running is shown from its state, never deployed again nor torn down by this run.
+    if (fs.existsSync(DEMO_DIR)) {
+        if (!showPassword) throw new DemoRunning();
+        return printForm(await (await demoStack()).outputs(), true);
+    }
     try {
-        await up(process.argv.includes("--show-password"));
+        await up(showPassword);
     } catch (e) {
         console.error(`[demo] failed: ${firstError((e as Error).message)}`);
-        // Leave nothing running behind a failed demo (unless one was already running).
-        if (!(e instanceof DemoRunning)) await down();
+        // Leave nothing running behind a failed demo.
+        await down();
         process.exitCode = 1;
     }
 }
