@@ -4,7 +4,9 @@
  * up, a login with the output password, preview --expect-no-changes, destroy; from Python also a
  * password rotation. Needs pulumi-language-yaml, pulumi-language-go, Go and pulumi-language-python
  * (npm test leaves this file out, saying so, where they are missing), and for Python, python3 and
- * PyPI, from which `pulumi package add` installs the Python SDK into the project's venv.
+ * PyPI, from which `pulumi package add` installs the Python SDK into the project's venv. Last, the
+ * package as a git URL brings it, a copy of the repository with no node_modules, installed with
+ * NODE_ENV=production: the runtime's dependencies only, and the YAML example deploys.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -169,6 +171,63 @@ describe.each(["yaml", "go", "python"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s
 
     it("pulumi preview --expect-no-changes passes, and destroy leaves nothing that mentions the role", async () => {
         await cli.run("preview", "--expect-no-changes");
+        await cli.run("destroy", "--yes", "--skip-preview");
+        expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
+    });
+});
+
+describe(`PostgreSQL ${NEWEST_MAJOR}: the package from a copy of the repository, installed with NODE_ENV=production`, () => {
+    let server: PostgresServer;
+    let tmp: string;
+    let repo: string;
+    let cli: ProjectCli;
+
+    beforeAll(async () => {
+        server = await startPostgres(NEWEST_MAJOR);
+        await seedWarehouse(server);
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "whaly-package-production-"));
+        // What a clone holds (tracked files, and new ones not ignored), as `pulumi package add <git URL>` fetches it.
+        repo = path.join(tmp, "repo");
+        const { stdout } = await promisify(execFile)("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+            cwd: ROOT,
+        });
+        for (const file of stdout.split("\0").filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)))) {
+            fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, file), path.join(repo, file));
+        }
+        const dir = path.join(tmp, "yaml");
+        fs.mkdirSync(dir);
+        fs.copyFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        cli = projectCli(dir, { NODE_ENV: "production" });
+    });
+    afterAll(() => {
+        cli?.dispose();
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+        server?.stop();
+    });
+
+    it("installs what the plugin runs, and none of the devDependencies (test servers, jest, linters)", async () => {
+        await cli.run("package", "add", path.join(repo, "provider"));
+        const installed = fs.readdirSync(path.join(repo, "node_modules"));
+        expect(installed).toEqual(expect.arrayContaining(["@pulumi", "pg", "ts-node", "typescript"]));
+        // The devDependencies only the tests and the linters use (the others the plugin needs too).
+        const devDependencies = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).devDependencies);
+        const testOnly = devDependencies.filter((name) =>
+            /^(postgres-\d+|jest|ts-jest|jest-environment-node|eslint|typescript-eslint|prettier|fast-check)$/.test(name),
+        );
+        expect(testOnly).toEqual(expect.arrayContaining(["jest", "eslint", "postgres-12", "postgres-18"]));
+        expect(installed.filter((name) => testOnly.includes(name))).toEqual([]);
+    });
+
+    it("pulumi up gives the guide's access through that plugin, and destroy removes it", async () => {
+        await cli.run("stack", "init", "dev");
+        await cli.run("config", "set", "adminHost", server.host);
+        await cli.run("config", "set", "adminPort", String(server.port));
+        await cli.run("config", "set", "adminSslMode", "disable");
+        await cli.run("config", "set", "--secret", "adminPassword", server.adminPassword);
+        await cli.run("up", "--yes", "--skip-preview");
+        const out = JSON.parse(await cli.run("stack", "output", "--json", "--show-secrets"));
+        expect(await as(server, DATABASE, "whaly_bi", out.password, (s) => s.canSelect("public.customers"))).toBe(true);
         await cli.run("destroy", "--yes", "--skip-preview");
         expect(await traces(server, DATABASE, "whaly_bi")).toEqual([]);
     });
