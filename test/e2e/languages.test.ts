@@ -210,6 +210,8 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the package from a copy of the repository,
         await cli.run("package", "add", path.join(repo, "provider"));
         const installed = fs.readdirSync(path.join(repo, "node_modules"));
         expect(installed).toEqual(expect.arrayContaining(["@pulumi", "pg", "ts-node", "typescript"]));
+        // The root's prepare built the package with them, as an install from git does.
+        expect(fs.existsSync(path.join(repo, "dist", "index.js"))).toBe(true);
         // The devDependencies only the tests and the linters use (the others the plugin needs too).
         const devDependencies = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).devDependencies);
         const testOnly = devDependencies.filter((name) =>
