@@ -108,6 +108,9 @@ async function up(showPassword: boolean): Promise<void> {
 
 /** Whaly's form, from the stack's outputs; the password only when asked. */
 function printForm(outputs: OutputMap, showPassword: boolean): void {
+    // A demo whose start was interrupted, or is still deploying, has no outputs yet.
+    if (outputs.host === undefined)
+        throw new Error("the demo has no form yet (its start did not finish): `npm run demo:down`, then `npm start`");
     const field = (name: string) => String(outputs[name].value);
     console.log("\nWhaly's form:");
     console.log(`  Host      ${field("host")}`);

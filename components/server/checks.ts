@@ -99,11 +99,15 @@ function tell(component: pulumi.Resource, level: "info" | "warn" | "error", mess
 /** Per component, the resolved values of the args it was given as secrets (secretArgValues), for withoutSecrets. */
 const secrets = new WeakMap<pulumi.Resource, string[]>();
 
-/** Adds `values` to those `component`'s messages hide, the longest first (one may hold another). */
+/**
+ * Adds `values` to those `component`'s messages hide, each as given and as a problem's value quotes
+ * it (JSON: a backslash doubled), the longest first (one may hold another).
+ */
 function hideSecrets(component: pulumi.Resource, values: string[]): void {
+    const quoted = values.map((value) => JSON.stringify(value).slice(1, -1)).filter((value) => !values.includes(value));
     secrets.set(
         component,
-        [...(secrets.get(component) ?? []), ...values].sort((a, b) => b.length - a.length),
+        [...(secrets.get(component) ?? []), ...values, ...quoted].sort((a, b) => b.length - a.length),
     );
 }
 

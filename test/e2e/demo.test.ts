@@ -5,6 +5,7 @@
  * Run through scripts/demo.sh (what both npm scripts run), in a temporary directory of its own.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -35,6 +36,20 @@ describe("the demo (npm start, npm run demo:down)", () => {
     afterAll(async () => {
         await demo("down").catch(() => undefined);
         fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("with --show-password where a start did not finish (its directory and no outputs), says so and touches nothing", async () => {
+        const unfinished = path.join(tmp, `whaly-postgres-demo-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`, "state");
+        fs.mkdirSync(unfinished, { recursive: true });
+        const failed = await demo("--show-password").then(
+            () => undefined,
+            (e: { stderr: string; code: number }) => e,
+        );
+        expect(failed?.code).toBe(1);
+        expect(failed?.stderr).toContain("the demo has no form yet (its start did not finish): `npm run demo:down`, then `npm start`");
+        expect(fs.existsSync(unfinished)).toBe(true);
+        await demo("down");
+        expect(demoDirs()).toEqual([]);
     });
 
     it("deploys, prints Whaly's form with the password hidden, and reads shop.orders as whaly_bi", async () => {

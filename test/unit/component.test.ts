@@ -436,6 +436,42 @@ describe("the preflight, through a provider passed in opts", () => {
         logged.mockRestore();
     });
 
+    it("hides a secret user or database with a backslash in the line that names where it could not log in", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "escaped",
+                {
+                    database: pulumi.secret("fin\\ance-secret"),
+                    tableCreators: ["etl"],
+                    admin: { host: "db.internal", username: pulumi.secret("CORP\\wrong-password") },
+                },
+                { transformations },
+            );
+        });
+        await expectStopped(resources, "escaped");
+        const messages = logged.mock.calls.map((call) => String(call[0])).join("\n");
+        expect(messages).toContain('- admin "db.internal:5432/[secret] as [secret]": cannot connect');
+        expect(messages).not.toMatch(/ance-secret|CORP/);
+        logged.mockRestore();
+    });
+
+    it("hides a secret database with a backslash where it is quoted as a value: a database that does not exist", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "gone",
+                { database: pulumi.secret("gone\\db-secret"), admin: { host: "db.internal", username: "postgres" } },
+                { transformations },
+            );
+        });
+        await expectStopped(resources, "gone");
+        const messages = logged.mock.calls.map((call) => String(call[0])).join("\n");
+        expect(messages).toContain('- database "[secret]": database "[secret]" does not exist');
+        expect(messages).not.toMatch(/db-secret/);
+        logged.mockRestore();
+    });
+
     /** Declares a component whose checks fail (a schema that does not exist); returns its gate's beforeCreate hooks, run. */
     async function failingGate(name: string): Promise<void> {
         const provider = providerWithConfig(`${name}-pg`, { host: "primary.internal", username: "admin" });

@@ -1,7 +1,7 @@
 /**
  * Stands in for components/server/facts.ts in the unit tests (`jest.mock`), which test the resource
  * graph without a server: every schema but "ghost" exists, so does every role the plan names, and
- * the admin is a superuser (but a user named "wrong-password", whose login fails); Whaly's host, when another server, cannot be reached. With `adopt`, the BI role is one made by hand that holds nothing yet
+ * the admin is a superuser (but a user whose name ends in "wrong-password", whose login fails, and a database whose name starts with "gone", missing); Whaly's host, when another server, cannot be reached. With `adopt`, the BI role is one made by hand that holds nothing yet
  * but its attributes, so that adopting it adds grants and revokes nothing (nothing to run).
  * The preflight's verdicts are tested on their own (preflight.test.ts) and on real servers (test/e2e).
  */
@@ -33,14 +33,16 @@ const HAND_MADE: RoleHoldings = {
 };
 
 export async function readServerFacts(
-    settings: { user?: string },
+    settings: { user?: string; database?: string },
     _names: unknown,
     schemas: string[],
     roleNames: string[],
     _biRole: string,
     adopt = false,
 ): Promise<{ existingSchemas: string[]; server: ServerFacts; holdings?: RoleHoldings }> {
-    if (settings.user === "wrong-password")
+    if (settings.database?.startsWith("gone"))
+        throw new ConnectionError(`database "${settings.database}" does not exist`, "database-missing");
+    if (settings.user?.endsWith("wrong-password"))
         throw new ConnectionError(
             `password authentication failed for user "${settings.user}": check the user and admin.password`,
             "authentication",
