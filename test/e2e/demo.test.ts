@@ -38,7 +38,7 @@ describe("the demo (npm start, npm run demo:down)", () => {
         fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("with --show-password where a start did not finish (its directory and no outputs), says so and touches nothing", async () => {
+    it("with --show-password where a start did not finish (its directory and no outputs), says so and leaves it to demo:down", async () => {
         const unfinished = path.join(tmp, `whaly-postgres-demo-${createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`, "state");
         fs.mkdirSync(unfinished, { recursive: true });
         const failed = await demo("--show-password").then(

@@ -23,6 +23,15 @@ jest.setTimeout(600_000);
 
 const ROOT = path.resolve(__dirname, "../..");
 
+/** A stack `dev` of an example, its config pointing at `server` (the examples' config keys). */
+async function initStack(cli: ProjectCli, server: PostgresServer): Promise<void> {
+    await cli.run("stack", "init", "dev");
+    await cli.run("config", "set", "adminHost", server.host);
+    await cli.run("config", "set", "adminPort", String(server.port));
+    await cli.run("config", "set", "adminSslMode", "disable");
+    await cli.run("config", "set", "--secret", "adminPassword", server.adminPassword);
+}
+
 describe.each(["yaml", "go", "python"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s through the package`, (language) => {
     let server: PostgresServer;
     let dir: string;
@@ -69,11 +78,7 @@ describe.each(["yaml", "go", "python"])(`PostgreSQL ${NEWEST_MAJOR}: examples/%s
         });
 
     it("pulumi up gives the guide's access; the output password logs in and reads public only", async () => {
-        await cli.run("stack", "init", "dev");
-        await cli.run("config", "set", "adminHost", server.host);
-        await cli.run("config", "set", "adminPort", String(server.port));
-        await cli.run("config", "set", "adminSslMode", "disable");
-        await cli.run("config", "set", "--secret", "adminPassword", server.adminPassword);
+        await initStack(cli, server);
         await cli.run("up", "--yes", "--skip-preview");
         const out = JSON.parse(await cli.run("stack", "output", "--json", "--show-secrets"));
         expect(out).toMatchObject({ host: server.host, port: server.port, database: DATABASE, user: "whaly_bi" });
@@ -219,14 +224,13 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the package from a copy of the repository,
         );
         expect(testOnly).toEqual(expect.arrayContaining(["jest", "eslint", "postgres-12", "postgres-18"]));
         expect(installed.filter((name) => testOnly.includes(name))).toEqual([]);
+        // The size docs/languages.md gives (about 140 MB, where a full install is about 620).
+        const { stdout: kilobytes } = await promisify(execFile)("du", ["-sk", path.join(repo, "node_modules")]);
+        expect(Number(kilobytes.split("\t")[0])).toBeLessThan(200 * 1024);
     });
 
     it("pulumi up gives the guide's access through that plugin, and destroy removes it", async () => {
-        await cli.run("stack", "init", "dev");
-        await cli.run("config", "set", "adminHost", server.host);
-        await cli.run("config", "set", "adminPort", String(server.port));
-        await cli.run("config", "set", "adminSslMode", "disable");
-        await cli.run("config", "set", "--secret", "adminPassword", server.adminPassword);
+        await initStack(cli, server);
         await cli.run("up", "--yes", "--skip-preview");
         const out = JSON.parse(await cli.run("stack", "output", "--json", "--show-secrets"));
         expect(await as(server, DATABASE, "whaly_bi", out.password, (s) => s.canSelect("public.customers"))).toBe(true);

@@ -436,6 +436,25 @@ describe("the preflight, through a provider passed in opts", () => {
         logged.mockRestore();
     });
 
+    it("names where it could not log in through a provider in opts, as the first line does", async () => {
+        const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
+        const provider = providerWithConfig("refusing-pg", {}, { ...MOCK_PROVIDER_CONFIG, username: "wrong-password" });
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "refusedByProvider",
+                { database: "db", tableCreators: ["etl"], host: "primary.internal" },
+                { provider, transformations },
+            );
+        });
+        await expectStopped(resources, "refusedByProvider");
+        expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+            expect.stringContaining(
+                'on primary.internal:5432/db as wrong-password (provider) failed; nothing was changed:\n- opts.provider "primary.internal:5432/db as wrong-password": cannot connect: password authentication failed',
+            ),
+        ]);
+        logged.mockRestore();
+    });
+
     it("hides a secret user or database with a backslash in the line that names where it could not log in", async () => {
         const logged = jest.spyOn(console, "error").mockImplementation(() => undefined);
         const resources = await recordResources((transformations) => {
