@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareGrants } from "./children/grants";
+import { withoutPromiseStacks } from "./children/promiseStacks";
 import { declarePasswords } from "./children/passwords";
 import { declareAdminProvider } from "./children/provider";
 import { declareRoles } from "./children/roles";
@@ -67,48 +68,55 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const v = validateArgs(name, args, provider !== undefined);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        // What only the server knows, read (never changed) once what the component depends on exists.
-        const verdict = checkServer(name, this, v, opts.dependsOn, provider);
-        // Every child's create and update step fails when the checks did, at preview as at up: nothing
-        // is created or changed before they pass, `up --target` of any child included.
-        const passed = checksPassed(name, verdict);
-        const gated: pulumi.CustomResourceOptions = {
-            parent: this,
-            dependsOn: opts.dependsOn,
-            hooks: { beforeCreate: [passed], beforeUpdate: [passed] },
-        };
-        const takeOver = v.adoptRole ? declareTakeOver(this, name, v, verdict, gated) : undefined;
-        const after = dependingOn(opts.dependsOn, takeOver);
-        const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
-        const plan = planAccess(v.schemas, v.tableCreators, v);
-        const gate = declareGate(name, v, logins.grantee, gated);
-        const pgOpts: pulumi.CustomResourceOptions = {
-            ...gated,
-            provider: v.admin && declareAdminProvider(this, name, v),
-            dependsOn: dependingOn(after, gate),
-            hooks: { ...gated.hooks, onError: [retryHook(name)] },
-        };
-        const version = v.rotation === "alternating" ? declareVersionStep(name, v, verdict, gated) : undefined;
-        const passwords = declarePasswords(this, name, v, logins, verdict, {
-            ...gated,
-            dependsOn: dependingOn(after, version?.step),
-            hooks: { ...gated.hooks, beforeCreate: [...(gated.hooks?.beforeCreate ?? []), ...(version ? [version.recorded] : [])] },
-        });
-        const roles = declareRoles(this, name, v, logins, plan, passwords, verdict, pgOpts);
-        // After every role, users included: a non-superuser provider's role and grant statements
-        // take locks on role memberships, and running them side by side deadlocked a destroy.
-        const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, gate, ...roles.values()) };
-        const grantee = roles.get(logins.grantee)!;
-        declareGrants(name, v, plan, grantee, grantOpts);
-        // The one set of children the args cannot name: those of the creators the catalog shows.
-        if (v.discoverTableCreators)
-            void verdict.then(
-                ({ go, tableCreators }) => go && declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true),
-            );
+        // Without a stack trace per promise the SDK makes for a child (children/promiseStacks.ts).
+        withoutPromiseStacks(() => {
+            // What only the server knows, read (never changed) once what the component depends on exists.
+            const verdict = checkServer(name, this, v, opts.dependsOn, provider);
+            // Every child's create and update step fails when the checks did, at preview as at up: nothing
+            // is created or changed before they pass, `up --target` of any child included.
+            const passed = checksPassed(name, verdict);
+            const gated: pulumi.CustomResourceOptions = {
+                parent: this,
+                dependsOn: opts.dependsOn,
+                hooks: { beforeCreate: [passed], beforeUpdate: [passed] },
+            };
+            const takeOver = v.adoptRole ? declareTakeOver(this, name, v, verdict, gated) : undefined;
+            const after = dependingOn(opts.dependsOn, takeOver);
+            const logins = planLogins(v.roleName, v.rotation, v.passwordVersion, v.loginUsers);
+            const plan = planAccess(v.schemas, v.tableCreators, v);
+            const gate = declareGate(name, v, logins.grantee, gated);
+            const pgOpts: pulumi.CustomResourceOptions = {
+                ...gated,
+                provider: v.admin && declareAdminProvider(this, name, v),
+                dependsOn: dependingOn(after, gate),
+                hooks: { ...gated.hooks, onError: [retryHook(name)] },
+            };
+            const version = v.rotation === "alternating" ? declareVersionStep(name, v, verdict, gated) : undefined;
+            const passwords = declarePasswords(this, name, v, logins, verdict, {
+                ...gated,
+                dependsOn: dependingOn(after, version?.step),
+                hooks: { ...gated.hooks, beforeCreate: [...(gated.hooks?.beforeCreate ?? []), ...(version ? [version.recorded] : [])] },
+            });
+            const roles = declareRoles(this, name, v, logins, plan, passwords, verdict, pgOpts);
+            // After every role, users included: a non-superuser provider's role and grant statements
+            // take locks on role memberships, and running them side by side deadlocked a destroy.
+            const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, gate, ...roles.values()) };
+            const grantee = roles.get(logins.grantee)!;
+            declareGrants(name, v, plan, grantee, grantOpts);
+            // The one set of children the args cannot name: those of the creators the catalog shows.
+            if (v.discoverTableCreators)
+                void verdict.then(
+                    ({ go, tableCreators }) =>
+                        go &&
+                        withoutPromiseStacks(() =>
+                            declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true),
+                        ),
+                );
 
-        const outputs = componentOutputs(this, name, v, verdict, logins, roles, passwords);
-        Object.assign(this, outputs);
-        this.registerOutputs(outputs);
+            const outputs = componentOutputs(this, name, v, verdict, logins, roles, passwords);
+            Object.assign(this, outputs);
+            this.registerOutputs(outputs);
+        });
     }
 }
 
