@@ -58,14 +58,22 @@ describe("the component's children", () => {
         }
     });
 
-    it("keep the source positions the engine records: where in the component each was declared", async () => {
-        const positions = new Map<string, string | undefined>();
-        const monitor = MockMonitor.prototype as unknown as Record<string, (req: never, callback: unknown) => void>;
+    it("keep the source position and stack the engine records: where in the component each was declared, and who declared it", async () => {
+        const recorded = new Map<string, { position?: string; frames: string[] }>();
+        type Position = { getUri(): string; getLine(): number };
+        type Request = {
+            getName(): string;
+            getSourceposition(): Position | undefined;
+            getStacktrace(): { getFramesList(): Array<{ getPc(): Position | undefined }> } | undefined;
+        };
+        const monitor = MockMonitor.prototype as unknown as Record<string, (req: Request, callback: unknown) => void>;
         const register = monitor.registerResource;
-        monitor.registerResource = function (this: unknown, req: never, callback: unknown) {
-            const r = req as { getName(): string; getSourceposition(): { getUri(): string; getLine(): number } | undefined };
-            const position = r.getSourceposition();
-            positions.set(r.getName(), position && `${position.getUri()}:${position.getLine()}`);
+        monitor.registerResource = function (this: unknown, req: Request, callback: unknown) {
+            const at = (p?: Position) => p && `${p.getUri()}:${p.getLine()}`;
+            recorded.set(req.getName(), {
+                position: at(req.getSourceposition()),
+                frames: (req.getStacktrace()?.getFramesList() ?? []).map((frame) => at(frame.getPc()) ?? ""),
+            });
             return register.call(this, req, callback);
         };
         try {
@@ -73,9 +81,16 @@ describe("the component's children", () => {
         } finally {
             monitor.registerResource = register;
         }
-        expect(positions.get("placed/role")).toMatch(/\/components\/children\/roles\.ts:\d+$/);
-        expect(positions.get("placed/usage/a")).toMatch(/\/components\/children\/grants\.ts:\d+$/);
-        expect(positions.get("placed/checks")).toMatch(/\/components\/children\/steps\.ts:\d+$/);
+        expect(recorded.get("placed/role")?.position).toMatch(/\/components\/children\/roles\.ts:\d+$/);
+        expect(recorded.get("placed/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:\d+$/);
+        expect(recorded.get("placed/checks")?.position).toMatch(/\/components\/children\/steps\.ts:\d+$/);
+        // Down to the program that declared the component: this test.
+        expect(recorded.get("placed/role")?.frames).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(/\/components\/whalyPostgresAccess\.ts:\d+$/),
+                expect.stringMatching(/promiseStacks\.test\.ts:\d+$/),
+            ]),
+        );
     });
 
     it("that fail to be declared fail with a stack, and the limit put back", () => {
