@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareGrants } from "./children/grants";
-import { withoutPromiseStacks } from "./children/promiseStacks";
+import { withUnmappedStacks } from "./children/promiseStacks";
 import { declarePasswords } from "./children/passwords";
 import { declareAdminProvider } from "./children/provider";
 import { declareRoles } from "./children/roles";
@@ -68,8 +68,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const v = validateArgs(name, args, provider !== undefined);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        // Without a stack trace per promise the SDK makes for a child (children/promiseStacks.ts).
-        withoutPromiseStacks(() => {
+        // The stacks the SDK reads while it registers a child, not source-mapped (children/promiseStacks.ts).
+        withUnmappedStacks(() => {
             // What only the server knows, read (never changed) once what the component depends on exists.
             const verdict = checkServer(name, this, v, opts.dependsOn, provider);
             // Every child's create and update step fails when the checks did, at preview as at up: nothing
@@ -108,9 +108,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 void verdict.then(
                     ({ go, tableCreators }) =>
                         go &&
-                        withoutPromiseStacks(() =>
-                            declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true),
-                        ),
+                        withUnmappedStacks(() => declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true)),
                 );
 
             const outputs = componentOutputs(this, name, v, verdict, logins, roles, passwords);
