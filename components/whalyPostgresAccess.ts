@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareGrants } from "./children/grants";
-import { withUnmappedStacks } from "./children/promiseStacks";
+import { unmapStacks } from "./children/promiseStacks";
 import { declarePasswords } from "./children/passwords";
 import { declareAdminProvider } from "./children/provider";
 import { declareRoles } from "./children/roles";
@@ -69,7 +69,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
         // The stacks the SDK reads while it registers a child, not source-mapped (children/promiseStacks.ts).
-        withUnmappedStacks(() => {
+        const restoreStacks = unmapStacks();
+        try {
             // What only the server knows, read (never changed) once what the component depends on exists.
             const verdict = checkServer(name, this, v, opts.dependsOn, provider);
             // Every child's create and update step fails when the checks did, at preview as at up: nothing
@@ -105,16 +106,22 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             declareGrants(name, v, plan, grantee, grantOpts);
             // The one set of children the args cannot name: those of the creators the catalog shows.
             if (v.discoverTableCreators)
-                void verdict.then(
-                    ({ go, tableCreators }) =>
-                        go &&
-                        withUnmappedStacks(() => declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true)),
-                );
+                void verdict.then(({ go, tableCreators }) => {
+                    if (!go) return;
+                    const restore = unmapStacks();
+                    try {
+                        declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true);
+                    } finally {
+                        restore();
+                    }
+                });
 
             const outputs = componentOutputs(this, name, v, verdict, logins, roles, passwords);
             Object.assign(this, outputs);
             this.registerOutputs(outputs);
-        });
+        } finally {
+            restoreStacks();
+        }
     }
 }
 

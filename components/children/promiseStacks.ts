@@ -8,22 +8,30 @@
  */
 
 /**
- * Runs `declare` (synchronous) with a stack read meanwhile written without source maps. V8 still
- * records every frame, up to the program's own limit: a stack first read afterwards (an error the
- * SDK makes ahead, in case a registration fails; an error thrown by a transformation) is written
- * by the program's formatter, mapped. The SDK's reading of source positions, which lifts the limit
- * to Infinity, gets the program's formatter too. Nothing changes with `PULUMI_DEBUG_PROMISE_LEAKS`
- * (set to investigate pending promises), nor in a program without a formatter of its own, whose
- * stacks V8 writes at no such cost.
+ * From now until the returned function is called, in the same synchronous run, a stack read is
+ * written without the program's formatter (the source maps), from the compiled files' positions.
+ * V8 still records every frame up to the program's own limit, and formats a stack when it is first
+ * read: one read afterwards (an error the SDK makes ahead in case a registration fails, an error
+ * thrown by a transformation) is written by the program's formatter. So is the SDK's reading of
+ * source positions, which lifts the limit to Infinity. Nothing changes with
+ * `PULUMI_DEBUG_PROMISE_LEAKS`, set to investigate pending promises. Opened and closed in the
+ * caller's own body, so that stacks taken meanwhile hold no frame of it.
  */
-export function withUnmappedStacks<T>(declare: () => T): T {
+export function unmapStacks(): () => void {
     const programs = Error.prepareStackTrace;
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || !programs) return declare();
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || !programs) return () => undefined;
     Error.prepareStackTrace = (error, sites) =>
-        Error.stackTraceLimit === Infinity ? programs(error, sites) : `${error}${sites.map((site) => `\n    at ${site}`).join("")}`;
-    try {
-        return declare();
-    } finally {
+        Error.stackTraceLimit === Infinity ? programs(error, sites) : `${header(error)}${sites.map((site) => `\n    at ${site}`).join("")}`;
+    return () => {
         Error.prepareStackTrace = programs;
+    };
+}
+
+/** The first line of a stack, as V8 writes it; any object may have one (Error.captureStackTrace). */
+function header(error: unknown): string {
+    try {
+        return String(error);
+    } catch {
+        return "Error";
     }
 }

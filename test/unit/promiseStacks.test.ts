@@ -28,16 +28,21 @@ const sdkState: { getStore(): { leakCandidates: Set<Traced> } } = require("@pulu
 const MAPPED = "(written by the program's formatter)";
 
 /**
- * Runs `run` with a formatter of the program's own that marks what it writes, as ts-node's maps
- * every frame; returns how many stacks it wrote at a finite limit (the SDK's reading of source
- * positions lifts it to Infinity), and the formatter and limit it found back.
+ * Runs `run` with a formatter of the program's own that marks what it writes and, as ts-node's
+ * maps each frame from the compiled line to the source's, writes each line 1000 further; returns
+ * how many stacks it wrote at a finite limit (the SDK's reading of source positions lifts it to
+ * Infinity). Fails if `run` leaves another formatter in place.
  */
 function withProgramFormatter<T>(run: () => T): { result: T; written: number } {
     const before = Error.prepareStackTrace;
     let written = 0;
     const programs = (error: Error, sites: NodeJS.CallSite[]) => {
         if (Number.isFinite(Error.stackTraceLimit)) written++;
-        return `${MAPPED} ${error}${sites.map((site) => `\n    at ${site}`).join("")}`;
+        const frames = sites.map(
+            (s) =>
+                `\n    at ${s.getFunctionName() ?? "<anonymous>"} (${s.getFileName()}:${(s.getLineNumber() ?? 0) + 1000}:${s.getColumnNumber()})`,
+        );
+        return `${MAPPED} ${error}${frames.join("")}`;
     };
     Error.prepareStackTrace = programs;
     try {
@@ -46,6 +51,27 @@ function withProgramFormatter<T>(run: () => T): { result: T; written: number } {
         return { result, written };
     } finally {
         Error.prepareStackTrace = before;
+    }
+}
+
+/** Runs `run` at the stack trace limit a Pulumi program runs with, V8's default (jest's is 100). */
+function atProgramsLimit<T>(run: () => T): T {
+    const before = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10;
+    try {
+        return run();
+    } finally {
+        Error.stackTraceLimit = before;
+    }
+}
+
+/** Runs `run` with PULUMI_DEBUG_PROMISE_LEAKS set, as to investigate pending promises. */
+function debuggingLeaks<T>(run: () => T): T {
+    process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+    try {
+        return run();
+    } finally {
+        delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
     }
 }
 
@@ -61,27 +87,26 @@ describe("the component's children", () => {
         const bare = withProgramFormatter(() => new pulumi.ComponentResource("test:index:Bare", "bare")).written;
         const role = withProgramFormatter(() => new postgresql.Role("loud", { name: "loud", login: true })).written;
         const component = withProgramFormatter(() => new WhalyPostgresAccess("quiet", ARGS)).written;
+        const debugged = debuggingLeaks(() => withProgramFormatter(() => new WhalyPostgresAccess("loud", ARGS)).written);
         expect(role).toBeGreaterThan(40);
+        expect(debugged).toBeGreaterThan(500);
         // The component's own registration, before it declares any child, as any component's.
         expect(component).toBe(bare);
     });
 
     it("keep every frame of the SDK's trace of each promise, down to the program that declared the component", () => {
-        withProgramFormatter(() => new WhalyPostgresAccess("traced", ARGS));
+        atProgramsLimit(() => withProgramFormatter(() => new WhalyPostgresAccess("traced", ARGS)));
         const trace = promiseTrace("traced/usage/a", "role");
         expect(trace).not.toContain(MAPPED);
         expect(trace).toMatch(/\n {4}at declareGrants .*grants\.ts/);
         expect(trace).toMatch(/\n {4}at .*promiseStacks\.test\.ts/);
     });
 
-    it("have the program's formatter write those traces when PULUMI_DEBUG_PROMISE_LEAKS asks for them", () => {
-        process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
-        try {
-            withProgramFormatter(() => new WhalyPostgresAccess("debugged", ARGS));
-        } finally {
-            delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
-        }
-        expect(promiseTrace("debugged/usage/a", "role")).toMatch(new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error\n {4}at `));
+    it("have the program's formatter write those traces, with the same frames, when PULUMI_DEBUG_PROMISE_LEAKS asks for them", () => {
+        debuggingLeaks(() => atProgramsLimit(() => withProgramFormatter(() => new WhalyPostgresAccess("debugged", ARGS))));
+        const trace = promiseTrace("debugged/usage/a", "role");
+        expect(trace).toMatch(new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error\n {4}at `));
+        expect(trace).toMatch(/\n {4}at .*promiseStacks\.test\.ts/);
     });
 
     it("leave the program's limit to a transformation run meanwhile, and its formatter to the error it throws", () => {
@@ -112,7 +137,7 @@ describe("the component's children", () => {
         expect(stack).toMatch(new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error: a transformation refused the role\n {4}at failing `));
     });
 
-    it("keep the source position and stack the engine records: where in the component each was declared, and who declared it", async () => {
+    it("keep the source position and stack the engine records, written by the program's formatter: where in the component each was declared, and who declared it", async () => {
         const recorded = new Map<string, { position?: string; frames: string[] }>();
         type Position = { getUri(): string; getLine(): number };
         type Request = {
@@ -137,9 +162,9 @@ describe("the component's children", () => {
         } finally {
             monitor.registerResource = register;
         }
-        expect(recorded.get("placed/role")?.position).toMatch(/\/components\/children\/roles\.ts:\d+$/);
-        expect(recorded.get("placed/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:\d+$/);
-        expect(recorded.get("placed/checks")?.position).toMatch(/\/components\/children\/steps\.ts:\d+$/);
+        expect(recorded.get("placed/role")?.position).toMatch(/\/components\/children\/roles\.ts:1\d{3}$/);
+        expect(recorded.get("placed/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:1\d{3}$/);
+        expect(recorded.get("placed/checks")?.position).toMatch(/\/components\/children\/steps\.ts:1\d{3}$/);
         // Down to the program that declared the component: this test.
         expect(recorded.get("placed/role")?.frames).toEqual(
             expect.arrayContaining([
