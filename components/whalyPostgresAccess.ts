@@ -108,6 +108,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             if (v.discoverTableCreators)
                 void verdict.then(({ go, tableCreators }) => {
                     if (!go) return;
+                    // Inline, as above: a wrapping function would add its frames to every stack taken.
                     const restore = unmapStacks();
                     try {
                         declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true);

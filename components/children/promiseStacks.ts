@@ -2,8 +2,8 @@
  * The SDK gives every promise it makes while registering a resource a stack trace (four per
  * property of the resource's schema), for its report of promises left pending at exit, and reads
  * each one at once. Under ts-node, which runs TypeScript programs, reading a stack maps every frame
- * through the source maps: in a no-change preview of the fleet benchmark that was 40 % of the
- * program's CPU. While the component declares its children, a stack read then is written from
+ * through the source maps: in a no-change preview of the fleet benchmark that was 40 to 45 % of
+ * the program's CPU. While the component declares its children, a stack read then is written from
  * the compiled files' positions instead, without the maps.
  */
 
