@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareGrants } from "./children/grants";
-import { unmapStacks } from "./children/promiseStacks";
+import { childStacks } from "./children/stacks";
 import { declarePasswords } from "./children/passwords";
 import { declareAdminProvider } from "./children/provider";
 import { declareRoles } from "./children/roles";
@@ -68,8 +68,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
         const v = validateArgs(name, args, provider !== undefined);
         super(WhalyPostgresAccess.typeToken, name, {}, opts);
 
-        // The stacks the SDK reads while it registers a child, not source-mapped (children/promiseStacks.ts).
-        const restoreStacks = unmapStacks();
+        // The stacks the SDK reads while it registers a child: unmapped, and the engine's from the program's line (children/stacks.ts).
+        const restoreStacks = childStacks();
         try {
             // What only the server knows, read (never changed) once what the component depends on exists.
             const verdict = checkServer(name, this, v, opts.dependsOn, provider);
@@ -101,7 +101,8 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
             const roles = declareRoles(this, name, v, logins, plan, passwords, verdict, pgOpts);
             // After every role, users included: a non-superuser provider's role and grant statements
             // take locks on role memberships, and running them side by side deadlocked a destroy.
-            const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, gate, ...roles.values()) };
+            // The gate through them: a child registers once what it depends on has had its step.
+            const grantOpts = { ...pgOpts, dependsOn: dependingOn(after, ...roles.values()) };
             const grantee = roles.get(logins.grantee)!;
             declareGrants(name, v, plan, grantee, grantOpts);
             // The one set of children the args cannot name: those of the creators the catalog shows.
@@ -109,7 +110,7 @@ export class WhalyPostgresAccess extends pulumi.ComponentResource {
                 void verdict.then(({ go, tableCreators }) => {
                     if (!go) return;
                     // Inline, as above: a wrapping function would add its frames to every stack taken.
-                    const restore = unmapStacks();
+                    const restore = childStacks();
                     try {
                         declareGrants(name, v, planAccess(v.schemas, tableCreators, v), grantee, grantOpts, true);
                     } finally {

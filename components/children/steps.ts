@@ -29,7 +29,8 @@ export function checksPassed(name: string, verdict: Promise<Verdict>): pulumi.Re
 }
 
 /**
- * The gate every PostgreSQL child follows. The engine replaces a grant whose database or role
+ * The gate every role follows, and every grant through the roles (a resource is registered once
+ * those it depends on have had their step). The engine replaces a grant whose database or role
  * changes, deleting it first (its REVOKE), before its create asks the checks: the gate is
  * replaced first then, and its create asks them. A child's other inputs follow from its name
  * (plan/grants.ts): other changes only create and delete.

@@ -332,6 +332,31 @@ describe("the gate, <name>/checks", () => {
         ])
             expect([args, await keepersOf(args)]).toEqual([args, { database: "db", role: "whaly_bi" }]);
     });
+
+    it("is followed by every role, and by every grant through the roles: a grant's state lists the roles alone", async () => {
+        const resources = await recordResources((transformations) => {
+            new WhalyPostgresAccess(
+                "followed",
+                {
+                    database: "db",
+                    schemas: ["public"],
+                    tableCreators: ["etl"],
+                    rotation: "alternating",
+                    admin: { host: "h", username: "postgres" },
+                },
+                { transformations },
+            );
+        });
+        const roles = resources.filter((r) => r.type === "postgresql:index/role:Role").map((r) => r.name);
+        const grants = resources.filter(
+            (r) => r.type === "postgresql:index/grant:Grant" || r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges",
+        );
+        expect(roles).toHaveLength(3);
+        expect(grants.length).toBeGreaterThan(5);
+        for (const role of resources.filter((r) => roles.includes(r.name)))
+            expect([role.name, role.dependsOn]).toEqual([role.name, ["followed/checks"]]);
+        for (const grant of grants) expect([grant.name, [...grant.dependsOn].sort()]).toEqual([grant.name, [...roles].sort()]);
+    });
 });
 
 describe("Whaly's port", () => {

@@ -1,14 +1,16 @@
 /**
  * While the component declares its children, a stack read is written without the program's
- * formatter (components/children/promiseStacks.ts): the SDK's trace for each promise it makes is
- * not source-mapped, yet keeps its frames, and everything a user or the engine reads keeps the
- * program's formatter and limit. The program's formatter here is a stand-in for ts-node's source
- * maps, marking what it writes.
+ * formatter (components/children/stacks.ts): the SDK's trace for each promise it makes is not
+ * source-mapped, yet keeps its frames, and everything a user reads keeps the program's formatter
+ * and limit. The stack the engine records of each child, and its source position, are its
+ * component's: the program's, without the component's own frames. The program's formatter here
+ * is a stand-in for ts-node's source maps, marking what it writes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { recordResources } from "./pulumiMocks";
+import * as facts from "../../components/server/facts";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 
 jest.mock("../../components/server/facts", () => jest.requireActual("./serverFactsMock"));
@@ -99,14 +101,14 @@ describe("the component's children", () => {
         const trace = promiseTrace("traced/usage/a", "role");
         expect(trace).not.toContain(MAPPED);
         expect(trace).toMatch(/\n {4}at declareGrants .*grants\.ts/);
-        expect(trace).toMatch(/\n {4}at .*promiseStacks\.test\.ts/);
+        expect(trace).toMatch(/\n {4}at .*childStacks\.test\.ts/);
     });
 
     it("have the program's formatter write those traces, with the same frames, when PULUMI_DEBUG_PROMISE_LEAKS asks for them", () => {
         debuggingLeaks(() => atProgramsLimit(() => withProgramFormatter(() => new WhalyPostgresAccess("debugged", ARGS))));
         const trace = promiseTrace("debugged/usage/a", "role");
         expect(trace).toMatch(new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error\n {4}at `));
-        expect(trace).toMatch(/\n {4}at .*promiseStacks\.test\.ts/);
+        expect(trace).toMatch(/\n {4}at .*childStacks\.test\.ts/);
     });
 
     it("leave the program's limit to a transformation run meanwhile, and its formatter to the error it throws", () => {
@@ -137,40 +139,106 @@ describe("the component's children", () => {
         expect(stack).toMatch(new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error: a transformation refused the role\n {4}at failing `));
     });
 
-    it("keep the source position and stack the engine records, written by the program's formatter: where in the component each was declared, and who declared it", async () => {
-        const recorded = new Map<string, { position?: string; frames: string[] }>();
-        type Position = { getUri(): string; getLine(): number };
-        type Request = {
-            getName(): string;
-            getSourceposition(): Position | undefined;
-            getStacktrace(): { getFramesList(): Array<{ getPc(): Position | undefined }> } | undefined;
-        };
-        const monitor = MockMonitor.prototype as unknown as Record<string, (req: Request, callback: unknown) => void>;
-        const register = monitor.registerResource;
-        monitor.registerResource = function (this: unknown, req: Request, callback: unknown) {
-            const at = (p?: Position) => p && `${p.getUri()}:${p.getLine()}`;
-            recorded.set(req.getName(), {
-                position: at(req.getSourceposition()),
-                frames: (req.getStacktrace()?.getFramesList() ?? []).map((frame) => at(frame.getPc()) ?? ""),
-            });
-            return register.call(this, req, callback);
-        };
+    it("give the engine each one's source position and stack as the component's: from the program's line, by the program's formatter, without the component's frames", async () => {
+        const recorded = await recordedStacks(() => withProgramFormatter(() => placed("placed")).result);
+        const component = recorded.get("placed")!;
+        // The formatter writes each line 1000 further: the position is the program's line, mapped.
+        expect(component.position).toMatch(/childStacks\.test\.ts:1\d{3}$/);
+        for (const child of ["placed/role", "placed/usage/a", "placed/checks", "placed/password"])
+            expect([child, recorded.get(child)]).toEqual([child, component]);
+        const frames = [...recorded.values()].flatMap((r) => r.frames);
+        expect(frames.filter((f) => f.includes("childStacks.test.ts")).length).toBeGreaterThan(10);
+        expect(frames.filter((f) => f.includes("/components/"))).toEqual([]);
+    });
+
+    it("give the engine the component's source position and stack in a program without a formatter (JavaScript without source maps)", async () => {
+        expect(Error.prepareStackTrace).toBeUndefined();
+        const recorded = await recordedStacks(() => placed("unmapped"));
+        expect(Error.prepareStackTrace).toBeUndefined();
+        // Here the frames of the component's own registration are mapped by jest, from outside the test's realm.
+        const files = (r?: { frames: string[] }) => r?.frames.map((frame) => frame.replace(/:\d+$/, ""));
+        const component = files(recorded.get("unmapped"))!;
+        expect(component.filter((f) => f.endsWith("childStacks.test.ts")).length).toBeGreaterThan(2);
+        for (const child of ["unmapped/role", "unmapped/usage/a", "unmapped/checks"])
+            expect([child, files(recorded.get(child))]).toEqual([child, component]);
+        expect([...recorded.values()].flatMap((r) => r.frames).filter((f) => f.includes("/components/"))).toEqual([]);
+    });
+
+    it("keep their frames in a program Node maps itself (--enable-source-maps), by no formatter the component could call", async () => {
+        process.setSourceMapsEnabled(true);
         try {
-            await withProgramFormatter(() =>
-                recordResources((transformations) => new WhalyPostgresAccess("placed", ARGS, { transformations })),
-            ).result;
+            const recorded = await recordedStacks(() => placed("node-mapped"));
+            expect(recorded.get("node-mapped/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:\d+$/);
         } finally {
-            monitor.registerResource = register;
+            process.setSourceMapsEnabled(false);
         }
-        expect(recorded.get("placed/role")?.position).toMatch(/\/components\/children\/roles\.ts:1\d{3}$/);
-        expect(recorded.get("placed/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:1\d{3}$/);
-        expect(recorded.get("placed/checks")?.position).toMatch(/\/components\/children\/steps\.ts:1\d{3}$/);
-        // Down to the program that declared the component: this test.
-        expect(recorded.get("placed/role")?.frames).toEqual(
-            expect.arrayContaining([
-                expect.stringMatching(/\/components\/whalyPostgresAccess\.ts:\d+$/),
-                expect.stringMatching(/promiseStacks\.test\.ts:\d+$/),
-            ]),
-        );
+    });
+
+    it("found in the catalog, declared once the checks have run, give the engine no frame of the component", async () => {
+        const read = jest.spyOn(facts, "readServerFacts");
+        const actual = read.getMockImplementation() ?? jest.requireActual("./serverFactsMock").readServerFacts;
+        read.mockImplementation(async (...args: Parameters<typeof facts.readServerFacts>) => {
+            const found = await actual(...args);
+            const { server } = found;
+            const dbt = { ...server.roles.whaly_bi, canLogin: false };
+            return {
+                ...found,
+                server: { ...server, roles: { ...server.roles, dbt }, creatorsBySchema: { a: [{ role: "dbt", objects: 3 }] } },
+            };
+        });
+        try {
+            const recorded = await recordedStacks(
+                () =>
+                    withProgramFormatter(() =>
+                        recordResources(
+                            (transformations) =>
+                                new WhalyPostgresAccess(
+                                    "found",
+                                    { ...ARGS, tableCreators: undefined, discoverTableCreators: true },
+                                    { transformations },
+                                ),
+                        ),
+                    ).result,
+            );
+            const discovered = [...recorded.keys()].filter((n) => n.includes("dbt"));
+            expect(discovered.length).toBeGreaterThan(0);
+            for (const name of discovered)
+                expect([name, recorded.get(name)!.frames.filter((f) => f.includes("/components/"))]).toEqual([name, []]);
+        } finally {
+            read.mockRestore();
+        }
     });
 });
+
+/** Declares the component `name` of ARGS; resolves once the mocked engine has every resource. */
+function placed(name: string) {
+    return recordResources((transformations) => new WhalyPostgresAccess(name, ARGS, { transformations }));
+}
+
+type Position = { getUri(): string; getLine(): number };
+type Request = {
+    getName(): string;
+    getSourceposition(): Position | undefined;
+    getStacktrace(): { getFramesList(): Array<{ getPc(): Position | undefined }> } | undefined;
+};
+
+/** The source position and stack (`uri:line`, empty where none) the engine was sent for each resource `declare` registers. */
+async function recordedStacks(declare: () => Promise<unknown>): Promise<Map<string, { position?: string; frames: string[] }>> {
+    const recorded = new Map<string, { position?: string; frames: string[] }>();
+    const monitor = MockMonitor.prototype as unknown as Record<string, (req: Request, callback: unknown) => void>;
+    const register = monitor.registerResource;
+    monitor.registerResource = function (this: unknown, req: Request, callback: unknown) {
+        const at = (p?: Position) => p && `${p.getUri()}:${p.getLine()}`;
+        recorded.set(req.getName(), {
+            position: at(req.getSourceposition()),
+            frames: (req.getStacktrace()?.getFramesList() ?? []).map((frame) => at(frame.getPc()) ?? ""),
+        });
+        return register.call(this, req, callback);
+    };
+    try {
+        await declare();
+    } finally {
+        monitor.registerResource = register;
+    }
+    return recorded;
+}
