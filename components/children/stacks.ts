@@ -5,12 +5,14 @@
  * which runs TypeScript programs, reading a stack maps every frame through the source maps: in a
  * no-change preview of the fleet benchmark that was 40 to 45 % of the program's CPU. For each
  * resource, it also reads the stack it sends the engine, who keeps it in the state with the source
- * position, its first frame: a copy rewritten after every step of an update.
+ * position (its first frame the SDK parses): a copy rewritten after every step of an update.
  */
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
-/** The component's own files, here or compiled: `components/`. */
-const COMPONENT_FILES = path.resolve(__dirname, "..") + path.sep;
+/** The component's own files, here or compiled (`components/`); none where a bundler moved them. */
+const COMPONENT_FILES =
+    path.basename(path.resolve(__dirname, "..")) === "components" ? path.resolve(__dirname, "..") + path.sep : undefined;
 
 /**
  * From now until the returned function is called, in the same synchronous run, a stack read is
@@ -20,41 +22,52 @@ const COMPONENT_FILES = path.resolve(__dirname, "..") + path.sep;
  * thrown by a transformation) is written by the program's formatter.
  *
  * The exception is the SDK's reading of a resource's stack for the engine, which lifts the limit
- * to Infinity: written by the program's formatter, without the component's own frames. A child's
- * source position and stack are then its component's: from the program's line that declared the
- * component, as for a component a plugin serves. The frames inside the component, the same for
- * every child, were two fifths of what a child holds in the state more than a resource declared
- * by hand.
+ * to Infinity: written by the program's formatter, without the component's own frames below the
+ * new resource's constructors. A child's source position and stack are then its component's: from
+ * the program's line that declared the component. A child declared once the checks have run (a
+ * creator's the catalog shows) has no frame of the program: no source position. The frames inside
+ * the component, the same for every child, were about a quarter of what a child held in the state
+ * more than a resource declared by hand.
  *
  * With `PULUMI_DEBUG_PROMISE_LEAKS`, set to investigate pending promises, the promises' traces
- * are the program's as before. Opened and closed in the caller's own body, so that stacks taken
- * meanwhile hold no frame of it.
+ * are the program's as before. Where the realm has no formatter (a `vm` context such as jest's,
+ * whose stacks the main realm's formatter writes), nothing changes. Opened and closed in the
+ * caller's own body, so that stacks taken meanwhile hold no frame of it.
  */
 export function childStacks(): () => void {
-    const before = Error.prepareStackTrace;
-    // Node maps a program's stacks itself with --enable-source-maps, by no formatter a program can call.
-    if (!before && process.sourceMapsEnabled) return () => undefined;
-    const programs = before ?? plain;
+    const programs = Error.prepareStackTrace;
+    if (!programs) return () => undefined;
     const promises = process.env.PULUMI_DEBUG_PROMISE_LEAKS ? programs : plain;
-    Error.prepareStackTrace = (error, sites) =>
-        Error.stackTraceLimit === Infinity
-            ? programs(
-                  error,
-                  sites.filter((site) => !isComponents(site)),
-              )
-            : promises(error, sites);
+    const ours = (error: Error, sites: NodeJS.CallSite[]) =>
+        Error.stackTraceLimit === Infinity ? programs(error, declaredBy(sites)) : promises(error, sites);
+    Error.prepareStackTrace = ours;
     return () => {
-        Error.prepareStackTrace = before;
+        // A formatter the program installed meanwhile stays.
+        if (Error.prepareStackTrace === ours) Error.prepareStackTrace = programs;
     };
 }
 
-/** A stack as V8 writes it without a formatter, and Node without source maps. */
-function plain(error: Error, sites: NodeJS.CallSite[]): string {
-    return `${header(error)}${sites.map((site) => `\n    at ${site}`).join("")}`;
+/**
+ * `sites` without the component's own frames below the first run of constructors: the new
+ * resource's (its class and those it extends, which the SDK skips), which a component declared
+ * meanwhile (a transformation's) may be.
+ */
+function declaredBy(sites: NodeJS.CallSite[]): NodeJS.CallSite[] {
+    const first = sites.findIndex((site) => site.isConstructor());
+    let below = first < 0 ? 0 : first;
+    while (below < sites.length && sites[below].isConstructor()) below++;
+    return [...sites.slice(0, below), ...sites.slice(below).filter((site) => !isComponents(site))];
 }
 
 function isComponents(site: NodeJS.CallSite): boolean {
-    return site.getFileName()?.startsWith(COMPONENT_FILES) === true;
+    const file = site.getFileName();
+    if (!file || !COMPONENT_FILES) return false;
+    return (file.startsWith("file:") ? fileURLToPath(file) : file).startsWith(COMPONENT_FILES);
+}
+
+/** A stack as V8 writes it without a formatter. */
+function plain(error: Error, sites: NodeJS.CallSite[]): string {
+    return `${header(error)}${sites.map((site) => `\n    at ${site}`).join("")}`;
 }
 
 /** The first line of a stack, as V8 writes it; any object may have one (Error.captureStackTrace). */

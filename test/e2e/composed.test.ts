@@ -84,7 +84,7 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
             expect(planned.sort()).toEqual(expectedChildren.sort());
 
             await t.stack.up();
-            expectChildrenInStateAsDeclared(await t.stack.exportStack());
+            expectGrantsAfterTheRoles(await t.stack.exportStack());
             const out = await outputValues(t.stack);
             await server.query("CREATE TABLE sales.loaded_later (id int); INSERT INTO sales.loaded_later VALUES (7)", {
                 database: COMPOSED_DATABASE,
@@ -143,33 +143,15 @@ describe.each(CASES)("PostgreSQL %i: a warehouse stack composed with %o", (major
     });
 });
 
-/** A resource of an exported state, with what the engine keeps of its declaration. */
-interface StateResource {
-    urn: string;
-    type: string;
-    dependencies?: string[];
-    sourcePosition?: string;
-    stackTrace?: Array<{ sourcePosition?: string }>;
-}
-
-/**
- * Each child in the state has its component's source position and stack, frame by frame (by file
- * alone: jest maps the component's own from outside the program's realm), no frame inside the
- * component; each grant depends on the component's roles alone, the gate through them.
- */
-function expectChildrenInStateAsDeclared(exported: { deployment: { resources?: StateResource[] } }): void {
-    const resources = exported.deployment.resources ?? [];
-    const file = (position?: string) => position?.replace(/^.*\//, "").replace(/\.[jt]s#.*$/, "");
-    const frames = (r: StateResource) => [file(r.sourcePosition), ...(r.stackTrace ?? []).map((f) => file(f.sourcePosition))];
-    const component = resources.find((r) => r.type === "whaly-postgres:index:WhalyPostgresAccess")!;
-    // The harness's program, which declared the component.
-    expect(frames(component)).toContain("stack");
-    expect(JSON.stringify(resources)).not.toMatch(/\/components\//);
-    const children = resources.filter((r) => r.urn.includes("WhalyPostgresAccess$") && !r.type.startsWith("pulumi:providers:"));
-    expect(children.length).toBeGreaterThan(10);
-    for (const child of children) expect([child.urn, frames(child)]).toEqual([child.urn, frames(component)]);
+/** Each grant in the state depends on the component's roles alone, the gate through them. */
+function expectGrantsAfterTheRoles(exported: {
+    deployment: { resources?: Array<{ urn: string; type: string; dependencies?: string[] }> };
+}): void {
+    const children = (exported.deployment.resources ?? []).filter((r) => r.urn.includes("WhalyPostgresAccess$"));
     const roles = children.filter((r) => r.type === "postgresql:index/role:Role").map((r) => r.urn);
-    for (const grant of children.filter((r) => /Grant|DefaultPrivileges/.test(r.type)))
+    const grants = children.filter((r) => /Grant|DefaultPrivileges/.test(r.type));
+    expect(grants.length).toBeGreaterThan(5);
+    for (const grant of grants)
         expect([grant.urn, grant.dependencies?.filter((d) => d.includes("WhalyPostgresAccess$")).sort()]).toEqual([
             grant.urn,
             roles.sort(),

@@ -253,6 +253,19 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the Pulumi packages' ranges in peerDepende
             expect(hooks).toEqual(Object.fromEntries(Object.keys(hooks).map((child) => [child, retried])));
         });
 
+        it("the state gives every child the component's source position and stack, from the program's line, with no frame inside the package", async () => {
+            const { deployment } = JSON.parse(await pulumi("stack", "export"));
+            type Declared = { urn: string; type: string; sourcePosition?: string; stackTrace?: unknown };
+            const resources: Declared[] = deployment.resources;
+            const declared = (r?: Declared) => ({ sourcePosition: r?.sourcePosition, stackTrace: r?.stackTrace });
+            const component = resources.find((r) => r.type === "whaly-postgres:index:WhalyPostgresAccess");
+            expect(component?.sourcePosition).toMatch(/^project:\/\/\/index\.ts#\d+,\d+$/);
+            const children = resources.filter((r) => r.urn.includes("WhalyPostgresAccess$") && !r.type.startsWith("pulumi:providers:"));
+            expect(children.length).toBeGreaterThan(5);
+            for (const child of children) expect([child.urn, declared(child)]).toEqual([child.urn, declared(component)]);
+            expect(JSON.stringify(resources)).not.toContain("node_modules/whaly-postgres/");
+        });
+
         it("pulumi preview --expect-no-changes passes", async () => {
             await pulumi("preview", "--expect-no-changes");
         });

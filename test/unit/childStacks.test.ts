@@ -6,6 +6,8 @@
  * component's: the program's, without the component's own frames. The program's formatter here
  * is a stand-in for ts-node's source maps, marking what it writes.
  */
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
@@ -30,27 +32,44 @@ const sdkState: { getStore(): { leakCandidates: Set<Traced> } } = require("@pulu
 const MAPPED = "(written by the program's formatter)";
 
 /**
- * Runs `run` with a formatter of the program's own that marks what it writes and, as ts-node's
- * maps each frame from the compiled line to the source's, writes each line 1000 further; returns
- * how many stacks it wrote at a finite limit (the SDK's reading of source positions lifts it to
- * Infinity). Fails if `run` leaves another formatter in place.
+ * A formatter of the program's own: marks what it writes and, as ts-node's maps each frame from the
+ * compiled line to the source's, writes each line 1000 further.
+ */
+function programsFormatter(error: Error, sites: NodeJS.CallSite[]): string {
+    const frames = sites.map(
+        (s) =>
+            `\n    at ${s.getFunctionName() ?? "<anonymous>"} (${s.getFileName()}:${(s.getLineNumber() ?? 0) + 1000}:${s.getColumnNumber()})`,
+    );
+    return `${MAPPED} ${error}${frames.join("")}`;
+}
+
+/**
+ * Runs `run` with the program's formatter; returns how many stacks it wrote at a finite limit (the
+ * SDK's reading of source positions lifts it to Infinity). Fails if `run` leaves another in place.
  */
 function withProgramFormatter<T>(run: () => T): { result: T; written: number } {
     const before = Error.prepareStackTrace;
     let written = 0;
     const programs = (error: Error, sites: NodeJS.CallSite[]) => {
         if (Number.isFinite(Error.stackTraceLimit)) written++;
-        const frames = sites.map(
-            (s) =>
-                `\n    at ${s.getFunctionName() ?? "<anonymous>"} (${s.getFileName()}:${(s.getLineNumber() ?? 0) + 1000}:${s.getColumnNumber()})`,
-        );
-        return `${MAPPED} ${error}${frames.join("")}`;
+        return programsFormatter(error, sites);
     };
     Error.prepareStackTrace = programs;
     try {
         const result = run();
         expect(Error.prepareStackTrace).toBe(programs);
         return { result, written };
+    } finally {
+        Error.prepareStackTrace = before;
+    }
+}
+
+/** Runs `run` to its end with the program's formatter, as a program has it throughout. */
+async function throughoutWithProgramFormatter<T>(run: () => Promise<T>): Promise<T> {
+    const before = Error.prepareStackTrace;
+    Error.prepareStackTrace = programsFormatter;
+    try {
+        return await run();
     } finally {
         Error.prepareStackTrace = before;
     }
@@ -139,6 +158,22 @@ describe("the component's children", () => {
         expect(stack).toMatch(new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error: a transformation refused the role\n {4}at failing `));
     });
 
+    it("leave in place a formatter the program installs meanwhile (a module loaded then)", () => {
+        const installed = (error: Error) => `installed ${error}`;
+        const installing: pulumi.ResourceTransformation = (args) => {
+            if (args.name === "installing/role") Error.prepareStackTrace = installed;
+            return undefined;
+        };
+        const before = Error.prepareStackTrace;
+        Error.prepareStackTrace = programsFormatter;
+        try {
+            new WhalyPostgresAccess("installing", ARGS, { transformations: [installing] });
+            expect(Error.prepareStackTrace).toBe(installed);
+        } finally {
+            Error.prepareStackTrace = before;
+        }
+    });
+
     it("give the engine each one's source position and stack as the component's: from the program's line, by the program's formatter, without the component's frames", async () => {
         const recorded = await recordedStacks(() => withProgramFormatter(() => placed("placed")).result);
         const component = recorded.get("placed")!;
@@ -148,30 +183,39 @@ describe("the component's children", () => {
             expect([child, recorded.get(child)]).toEqual([child, component]);
         const frames = [...recorded.values()].flatMap((r) => r.frames);
         expect(frames.filter((f) => f.includes("childStacks.test.ts")).length).toBeGreaterThan(10);
-        expect(frames.filter((f) => f.includes("/components/"))).toEqual([]);
+        expect(ownFrames(recorded)).toEqual([]);
     });
 
-    it("give the engine the component's source position and stack in a program without a formatter (JavaScript without source maps)", async () => {
+    it("are left alone in a realm without a formatter (jest's, whose stacks the main realm's formatter writes)", async () => {
         expect(Error.prepareStackTrace).toBeUndefined();
-        const recorded = await recordedStacks(() => placed("unmapped"));
+        const recorded = await recordedStacks(() => placed("realm"));
         expect(Error.prepareStackTrace).toBeUndefined();
-        // Here the frames of the component's own registration are mapped by jest, from outside the test's realm.
-        const files = (r?: { frames: string[] }) => r?.frames.map((frame) => frame.replace(/:\d+$/, ""));
-        const component = files(recorded.get("unmapped"))!;
-        expect(component.filter((f) => f.endsWith("childStacks.test.ts")).length).toBeGreaterThan(2);
-        for (const child of ["unmapped/role", "unmapped/usage/a", "unmapped/checks"])
-            expect([child, files(recorded.get(child))]).toEqual([child, component]);
-        expect([...recorded.values()].flatMap((r) => r.frames).filter((f) => f.includes("/components/"))).toEqual([]);
+        expect(recorded.get("realm/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:\d+$/);
     });
 
-    it("keep their frames in a program Node maps itself (--enable-source-maps), by no formatter the component could call", async () => {
-        process.setSourceMapsEnabled(true);
-        try {
-            const recorded = await recordedStacks(() => placed("node-mapped"));
-            expect(recorded.get("node-mapped/usage/a")?.position).toMatch(/\/components\/children\/grants\.ts:\d+$/);
-        } finally {
-            process.setSourceMapsEnabled(false);
-        }
+    it("give a component declared meanwhile (by a transformation) its own position, and its children theirs", async () => {
+        let inner = false;
+        const declareInner: pulumi.ResourceTransformation = (args) => {
+            if (args.name === "outer/role" && !inner) {
+                inner = true;
+                new WhalyPostgresAccess("inner", { ...ARGS, database: "other" });
+            }
+            return undefined;
+        };
+        const recorded = await recordedStacks(
+            () =>
+                withProgramFormatter(() =>
+                    recordResources(
+                        (transformations) =>
+                            new WhalyPostgresAccess("outer", ARGS, { transformations: [...transformations, declareInner] }),
+                    ),
+                ).result,
+        );
+        // The transformation's line, mapped.
+        expect(recorded.get("inner")?.position).toMatch(/childStacks\.test\.ts:1\d{3}$/);
+        expect(recorded.get("inner")?.position).not.toEqual(recorded.get("outer")?.position);
+        for (const child of ["inner/role", "inner/usage/a"]) expect([child, recorded.get(child)]).toEqual([child, recorded.get("inner")]);
+        expect(ownFrames(recorded)).toEqual([]);
     });
 
     it("found in the catalog, declared once the checks have run, give the engine no frame of the component", async () => {
@@ -187,28 +231,33 @@ describe("the component's children", () => {
             };
         });
         try {
-            const recorded = await recordedStacks(
-                () =>
-                    withProgramFormatter(() =>
-                        recordResources(
-                            (transformations) =>
-                                new WhalyPostgresAccess(
-                                    "found",
-                                    { ...ARGS, tableCreators: undefined, discoverTableCreators: true },
-                                    { transformations },
-                                ),
-                        ),
-                    ).result,
+            const recorded = await recordedStacks(() =>
+                throughoutWithProgramFormatter(() =>
+                    recordResources(
+                        (transformations) =>
+                            new WhalyPostgresAccess(
+                                "found",
+                                { ...ARGS, tableCreators: undefined, discoverTableCreators: true },
+                                { transformations },
+                            ),
+                    ),
+                ),
             );
             const discovered = [...recorded.keys()].filter((n) => n.includes("dbt"));
             expect(discovered.length).toBeGreaterThan(0);
-            for (const name of discovered)
-                expect([name, recorded.get(name)!.frames.filter((f) => f.includes("/components/"))]).toEqual([name, []]);
+            for (const name of discovered) expect([name, recorded.get(name)!.position]).toEqual([name, undefined]);
+            expect(ownFrames(recorded)).toEqual([]);
         } finally {
             read.mockRestore();
         }
     });
 });
+
+/** The frames of `recorded` inside the component's files. */
+function ownFrames(recorded: Map<string, { frames: string[] }>): string[] {
+    const components = pathToFileURL(path.resolve(__dirname, "../../components")).href + "/";
+    return [...recorded.values()].flatMap((r) => r.frames).filter((f) => f.startsWith(components));
+}
 
 /** Declares the component `name` of ARGS; resolves once the mocked engine has every resource. */
 function placed(name: string) {
