@@ -8,7 +8,6 @@
  * position (its first frame the SDK parses): a copy rewritten after every step of an update.
  */
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 
 /** The component's own files, here or compiled (`components/`); none where a bundler moved them. */
 const COMPONENT_FILES =
@@ -24,10 +23,10 @@ const COMPONENT_FILES =
  * The exception is the SDK's reading of a resource's stack for the engine, which lifts the limit
  * to Infinity: written by the program's formatter, without the component's own frames below the
  * new resource's constructors. A child's source position and stack are then its component's: from
- * the program's line that declared the component. A child declared once the checks have run (a
- * creator's the catalog shows) has no frame of the program: no source position. The frames inside
- * the component, the same for every child, were about a quarter of what a child held in the state
- * more than a resource declared by hand.
+ * the program's line that declared the component (but the provider's: the SDK takes its position
+ * from inside the provider's package, one constructor further). A child declared once the checks
+ * have run (a creator's the catalog shows) has no frame of the program: no source position. The
+ * frames inside the component were the same for every child (docs/performance.md).
  *
  * With `PULUMI_DEBUG_PROMISE_LEAKS`, set to investigate pending promises, the promises' traces
  * are the program's as before. Where the realm has no formatter (a `vm` context such as jest's,
@@ -38,19 +37,23 @@ export function childStacks(): () => void {
     const programs = Error.prepareStackTrace;
     if (!programs) return () => undefined;
     const promises = process.env.PULUMI_DEBUG_PROMISE_LEAKS ? programs : plain;
-    const ours = (error: Error, sites: NodeJS.CallSite[]) =>
-        Error.stackTraceLimit === Infinity ? programs(error, declaredBy(sites)) : promises(error, sites);
+    let open = true;
+    const ours = (error: Error, sites: NodeJS.CallSite[]) => {
+        if (!open) return programs(error, sites);
+        return Error.stackTraceLimit === Infinity ? programs(error, declaredBy(sites)) : promises(error, sites);
+    };
     Error.prepareStackTrace = ours;
     return () => {
-        // A formatter the program installed meanwhile stays.
+        open = false;
+        // A formatter the program installed meanwhile stays (one that calls ours reaches the program's).
         if (Error.prepareStackTrace === ours) Error.prepareStackTrace = programs;
     };
 }
 
 /**
  * `sites` without the component's own frames below the first run of constructors: the new
- * resource's (its class and those it extends, which the SDK skips), which a component declared
- * meanwhile (a transformation's) may be.
+ * resource's class and those it extends, which a component declared meanwhile (a transformation's)
+ * may be.
  */
 function declaredBy(sites: NodeJS.CallSite[]): NodeJS.CallSite[] {
     const first = sites.findIndex((site) => site.isConstructor());
@@ -60,9 +63,7 @@ function declaredBy(sites: NodeJS.CallSite[]): NodeJS.CallSite[] {
 }
 
 function isComponents(site: NodeJS.CallSite): boolean {
-    const file = site.getFileName();
-    if (!file || !COMPONENT_FILES) return false;
-    return (file.startsWith("file:") ? fileURLToPath(file) : file).startsWith(COMPONENT_FILES);
+    return COMPONENT_FILES !== undefined && site.getFileName()?.startsWith(COMPONENT_FILES) === true;
 }
 
 /** A stack as V8 writes it without a formatter. */

@@ -260,6 +260,7 @@ describe(`PostgreSQL ${NEWEST_MAJOR}: the Pulumi packages' ranges in peerDepende
             const declared = (r?: Declared) => ({ sourcePosition: r?.sourcePosition, stackTrace: r?.stackTrace });
             const component = resources.find((r) => r.type === "whaly-postgres:index:WhalyPostgresAccess");
             expect(component?.sourcePosition).toMatch(/^project:\/\/\/index\.ts#\d+,\d+$/);
+            // But the provider's, which the SDK takes one constructor further, inside @pulumi/postgresql.
             const children = resources.filter((r) => r.urn.includes("WhalyPostgresAccess$") && !r.type.startsWith("pulumi:providers:"));
             expect(children.length).toBeGreaterThan(5);
             for (const child of children) expect([child.urn, declared(child)]).toEqual([child.urn, declared(component)]);

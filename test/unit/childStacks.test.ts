@@ -174,6 +174,29 @@ describe("the component's children", () => {
         }
     });
 
+    it("once closed, pass a stack on to the program's formatter through a formatter installed meanwhile that calls the one it found", () => {
+        let chained: ((error: Error, sites: NodeJS.CallSite[]) => unknown) | undefined;
+        const chaining: pulumi.ResourceTransformation = (args) => {
+            if (args.name === "chaining/role") {
+                const found = Error.prepareStackTrace!;
+                chained = (error, sites) => found(error, sites);
+                Error.prepareStackTrace = chained;
+            }
+            return undefined;
+        };
+        const before = Error.prepareStackTrace;
+        Error.prepareStackTrace = programsFormatter;
+        try {
+            atProgramsLimit(() => new WhalyPostgresAccess("chaining", ARGS, { transformations: [chaining] }));
+            expect(Error.prepareStackTrace).toBe(chained);
+            expect(atProgramsLimit(() => new Error("read later").stack)).toMatch(
+                new RegExp(`^${MAPPED.replace(/[()]/g, "\\$&")} Error: read later`),
+            );
+        } finally {
+            Error.prepareStackTrace = before;
+        }
+    });
+
     it("give the engine each one's source position and stack as the component's: from the program's line, by the program's formatter, without the component's frames", async () => {
         const recorded = await recordedStacks(() => withProgramFormatter(() => placed("placed")).result);
         const component = recorded.get("placed")!;
@@ -195,22 +218,25 @@ describe("the component's children", () => {
 
     it("give a component declared meanwhile (by a transformation) its own position, and its children theirs", async () => {
         let inner = false;
+        const innerChildren: pulumi.Resource[] = [];
         const declareInner: pulumi.ResourceTransformation = (args) => {
             if (args.name === "outer/role" && !inner) {
                 inner = true;
-                new WhalyPostgresAccess("inner", { ...ARGS, database: "other" });
+                const transformations = [(a: pulumi.ResourceTransformationArgs) => void innerChildren.push(a.resource)];
+                new WhalyPostgresAccess("inner", { ...ARGS, database: "other" }, { transformations });
             }
             return undefined;
         };
-        const recorded = await recordedStacks(
-            () =>
-                withProgramFormatter(() =>
-                    recordResources(
-                        (transformations) =>
-                            new WhalyPostgresAccess("outer", ARGS, { transformations: [...transformations, declareInner] }),
-                    ),
-                ).result,
-        );
+        const recorded = await recordedStacks(async () => {
+            await withProgramFormatter(() =>
+                recordResources(
+                    (transformations) => new WhalyPostgresAccess("outer", ARGS, { transformations: [...transformations, declareInner] }),
+                ),
+            ).result;
+            // The inner component's children are none of the outer's.
+            await Promise.all(innerChildren.map((child) => new Promise((resolve) => child.urn.apply(resolve))));
+        });
+        expect(innerChildren.length).toBeGreaterThan(5);
         // The transformation's line, mapped.
         expect(recorded.get("inner")?.position).toMatch(/childStacks\.test\.ts:1\d{3}$/);
         expect(recorded.get("inner")?.position).not.toEqual(recorded.get("outer")?.position);

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WhalyPostgresAccess, WhalyPostgresAccessArgs } from "../../index";
 import "./mockHooks";
 
+jest.setTimeout(60_000);
 jest.mock("../../components/server/facts", () => jest.requireActual("./serverFactsMock"));
 
 const registered: Array<{ type: string; name: string }> = [];
@@ -57,13 +58,16 @@ describe("the gate, <name>/checks, held back by the engine", () => {
             admin: { host: "db.internal", username: "postgres", password: "admin-pw" },
             ...args,
         });
-        expect(await within(5000, () => heldGates.has(`${name}/checks`))).toBe(true);
-        // Time for anything not waiting for the gate to reach the engine.
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(onTheServer(name)).toEqual([]);
-        heldGates.get(`${name}/checks`)!();
+        try {
+            expect(await within(10_000, () => heldGates.has(`${name}/checks`))).toBe(true);
+            // What does not wait for the gate reaches the engine meanwhile: the salt, after the password.
+            expect(await within(10_000, () => registered.some((r) => r.name.startsWith(`${name}/salt`)))).toBe(true);
+            expect(onTheServer(name)).toEqual([]);
+        } finally {
+            heldGates.get(`${name}/checks`)?.();
+        }
         expect(
-            await within(5000, () => onTheServer(name).some((r) => r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges")),
+            await within(10_000, () => onTheServer(name).some((r) => r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges")),
         ).toBe(true);
         expect(onTheServer(name).map((r) => r.type)).toEqual(
             expect.arrayContaining(["postgresql:index/role:Role", "postgresql:index/grant:Grant"]),
