@@ -39,10 +39,7 @@ async function within(ms: number, done: () => boolean): Promise<boolean> {
     return done();
 }
 
-const onTheServer = (name: string) =>
-    registered.filter(
-        (r) => r.name.startsWith(`${name}/`) && r.type.startsWith("postgresql:index/") && !r.type.startsWith("pulumi:providers:"),
-    );
+const onTheServer = (name: string) => registered.filter((r) => r.name.startsWith(`${name}/`) && r.type.startsWith("postgresql:index/"));
 
 describe("the gate, <name>/checks, held back by the engine", () => {
     it.each<[string, Partial<WhalyPostgresAccessArgs>]>([
@@ -60,7 +57,8 @@ describe("the gate, <name>/checks, held back by the engine", () => {
         });
         try {
             expect(await within(10_000, () => heldGates.has(`${name}/checks`))).toBe(true);
-            // What does not wait for the gate reaches the engine meanwhile: the salt, after the password.
+            // What does not wait for the gate reaches the engine meanwhile: the salt, after the password
+            // (the mocked engine answers within microtasks, so a role not following the gate would be here too).
             expect(await within(10_000, () => registered.some((r) => r.name.startsWith(`${name}/salt`)))).toBe(true);
             expect(onTheServer(name)).toEqual([]);
         } finally {
